@@ -1,0 +1,25 @@
+"""Route solver: a routing problem of matrices and ids in, routes out (Google OR-Tools)."""
+
+from .errors import InfeasibleError, SolverError
+from .feasibility import check_solution
+from .params import SolveParams
+from .problem import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
+from .solution import LeftOut, Route, Solution, Stop
+from .solve import solve
+
+__all__ = [
+    "Hotspot",
+    "InfeasibleError",
+    "LeftOut",
+    "Route",
+    "RoutingProblem",
+    "Shift",
+    "Solution",
+    "SolveParams",
+    "SolverError",
+    "Stop",
+    "TimeWindow",
+    "Visit",
+    "check_solution",
+    "solve",
+]

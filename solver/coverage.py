@@ -1,0 +1,89 @@
+"""From hotspot weights to drop penalties, and what a plan covers.
+
+The objective is lexicographic: keep every mandatory visit, then maximise covered weight,
+then minimise travel. It is encoded in one integer cost by scaling: a hotspot's penalty
+outweighs any possible travel, and a visit's penalty outweighs all hotspots together.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .errors import SolverError
+
+if TYPE_CHECKING:
+    from .problem import Hotspot, RoutingProblem, TimeWindow
+
+WEIGHT_UNITS = 1000
+"""Weights are resolved to 1/1000 before scaling."""
+
+_MAX_OBJECTIVE = 2**62
+
+
+def travel_bound_s(problem: RoutingProblem) -> int:
+    """An upper bound on the total travel of any feasible plan: the sum of shift lengths."""
+    return sum(shift.end_s - shift.start_s for shift in problem.shifts)
+
+
+def weight_units(value: float) -> int:
+    """A coverage value as whole units (at least 1, so every hotspot is worth something)."""
+    return max(1, round(value * WEIGHT_UNITS))
+
+
+def hotspot_penalties(problem: RoutingProblem) -> list[list[int]]:
+    """Drop penalty of each visit of each hotspot, in visit order.
+
+    Raises
+    ------
+    SolverError
+        If the scaled objective would not fit in 64 bits.
+    """
+    scale = travel_bound_s(problem) + 1
+    penalties = [
+        [weight_units(h.visit_value(k)) * scale for k in range(1, h.max_visits + 1)]
+        for h in problem.hotspots
+    ]
+    if sum(map(sum, penalties)) > _MAX_OBJECTIVE:
+        msg = "hotspot weights are too large to plan with; scale them down."
+        raise SolverError(msg)
+    return penalties
+
+
+def visit_penalty(problem: RoutingProblem, hotspot_total: int) -> int:
+    """Penalty for dropping one mandatory visit: more than every hotspot and all travel."""
+    penalty = hotspot_total + travel_bound_s(problem) + 1
+    if penalty * max(1, len(problem.visits)) > _MAX_OBJECTIVE:
+        msg = "too many mandatory visits for the hotspot weights given; scale weights down."
+        raise SolverError(msg)
+    return penalty
+
+
+def earliest_start(windows: tuple[TimeWindow, ...], arrival_s: int) -> int | None:
+    """First start at or after ``arrival_s`` allowed by ``windows`` (``None``: too late)."""
+    if not windows:
+        return arrival_s
+    starts = [max(arrival_s, w.start_s) for w in windows if arrival_s <= w.end_s]
+    return min(starts) if starts else None
+
+
+def reachable_alone(
+    problem: RoutingProblem,
+    shift: int,
+    location: int,
+    service_s: int,
+    windows: tuple[TimeWindow, ...],
+) -> bool:
+    """Whether ``shift`` could serve a stop on its own: out, serve within a window, back."""
+    s = problem.shifts[shift]
+    start = earliest_start(windows, s.start_s + problem.travel(shift, s.start_location, location))
+    if start is None:
+        return False
+    return start + service_s + problem.travel(shift, location, s.end_location) <= s.end_s
+
+
+def hotspot_reachable(problem: RoutingProblem, hotspot: Hotspot) -> bool:
+    """Whether any shift could visit ``hotspot`` within one of its windows and end on time."""
+    return any(
+        reachable_alone(problem, i, hotspot.location, hotspot.dwell_s, hotspot.windows)
+        for i in range(len(problem.shifts))
+    )
