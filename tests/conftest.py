@@ -1,0 +1,23 @@
+"""Shared test options: live-network tests are opt-in with ``--run-network``."""
+
+from __future__ import annotations
+
+import pytest
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--run-network",
+        action="store_true",
+        default=False,
+        help="run tests that need internet access (Overpass)",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if config.getoption("--run-network"):
+        return
+    skip = pytest.mark.skip(reason="needs internet access; run with --run-network")
+    for item in items:
+        if "network" in item.keywords:
+            item.add_marker(skip)
