@@ -61,10 +61,13 @@ def problems(draw: st.DrawFn) -> RoutingProblem:
 @given(problems())
 def test_random_plans_are_feasible(problem: RoutingProblem) -> None:
     """Replayed from the matrix, every route keeps windows, dwell, gaps and shift ends."""
+    failure = None
     try:
         solution = solve_problem(problem, params=SolveParams(time_limit_s=0.2))
     except InfeasibleError as exc:
-        # Only a visit that genuinely cannot be served may fail the plan.
-        assert exc.reason in {"unreachable_in_window", "conflict"}
+        failure = exc.reason
+    if failure is not None:
+        # Only a visit that cannot be served (alone or beside the others) may fail the plan.
+        assert failure in {"unreachable_in_window", "conflict"}
         return
     assert_feasible(problem, solution)
