@@ -75,6 +75,11 @@ class Solution:
         return sum(route.weight for route in self.routes)
 
     @property
+    def visited_hotspots(self) -> set[int]:
+        """Indices of the hotspots visited at least once."""
+        return {s.ref for route in self.routes for s in route.stops if s.kind == "hotspot"}
+
+    @property
     def travel_s(self) -> int:
         """Total travel seconds over all routes."""
         return sum(route.travel_s for route in self.routes)

@@ -1,0 +1,186 @@
+"""Request locations -> matrix indices and travel-time matrices, one per travel mode.
+
+A named area snaps every location to each used mode's street network; an explicit matrix
+area uses the request's own indices and matrix for every mode.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from graphs import UNREACHABLE_S, snap_points, travel_time_matrix
+
+from .errors import FieldProblem, RequestError
+from .schemas import MatrixArea, MatrixIndex, Point
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+    from graphs import StreetNetwork, TravelMode
+    from solver.problem import Matrix
+
+    from .networks import AreaNetworks
+    from .schemas import Location, PlanRequest
+    from .schemas import TravelMode as ModeName
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """Where each stop is, as an index into the travel matrices.
+
+    ``points`` holds the WGS84 point of each location (named areas) and ``nodes`` the street
+    node each location snapped to, per mode.
+    """
+
+    area: str
+    profiles: dict[ModeName, int]
+    travel_s: tuple[Matrix, ...]
+    shift_starts: list[int]
+    shift_ends: list[int]
+    hotspots: list[int]
+    visits: list[int]
+    points: list[Point | None]
+    nodes: dict[ModeName, list[int]] = field(default_factory=dict)
+    networks: dict[ModeName, StreetNetwork] = field(default_factory=dict)
+    distance_m: NDArray[np.float64] | None = None
+
+
+def _fields(request: PlanRequest) -> list[tuple[str, Location, set[ModeName]]]:
+    """Every location with its field name and the modes that must reach it."""
+    all_modes = {shift.mode for shift in request.shifts}
+    out: list[tuple[str, Location, set[ModeName]]] = []
+    for i, shift in enumerate(request.shifts):
+        out.append((f"shifts[{i}].start_location", shift.start_location, {shift.mode}))
+        end = shift.end_location or shift.start_location
+        out.append((f"shifts[{i}].end_location", end, {shift.mode}))
+    out += [
+        (f"hotspots[{i}].location", h.location, all_modes) for i, h in enumerate(request.hotspots)
+    ]
+    out += [(f"visits[{i}].location", v.location, all_modes) for i, v in enumerate(request.visits)]
+    return out
+
+
+def _split(indices: list[int], request: PlanRequest) -> dict[str, Any]:
+    """Location indices in ``_fields`` order, split by what they locate."""
+    n_shifts, n_hotspots = len(request.shifts), len(request.hotspots)
+    return {
+        "shift_starts": indices[0 : 2 * n_shifts : 2],
+        "shift_ends": indices[1 : 2 * n_shifts : 2],
+        "hotspots": indices[2 * n_shifts : 2 * n_shifts + n_hotspots],
+        "visits": indices[2 * n_shifts + n_hotspots :],
+    }
+
+
+def place_on_matrix(request: PlanRequest, area: MatrixArea) -> Placed:
+    """Use the request's own matrix; every location must be an index into it.
+
+    Raises
+    ------
+    RequestError
+        For a location given as a point, or an index outside the matrix.
+    """
+    n = len(area.travel_time_s)
+    problems = []
+    indices = []
+    for name, location, _ in _fields(request):
+        if not isinstance(location, MatrixIndex):
+            problems.append(FieldProblem(name, "with a matrix area, give locations as {index}"))
+        elif location.index >= n:
+            problems.append(
+                FieldProblem(name, f"index {location.index} is outside the {n} x {n} matrix")
+            )
+        else:
+            indices.append(location.index)
+    if problems:
+        raise RequestError(problems)
+    matrix = np.asarray(area.travel_time_s, dtype=np.int64)
+    distance = None if area.distance_m is None else np.asarray(area.distance_m, dtype=np.float64)
+    modes = sorted({shift.mode for shift in request.shifts})
+    return Placed(
+        area="matrix",
+        profiles=dict.fromkeys(modes, 0),
+        travel_s=(matrix,),
+        points=[None] * n,
+        distance_m=distance,
+        **_split(indices, request),
+    )
+
+
+def place_on_area(
+    request: PlanRequest, area: str, networks: AreaNetworks, *, max_snap_m: float
+) -> Placed:
+    """Snap every location to the street network of each mode used.
+
+    Raises
+    ------
+    RequestError
+        For a location given as an index, or lying farther than ``max_snap_m`` from every
+        network that must reach it (a shift's own mode for its start and end).
+    UnknownAreaError
+        If the area is not registered.
+    """
+    fields = _fields(request)
+    problems = []
+    points: list[Point] = []
+    position: dict[tuple[float, float], int] = {}
+    indices = []
+    for name, location, _ in fields:
+        if not isinstance(location, Point):
+            problems.append(FieldProblem(name, "with a named area, give locations as {lat, lon}"))
+            continue
+        key = (location.lat, location.lon)
+        if key not in position:
+            position[key] = len(points)
+            points.append(location)
+        indices.append(position[key])
+    if problems:
+        raise RequestError(problems)
+
+    modes: list[TravelMode] = sorted({shift.mode for shift in request.shifts})
+    lats = [p.lat for p in points]
+    lons = [p.lon for p in points]
+    nodes: dict[ModeName, list[int]] = {}
+    used: dict[ModeName, StreetNetwork] = {}
+    off_network: dict[ModeName, np.ndarray] = {}
+    distance_by_mode: dict[ModeName, np.ndarray] = {}
+    for mode in modes:
+        network = networks.get(area, mode)
+        snapped = snap_points(network, lats, lons)
+        used[mode] = network
+        nodes[mode] = [int(node) for node in snapped.nodes]
+        distance_by_mode[mode] = snapped.distance_m
+        off_network[mode] = snapped.distance_m > max_snap_m
+    for (name, _, must_reach), index in zip(fields, indices, strict=True):
+        if all(off_network[mode][index] for mode in must_reach):
+            nearest = min(distance_by_mode[mode][index] for mode in must_reach)
+            reach = "/".join(sorted(must_reach))
+            problems.append(
+                FieldProblem(
+                    name,
+                    f"location lies {nearest:.0f} m from the nearest street the {reach} network "
+                    f"of area {area!r} reaches (at most {max_snap_m:.0f} m)",
+                )
+            )
+    if problems:
+        raise RequestError(problems)
+
+    matrices = []
+    for mode in modes:
+        matrix = travel_time_matrix(used[mode], nodes[mode])
+        off = off_network[mode]
+        matrix[off, :] = UNREACHABLE_S
+        matrix[:, off] = UNREACHABLE_S
+        np.fill_diagonal(matrix, 0)
+        matrices.append(matrix)
+    return Placed(
+        area=area,
+        profiles={mode: i for i, mode in enumerate(modes)},
+        travel_s=tuple(matrices),
+        points=list(points),
+        nodes=nodes,
+        networks=used,
+        **_split(indices, request),
+    )

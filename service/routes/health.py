@@ -1,0 +1,35 @@
+"""Liveness and the list of registered areas."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from ..deps import NetworksDep, SettingsDep
+
+router = APIRouter(tags=["health"])
+
+
+class Health(BaseModel):
+    """Liveness answer."""
+
+    status: str
+
+
+class AreasPublic(BaseModel):
+    """The named areas a plan may use."""
+
+    default: str
+    areas: list[str]
+
+
+@router.get("/healthz")
+def health() -> Health:
+    """The service is up."""
+    return Health(status="ok")
+
+
+@router.get("/v1/areas")
+def areas(networks: NetworksDep, settings: SettingsDep) -> AreasPublic:
+    """Named areas (street data files registered on this server)."""
+    return AreasPublic(default=settings.default_area, areas=networks.catalog.names())

@@ -1,0 +1,246 @@
+"""The HTTP edge: plan requests and responses (pydantic). All boundary checks live here."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from datetime import datetime, time
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from .timeutil import ClockOrDateTime
+
+Role = Literal["service_guard", "home_care", "road_park", "other"]
+TravelMode = Literal["drive", "bike", "walk"]
+Identifier = Annotated[
+    str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
+]
+
+MAX_SHIFTS = 100
+MAX_HOTSPOTS = 1500
+MAX_VISITS = 500
+MAX_MATRIX_SIZE = 2500
+
+_E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+
+
+def normalise_phone(raw: str) -> str:
+    """A phone number in E.164 form; Danish numbers must have 8 digits after +45.
+
+    Raises
+    ------
+    ValueError
+        With a sentence saying what is wrong (the number itself is not repeated).
+    """
+    phone = re.sub(r"[\s()-]", "", raw)
+    if phone.startswith("00"):
+        phone = "+" + phone[2:]
+    if not _E164.fullmatch(phone):
+        msg = "not a valid phone number: use E.164 with country code, e.g. +4512345678"
+        raise ValueError(msg)
+    if phone.startswith("+45") and len(phone) != 11:
+        msg = "a Danish phone number has 8 digits after +45"
+        raise ValueError(msg)
+    return phone
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Point(_Strict):
+    """A WGS84 location on a named area."""
+
+    lat: float = Field(ge=-90, le=90, examples=[57.4711])
+    lon: float = Field(ge=-180, le=180, examples=[10.2062])
+
+
+class MatrixIndex(_Strict):
+    """A location given as a row of the request's own travel-time matrix."""
+
+    index: int = Field(ge=0)
+
+
+Location = Point | MatrixIndex
+
+
+class MatrixArea(_Strict):
+    """An explicit area: travel times in seconds between locations identified by index."""
+
+    travel_time_s: list[list[Annotated[int, Field(ge=0)]]] = Field(
+        description="Square matrix; row i, column j is the travel time from location i to j."
+    )
+    distance_m: list[list[Annotated[float, Field(ge=0)]]] | None = None
+
+    @model_validator(mode="after")
+    def _square(self) -> MatrixArea:
+        n = len(self.travel_time_s)
+        if not 1 <= n <= MAX_MATRIX_SIZE:
+            msg = f"travel_time_s must have between 1 and {MAX_MATRIX_SIZE} rows"
+            raise ValueError(msg)
+        if any(len(row) != n for row in self.travel_time_s):
+            msg = "travel_time_s must be square"
+            raise ValueError(msg)
+        if self.distance_m is not None and (
+            len(self.distance_m) != n or any(len(row) != n for row in self.distance_m)
+        ):
+            msg = "distance_m must have the same shape as travel_time_s"
+            raise ValueError(msg)
+        return self
+
+
+class Window(_Strict):
+    """A time window: a clock time (``"18:00"``, taken on the plan date) or a full datetime."""
+
+    start: ClockOrDateTime
+    end: ClockOrDateTime
+
+
+class ShiftIn(_Strict):
+    """One staff member on shift tonight."""
+
+    id: Identifier
+    name: str = Field(default="", max_length=100)
+    phone: str = Field(description="E.164, e.g. +4512345678 (Danish: +45 and 8 digits).")
+    role: Role = "service_guard"
+    mode: TravelMode = "drive"
+    start_location: Location
+    end_location: Location | None = Field(default=None, description="Defaults to the start.")
+    start_time: ClockOrDateTime
+    end_time: ClockOrDateTime
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str) -> str:
+        return normalise_phone(value)
+
+
+class HotspotIn(_Strict):
+    """An area to patrol, worth ``weight`` on the first visit; repeats are worth less."""
+
+    id: Identifier
+    location: Location
+    weight: float = Field(gt=0, le=1000)
+    dwell_min: float = Field(
+        default=10, ge=0, le=240, description="Minutes on site; 10-15 deter longest."
+    )
+    windows: list[Window] = Field(
+        default_factory=list, max_length=10, description="When the stop may start."
+    )
+    max_visits: int = Field(default=1, ge=1, le=6)
+    min_gap_min: float = Field(default=60, ge=0, le=720)
+    repeat_value: float = Field(
+        default=0.5, gt=0, le=1, description="Worth of each repeat relative to the visit before."
+    )
+
+
+class VisitIn(_Strict):
+    """A mandatory visit (home care): kept, or the request fails naming it."""
+
+    id: Identifier
+    location: Location
+    window: Window = Field(description="When the visit may start.")
+    duration_min: float = Field(ge=0, le=480)
+    staff_ids: list[Identifier] | None = Field(
+        default=None, description="Only these staff may serve it."
+    )
+    roles: list[Role] | None = Field(default=None, description="Only these roles may serve it.")
+
+
+class PlanOptions(_Strict):
+    """Search settings."""
+
+    time_limit_s: float | None = Field(default=None, gt=0, description="Default: 5 s.")
+    seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Vary it between nights.")
+
+
+class PlanRequest(_Strict):
+    """Tonight's plan: shifts, hotspots to cover and visits to keep, on an area."""
+
+    area: Annotated[str, Field(min_length=1, max_length=64)] | MatrixArea | None = Field(
+        default=None, description="A named area (default: the service's) or an explicit matrix."
+    )
+    date: dt.date | None = Field(default=None, description="Plan date; default today (Copenhagen).")
+    latest_end: time | None = Field(
+        default=time(22, 0), description="No route ends after this local time; null for none."
+    )
+    shifts: list[ShiftIn] = Field(min_length=1, max_length=MAX_SHIFTS)
+    hotspots: list[HotspotIn] = Field(default_factory=list, max_length=MAX_HOTSPOTS)
+    visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS)
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+
+class PointOut(BaseModel):
+    """A location in the answer."""
+
+    lat: float | None = None
+    lon: float | None = None
+    index: int | None = None
+
+
+class StopOut(BaseModel):
+    """A stop on a route, with its local times."""
+
+    kind: Literal["start", "hotspot", "visit", "end"]
+    id: str | None = Field(description="Hotspot or visit id; null for start and end.")
+    location: PointOut
+    arrival: datetime
+    start: datetime
+    departure: datetime
+    wait_min: float
+    dwell_min: float
+    weight: float = Field(description="Coverage weight this stop earns.")
+    visit_number: int | None = None
+
+
+class RouteOut(BaseModel):
+    """One staff member's route."""
+
+    staff_id: str
+    name: str
+    role: Role
+    mode: TravelMode
+    start: datetime
+    end: datetime
+    travel_min: float
+    distance_km: float | None
+    weight_covered: float
+    stops: list[StopOut]
+
+
+class LeftOutOut(BaseModel):
+    """A hotspot no route visits, and why."""
+
+    hotspot_id: str
+    weight: float
+    reason: Literal["unreachable_in_window", "not_enough_time"]
+    detail: str
+
+
+class PlanSummary(BaseModel):
+    """Totals over the plan."""
+
+    weight_total: float = Field(description="Sum of all hotspot weights.")
+    weight_visited: float = Field(description="Weight of the hotspots visited at least once.")
+    weight_covered: float = Field(description="Coverage earned, repeat visits included.")
+    coverage_ratio: float = Field(description="weight_visited / weight_total.")
+    hotspots_visited: int
+    hotspots_left_out: int
+    visits_kept: int
+    travel_min: float
+    distance_km: float | None
+    solve_time_s: float
+
+
+class PlanResponse(BaseModel):
+    """A stored plan."""
+
+    id: str
+    created_at: datetime
+    area: str
+    date: dt.date
+    latest_end: time | None
+    summary: PlanSummary
+    routes: list[RouteOut]
+    left_out: list[LeftOutOut]

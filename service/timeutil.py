@@ -1,0 +1,43 @@
+"""Local time: Europe/Copenhagen, and conversion between clock times and plan seconds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
+
+ClockOrDateTime = datetime | time
+
+
+def today_local() -> date:
+    """Today's date in Copenhagen."""
+    return datetime.now(LOCAL_TZ).date()
+
+
+def to_local(value: ClockOrDateTime, day: date) -> datetime:
+    """An aware datetime: a clock time is taken on ``day``; no offset means Copenhagen time."""
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=LOCAL_TZ)
+        return value.astimezone(LOCAL_TZ)
+    if value.tzinfo is not None:
+        return datetime.combine(day, value.replace(tzinfo=None), tzinfo=value.tzinfo).astimezone(
+            LOCAL_TZ
+        )
+    return datetime.combine(day, value, tzinfo=LOCAL_TZ)
+
+
+def seconds_between(origin: datetime, moment: datetime) -> int:
+    """Whole seconds from ``origin`` to ``moment`` (negative when before)."""
+    return int((moment - origin).total_seconds())
+
+
+def at_offset(origin: datetime, offset_s: int) -> datetime:
+    """The local time ``offset_s`` seconds after ``origin``."""
+    return (origin + timedelta(seconds=offset_s)).astimezone(LOCAL_TZ)
+
+
+def hhmm(moment: datetime) -> str:
+    """``HH:MM`` in Copenhagen time."""
+    return moment.astimezone(LOCAL_TZ).strftime("%H:%M")
