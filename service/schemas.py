@@ -5,9 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import re
 from datetime import datetime, time
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    field_validator,
+    model_validator,
+)
 
 from .timeutil import ClockOrDateTime
 
@@ -62,7 +70,16 @@ class MatrixIndex(_Strict):
     index: int = Field(ge=0)
 
 
-Location = Point | MatrixIndex
+def _location_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "MatrixIndex" if "index" in value else "Point"
+    return "MatrixIndex" if isinstance(value, MatrixIndex) else "Point"
+
+
+Location = Annotated[
+    Annotated[Point, Tag("Point")] | Annotated[MatrixIndex, Tag("MatrixIndex")],
+    Discriminator(_location_kind),
+]
 
 
 class MatrixArea(_Strict):
@@ -88,6 +105,17 @@ class MatrixArea(_Strict):
             msg = "distance_m must have the same shape as travel_time_s"
             raise ValueError(msg)
         return self
+
+
+def _area_kind(value: Any) -> str:
+    return "str" if isinstance(value, str) else "MatrixArea"
+
+
+AreaChoice = Annotated[
+    Annotated[Annotated[str, Field(min_length=1, max_length=64)], Tag("str")]
+    | Annotated[MatrixArea, Tag("MatrixArea")],
+    Discriminator(_area_kind),
+]
 
 
 class Window(_Strict):
@@ -158,7 +186,7 @@ class PlanOptions(_Strict):
 class PlanRequest(_Strict):
     """Tonight's plan: shifts, hotspots to cover and visits to keep, on an area."""
 
-    area: Annotated[str, Field(min_length=1, max_length=64)] | MatrixArea | None = Field(
+    area: AreaChoice | None = Field(
         default=None, description="A named area (default: the service's) or an explicit matrix."
     )
     date: dt.date | None = Field(default=None, description="Plan date; default today (Copenhagen).")

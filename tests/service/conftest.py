@@ -1,0 +1,80 @@
+"""Service fixtures: the real Sindal street network, a SQLite store per test, the app."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from graphs import AreaCatalog
+from service.config import SHIPPED_AREAS_DIR, Settings
+from service.main import create_app
+from service.networks import AreaNetworks
+from service.store import PlanStore
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from fastapi import FastAPI
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture(scope="session")
+def graph_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One graph cache folder for the whole session."""
+    return tmp_path_factory.mktemp("graph-cache")
+
+
+@pytest.fixture(scope="session")
+def networks(graph_cache: Path) -> AreaNetworks:
+    """The shipped areas; each (area, mode) network loads once per session."""
+    return AreaNetworks(AreaCatalog([SHIPPED_AREAS_DIR]), cache_dir=graph_cache)
+
+
+@pytest.fixture
+def settings(tmp_path: Path, graph_cache: Path) -> Settings:
+    """Settings with a fresh SQLite file and short solver time."""
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'eyes.db'}",
+        graph_cache_dir=graph_cache,
+        default_time_limit_s=1.0,
+        preload_area=False,
+    )
+
+
+@pytest.fixture
+def app(settings: Settings, networks: AreaNetworks) -> FastAPI:
+    """The app on the real street data and a fresh store."""
+    return create_app(settings, networks=networks, store=PlanStore.from_url(settings.database_url))
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    """A test client that runs the app's lifespan."""
+    with TestClient(app, raise_server_exceptions=False) as test_client:
+        yield test_client
+
+
+@pytest.fixture(scope="session")
+def demo_request() -> dict[str, Any]:
+    """The shipped sample evening in Sindal (4 shifts, 65 hotspots, 4 client visits)."""
+    data: dict[str, Any] = json.loads((EXAMPLES / "sindal_request.json").read_text())
+    data["date"] = "2026-11-24"
+    data["options"] = {"time_limit_s": 2, "seed": 3}
+    return data
+
+
+@pytest.fixture
+def small_request(demo_request: dict[str, Any]) -> dict[str, Any]:
+    """Two shifts, eight hotspots and two client visits from the sample (a fresh copy)."""
+    data = copy.deepcopy(demo_request)
+    data["shifts"] = [s for s in data["shifts"] if s["id"] in {"guard-1", "care-1"}]
+    data["hotspots"] = data["hotspots"][:8]
+    data["visits"] = data["visits"][:2]
+    data["options"] = {"time_limit_s": 1}
+    return data

@@ -1,0 +1,181 @@
+"""The plans API end to end on the real Sindal street network."""
+
+from __future__ import annotations
+
+import copy
+from typing import TYPE_CHECKING, Any
+
+import pytest
+import shapely
+from shapely.geometry import LineString, Point
+
+from .replay import replay_plan
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
+
+    from service.networks import AreaNetworks
+
+
+def test_demo_plan_is_feasible_and_stored(
+    client: TestClient, demo_request: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """The sample evening plans (201), keeps all visits, respects 22:00, and reads back."""
+    answer = client.post("/v1/plans", json=demo_request)
+    assert answer.status_code == 201, answer.text
+    plan = answer.json()
+    assert answer.headers["location"] == f"/v1/plans/{plan['id']}"
+    replay_plan(demo_request, plan, networks)
+    assert plan["summary"]["visits_kept"] == 4
+    assert plan["summary"]["hotspots_visited"] >= 50
+    left = {item["hotspot_id"]: item["reason"] for item in plan["left_out"]}
+    assert left["hs-farm"] == "unreachable_in_window"
+    again = client.get(f"/v1/plans/{plan['id']}")
+    assert again.status_code == 200
+    assert again.json() == plan
+
+
+def test_geojson_routes_follow_the_streets(
+    client: TestClient, small_request: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """Each route is an RFC 7946 LineString whose every vertex lies on a street edge."""
+    plan = client.post("/v1/plans", json=small_request).json()
+    answer = client.get(f"/v1/plans/{plan['id']}/routes.geojson")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("application/geo+json")
+    collection = answer.json()
+    assert collection["type"] == "FeatureCollection"
+    lines = [f for f in collection["features"] if f["geometry"]["type"] == "LineString"]
+    busy = [r for r in plan["routes"] if len(r["stops"]) > 2]
+    assert len(lines) == len(busy) >= 1
+    graph = networks.get("sindal", "drive").graph
+    edges = []
+    for u, v, data in graph.edges(data=True):
+        geometry = data.get("geometry")
+        if geometry is None:
+            geometry = LineString(
+                [
+                    (graph.nodes[u]["x"], graph.nodes[u]["y"]),
+                    (graph.nodes[v]["x"], graph.nodes[v]["y"]),
+                ]
+            )
+        edges.append(geometry)
+    tree = shapely.STRtree(edges)
+    for line in lines:
+        coords = line["geometry"]["coordinates"]
+        assert len(coords) >= 2
+        for lon, lat in coords:
+            nearest = edges[tree.nearest(Point(lon, lat))]
+            # 1e-5 degrees is about 1 m: the vertex is on an edge, not a straight shortcut.
+            assert nearest.distance(Point(lon, lat)) < 1e-5
+    stops = [f for f in collection["features"] if f["properties"]["feature"] == "stop"]
+    assert {f["properties"]["kind"] for f in stops} >= {"start", "hotspot", "visit", "end"}
+
+
+def test_latest_end_caps_routes_at_22(
+    client: TestClient, small_request: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """A shift until 23:30 still ends by 22:00; a hotspot only open after 22:00 is left out."""
+    request = copy.deepcopy(small_request)
+    request["shifts"][0]["end_time"] = "23:30"
+    request["hotspots"][0]["windows"] = [{"start": "22:15", "end": "23:00"}]
+    plan = client.post("/v1/plans", json=request).json()
+    replay_plan(request, plan, networks)
+    for route in plan["routes"]:
+        assert route["end"] <= "2026-11-24T22:00:00+01:00"
+    left = {item["hotspot_id"]: item["reason"] for item in plan["left_out"]}
+    assert left[request["hotspots"][0]["id"]] == "unreachable_in_window"
+
+
+def test_another_latest_end_allows_later_routes(
+    client: TestClient, small_request: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """With latest_end 23:30 the late hotspot is visited after 22:00."""
+    request = copy.deepcopy(small_request)
+    request["latest_end"] = "23:30"
+    request["shifts"][0]["end_time"] = "23:30"
+    late = request["hotspots"][0]["id"]
+    request["hotspots"][0]["windows"] = [{"start": "22:15", "end": "23:00"}]
+    plan = client.post("/v1/plans", json=request).json()
+    replay_plan(request, plan, networks)
+    visited = {s["id"] for r in plan["routes"] for s in r["stops"] if s["kind"] == "hotspot"}
+    assert late in visited
+
+
+def test_plan_on_an_explicit_matrix(client: TestClient) -> None:
+    """An integrator's own matrix plans without street data; its GeoJSON is a clear 404."""
+    request = {
+        "area": {"travel_time_s": [[0, 300, 420], [300, 0, 240], [420, 240, 0]]},
+        "date": "2026-11-24",
+        "shifts": [
+            {
+                "id": "hc-7",
+                "phone": "+4520000007",
+                "role": "home_care",
+                "start_location": {"index": 0},
+                "start_time": "17:00",
+                "end_time": "21:00",
+            }
+        ],
+        "hotspots": [{"id": "h1", "location": {"index": 1}, "weight": 3}],
+        "visits": [
+            {
+                "id": "v1",
+                "location": {"index": 2},
+                "window": {"start": "18:00", "end": "18:30"},
+                "duration_min": 20,
+            }
+        ],
+        "options": {"time_limit_s": 1},
+    }
+    answer = client.post("/v1/plans", json=request)
+    assert answer.status_code == 201, answer.text
+    plan = answer.json()
+    stops = plan["routes"][0]["stops"]
+    assert [s["kind"] for s in stops] == ["start", "hotspot", "visit", "end"]
+    # 17:00 + 300 s travel, 10 min dwell, 240 s on: arrives 17:19, waits for 18:00.
+    assert stops[2]["arrival"] == "2026-11-24T17:19:00+01:00"
+    assert stops[2]["start"] == "2026-11-24T18:00:00+01:00"
+    assert stops[3]["arrival"] == "2026-11-24T18:27:00+01:00"
+    assert plan["area"] == "matrix"
+    geojson = client.get(f"/v1/plans/{plan['id']}/routes.geojson")
+    assert geojson.status_code == 404
+    assert "explicit matrix" in geojson.json()["detail"]
+
+
+def test_unknown_plan_is_404_problem(client: TestClient) -> None:
+    """Reading a plan that does not exist is a problem+json 404."""
+    answer = client.get("/v1/plans/nope")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.json()["status"] == 404
+
+
+def test_areas_and_health(client: TestClient) -> None:
+    """The registered areas are listed with the default."""
+    assert client.get("/healthz").json() == {"status": "ok"}
+    areas = client.get("/v1/areas").json()
+    assert areas["default"] == "sindal"
+    assert {"sindal", "liechtenstein"} <= set(areas["areas"])
+
+
+def test_openapi_has_a_worked_example(client: TestClient) -> None:
+    """/openapi.json documents the plan endpoints with an example request."""
+    spec = client.get("/openapi.json").json()
+    assert {"/v1/plans", "/v1/plans/{plan_id}", "/v1/plans/{plan_id}/routes.geojson"} <= set(
+        spec["paths"]
+    )
+    body = spec["paths"]["/v1/plans"]["post"]["requestBody"]["content"]["application/json"]
+    assert "evening_patrol" in body["examples"]
+    assert client.get("/docs").status_code == 200
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_seed_keeps_plan_feasible(
+    client: TestClient, small_request: dict[str, Any], networks: AreaNetworks, seed: int
+) -> None:
+    """Varying the seed between nights still gives feasible plans."""
+    request = copy.deepcopy(small_request)
+    request["options"]["seed"] = seed
+    plan = client.post("/v1/plans", json=request).json()
+    replay_plan(request, plan, networks)
