@@ -1,0 +1,42 @@
+# Protective Eyes API. Build: docker build -t protective-eyes .
+FROM python:3.11-slim AS base
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+
+# Dependencies first, for layer caching.
+COPY pyproject.toml README.md ./
+COPY graphs/__init__.py graphs/__init__.py
+COPY solver/__init__.py solver/__init__.py
+COPY service/__init__.py service/__init__.py
+RUN pip install '.[postgres]' && pip uninstall -y protective-eyes
+
+COPY graphs graphs
+COPY solver solver
+COPY service service
+COPY data data
+COPY examples examples
+RUN pip install --no-deps '.[postgres]' \
+    && python -m compileall -q /app /usr/local/lib/python3.11/site-packages
+
+RUN useradd --create-home --uid 10001 eyes && mkdir -p /app/var && chown eyes /app/var
+USER eyes
+
+ENV EYES_AREAS_DIR=/app/data/areas \
+    EYES_GRAPH_CACHE_DIR=/app/var/graph-cache \
+    EYES_DATABASE_URL=sqlite:////app/var/eyes.db \
+    EYES_HOST=0.0.0.0 \
+    EYES_PORT=8000
+
+# Bake the default area's street graphs into the image: never built per request.
+RUN python -c "from pathlib import Path; from graphs import load_graph; \
+[load_graph(Path('/app/data/areas/sindal.osm.bz2'), mode=m, cache_dir=Path('/app/var/graph-cache')) for m in ('drive', 'bike', 'walk')]"
+
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
+    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+CMD ["eyes", "serve"]
