@@ -31,9 +31,9 @@ test: $(VENV)/.installed-dev
 serve: $(VENV)/.installed-runtime
 	$(BIN)/eyes serve
 
+## Benchmarks (results in bench/RESULTS.md).
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/foundation.py
 
 clean:
 	rm -rf $(VENV) out var .cache .pytest_cache .mypy_cache .ruff_cache
