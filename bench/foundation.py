@@ -18,13 +18,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from liechtenstein import evening_request, liechtenstein_network  # noqa: E402
+from liechtenstein import evening_request, liechtenstein_network
 
-from graphs import AreaCatalog, StreetNetwork, load_graph, travel_time_matrix  # noqa: E402
-from service.config import SHIPPED_AREAS_DIR, Settings  # noqa: E402
-from service.networks import AreaNetworks  # noqa: E402
-from service.planning import plan_routes  # noqa: E402
-from service.schemas import PlanRequest  # noqa: E402
+from graphs import AreaCatalog, StreetNetwork, load_graph, travel_time_matrix
+from service.config import SHIPPED_AREAS_DIR, Settings
+from service.networks import AreaNetworks
+from service.planning import plan_routes
+from service.schemas import PlanRequest
 
 
 def bench_graph_build() -> None:
@@ -91,8 +91,10 @@ def bench_matrix(cache: Path) -> None:
 
 def bench_plan(cache: Path, *, time_limits_s: tuple[float, ...] = (10.0, 30.0)) -> None:
     print("## Plan: 10 staff x 300 hotspots on Liechtenstein (end to end through planning)\n")
-    print("| time limit s | wall s | weight visited / total | coverage incl. repeats | "
-          "hotspots visited | travel min |")
+    print(
+        "| time limit s | wall s | weight visited / total | coverage incl. repeats | "
+        "hotspots visited | travel min |"
+    )
     print("|---:|---:|---:|---:|---:|---:|")
     networks = AreaNetworks(AreaCatalog([SHIPPED_AREAS_DIR]), cache_dir=cache)
     settings = Settings(graph_cache_dir=cache, max_time_limit_s=600)
@@ -103,7 +105,10 @@ def bench_plan(cache: Path, *, time_limits_s: tuple[float, ...] = (10.0, 30.0)) 
         request = PlanRequest.model_validate(data)
         started = time.perf_counter()
         planned = plan_routes(
-            request, networks=networks, settings=settings, plan_id="bench",
+            request,
+            networks=networks,
+            settings=settings,
+            plan_id="bench",
             created_at=datetime.now(UTC),
         )
         wall = time.perf_counter() - started

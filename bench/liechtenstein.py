@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graphs import AreaCatalog, StreetNetwork, load_graph
 from service.config import SHIPPED_AREAS_DIR
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DEPOTS = [  # municipal buildings in Vaduz, Schaan and Eschen (lat, lon)
     (47.1410, 9.5215),
