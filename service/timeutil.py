@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -29,13 +29,17 @@ def to_local(value: ClockOrDateTime, day: date) -> datetime:
 
 
 def seconds_between(origin: datetime, moment: datetime) -> int:
-    """Whole seconds from ``origin`` to ``moment`` (negative when before)."""
-    return int((moment - origin).total_seconds())
+    """Whole elapsed seconds from ``origin`` to ``moment`` (negative when before).
+
+    Computed in UTC: Python subtracts datetimes sharing one tzinfo by wall clock, which
+    would be an hour off across a daylight-saving change.
+    """
+    return int((moment.astimezone(UTC) - origin.astimezone(UTC)).total_seconds())
 
 
 def at_offset(origin: datetime, offset_s: int) -> datetime:
-    """The local time ``offset_s`` seconds after ``origin``."""
-    return (origin + timedelta(seconds=offset_s)).astimezone(LOCAL_TZ)
+    """The local time ``offset_s`` elapsed seconds after ``origin`` (UTC arithmetic)."""
+    return (origin.astimezone(UTC) + timedelta(seconds=offset_s)).astimezone(LOCAL_TZ)
 
 
 def hhmm(moment: datetime) -> str:

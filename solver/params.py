@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +26,19 @@ class SolveParams:
     seed: int = 0
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
+    engine: Literal["portfolio", "ortools"] = "portfolio"
+    workers: int = 2
+    polish_share: float = 0.1
+    repeat_polish_share: float = 0.3
     log_search: bool = False
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
             msg = "time_limit_s must be above 0."
+            raise ValueError(msg)
+        if self.workers < 1:
+            msg = "workers must be at least 1."
+            raise ValueError(msg)
+        if not (0 <= self.polish_share < 1 and 0 <= self.repeat_polish_share < 1):
+            msg = "polish shares must be in [0, 1)."
             raise ValueError(msg)

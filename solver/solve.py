@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time as clock
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
@@ -12,6 +13,7 @@ from .errors import InfeasibleError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
 from .params import SolveParams
+from .portfolio import initial_assignment, pyvrp_available, search_in_parallel
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
@@ -101,6 +103,31 @@ def _read_routes(model: RoutingModel, problem: RoutingProblem, assignment: objec
     return routes
 
 
+def _search(
+    model: RoutingModel, problem: RoutingProblem, params: SolveParams, started: float
+) -> pywrapcp.Assignment | None:
+    """Portfolio: PyVRP seeds on all workers, then OR-Tools from the best; else OR-Tools."""
+    initial = None
+    budget_s = params.time_limit_s
+    if params.engine == "portfolio" and (problem.hotspots or problem.visits) and pyvrp_available():
+        has_repeats = any(h.max_visits > 1 for h in problem.hotspots)
+        polish_s = budget_s * (params.repeat_polish_share if has_repeats else params.polish_share)
+        search_s = budget_s - polish_s - (clock.perf_counter() - started)
+        if search_s > 0.1:
+            results = search_in_parallel(
+                problem, time_limit_s=search_s, seed=params.seed, workers=params.workers
+            )
+            initial = initial_assignment(model, problem, results)
+    remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
+    search = _search_parameters(replace(params, time_limit_s=remaining_s))
+    found: pywrapcp.Assignment | None
+    if initial is None:
+        found = model.routing.SolveWithParameters(search)
+    else:
+        found = model.routing.SolveFromAssignmentWithParameters(initial, search)
+    return found
+
+
 def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solution:
     """Plan routes: keep every mandatory visit, maximise covered weight, then cut travel.
 
@@ -127,7 +154,7 @@ def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solu
     check_visits_servable(problem)
     started = clock.perf_counter()
     model = build_routing_model(problem, seed=params.seed)
-    assignment = model.routing.SolveWithParameters(_search_parameters(params))
+    assignment = _search(model, problem, params, started)
     if assignment is None:
         msg = f"no plan found within {params.time_limit_s:g} s; allow more time."
         raise SolverError(msg)

@@ -105,7 +105,7 @@ def test_another_latest_end_allows_later_routes(
 def test_plan_on_an_explicit_matrix(client: TestClient) -> None:
     """An integrator's own matrix plans without street data; its GeoJSON is a clear 404."""
     request = {
-        "area": {"travel_time_s": [[0, 300, 420], [300, 0, 240], [420, 240, 0]]},
+        "area": {"travel_time_s": [[0, 300, 900], [300, 0, 240], [420, 240, 0]]},
         "date": "2026-11-24",
         "shifts": [
             {
