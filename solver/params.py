@@ -29,7 +29,7 @@ class SolveParams:
     engine: Literal["portfolio", "ortools"] = "portfolio"
     workers: int = 2
     polish_share: float = 0.1
-    repeat_polish_share: float = 0.3
+    repeat_polish_share: float = 0.2
     log_search: bool = False
 
     def __post_init__(self) -> None:

@@ -15,17 +15,21 @@ import logging
 import multiprocessing
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .pyvrp_search import SearchResult, search_routes
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from ortools.constraint_solver import pywrapcp
 
     from .model import RoutingModel
     from .problem import RoutingProblem
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _SPAWN_ALLOWANCE_S = 0.6
 """A spawned worker starts this much later; it stops at the same deadline."""
@@ -41,66 +45,126 @@ def _search_until(problem: RoutingProblem, deadline: float, seed: int) -> Search
     return search_routes(problem, time_limit_s=max(0.05, deadline - time.time()), seed=seed)
 
 
-def search_in_parallel(
-    problem: RoutingProblem, *, time_limit_s: float, seed: int, workers: int
-) -> list[SearchResult]:
-    """Run PyVRP with ``workers`` seeds at once (one here, the others in spawned processes)."""
+def search_beside(
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float,
+    seeds: Sequence[int],
+    local: Callable[[], T],
+) -> tuple[T, list[SearchResult]]:
+    """Run PyVRP for each seed in a spawned process while ``local()`` runs here.
+
+    Workers stop at the same wall-clock deadline as ``local`` should (a spawned process
+    starts a little later). A worker that fails only costs its own result.
+    """
+    if not seeds or time_limit_s < 2 * _SPAWN_ALLOWANCE_S:
+        return local(), []
     deadline = time.time() + time_limit_s
-    if workers <= 1 or time_limit_s < 2 * _SPAWN_ALLOWANCE_S:
-        return [_search_until(problem, deadline, seed)]
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers - 1, mp_context=context) as pool:
-        futures = [
-            pool.submit(_search_until, problem, deadline, seed + k) for k in range(1, workers)
-        ]
-        results = [_search_until(problem, deadline, seed)]
+    results = []
+    with ProcessPoolExecutor(max_workers=len(seeds), mp_context=context) as pool:
+        futures = [pool.submit(_search_until, problem, deadline, seed) for seed in seeds]
+        own = local()
         for future in futures:
             try:
                 results.append(future.result(timeout=time_limit_s + 30))
-            except Exception:  # a lost helper process only costs its result
+            except Exception:
                 log.exception("a parallel search worker failed")
-    return results
+    return own, results
 
 
-def _value(problem: RoutingProblem, result: SearchResult) -> tuple[float, int]:
+def search_until(problem: RoutingProblem, time_limit_s: float, seed: int) -> SearchResult:
+    """One PyVRP search here, for ``time_limit_s``."""
+    return _search_until(problem, time.time() + time_limit_s, seed)
+
+
+def _value(problem: RoutingProblem, routes: list[list[tuple[str, int, int]]]) -> tuple[float, int]:
+    """(coverage weight, minus travel) of routes given as (kind, ref, visit number) stops."""
     weight = sum(
-        problem.hotspots[ref].weight
-        for route in result.routes
-        for kind, ref in route
+        problem.hotspots[ref].visit_value(number)
+        for route in routes
+        for kind, ref, number in route
         if kind == "hotspot"
     )
     travel = 0
-    for v, route in enumerate(result.routes):
+    for v, route in enumerate(routes):
         shift = problem.shifts[v]
         path = [shift.start_location]
         path += [
             problem.hotspots[ref].location if kind == "hotspot" else problem.visits[ref].location
-            for kind, ref in route
+            for kind, ref, _ in route
         ]
         path.append(shift.end_location)
         travel += sum(problem.travel(v, a, b) for a, b in itertools.pairwise(path))
     return weight, -travel
 
 
+def gapped_routes(
+    problem: RoutingProblem, result: SearchResult, *, repeats: bool = True
+) -> list[list[tuple[str, int, int]]]:
+    """The result's stops as (kind, ref, visit number), repeat visits repaired.
+
+    PyVRP does not know the minimum gap between visits of one hotspot. Visits are taken in
+    order of their start; one that starts less than ``min_gap_s`` after the last kept visit
+    is dropped (dropping a stop never makes a route infeasible). With ``repeats=False``
+    only the first visit of each hotspot is kept.
+    """
+    kept: dict[int, list[int]] = {}
+    keep: set[tuple[int, int]] = set()
+    stops = sorted(
+        (stop.start_s, v, i)
+        for v, route in enumerate(result.routes)
+        for i, stop in enumerate(route)
+        if stop.kind == "hotspot"
+    )
+    for start_s, v, i in stops:
+        hotspot = result.routes[v][i].ref
+        starts = kept.setdefault(hotspot, [])
+        limit = problem.hotspots[hotspot].max_visits if repeats else 1
+        if len(starts) < limit and (
+            not starts or start_s - starts[-1] >= problem.hotspots[hotspot].min_gap_s
+        ):
+            starts.append(start_s)
+            keep.add((v, i))
+    out: list[list[tuple[str, int, int]]] = []
+    for v, route in enumerate(result.routes):
+        stops_out = []
+        for i, stop in enumerate(route):
+            if stop.kind == "visit":
+                stops_out.append(("visit", stop.ref, 0))
+            elif (v, i) in keep:
+                # Number visits by start time, as the model orders them.
+                number = 1 + sorted(kept[stop.ref]).index(stop.start_s)
+                stops_out.append(("hotspot", stop.ref, number))
+        out.append(stops_out)
+    return out
+
+
 def initial_assignment(
     model: RoutingModel, problem: RoutingProblem, results: list[SearchResult]
 ) -> pywrapcp.Assignment | None:
-    """The best search result that the full model accepts, as an OR-Tools assignment."""
-    node_of: dict[tuple[str, int], int] = {}
+    """The best search result that the full model accepts, as an OR-Tools assignment.
+
+    Each result is tried with its repeat visits (gaps repaired), then with first visits
+    only; OR-Tools' own check decides.
+    """
+    node_of: dict[tuple[str, int, int], int] = {}
     for node_id, node in enumerate(model.nodes):
-        if node.kind == "visit" or (node.kind == "hotspot" and node.visit_number == 1):
-            node_of[node.kind, node.ref] = node_id
-    ranked = sorted(
-        (r for r in results if r.feasible), key=lambda r: _value(problem, r), reverse=True
-    )
-    for result in ranked:
-        routes = [
-            [model.manager.NodeToIndex(node_of[stop]) for stop in route] for route in result.routes
-        ]
+        if node.kind in ("hotspot", "visit"):
+            node_of[node.kind, node.ref, node.visit_number] = node_id
+    candidates = [
+        gapped_routes(problem, result, repeats=repeats)
+        for result in results
+        if result.feasible
+        for repeats in (True, False)
+    ]
+    candidates.sort(key=lambda routes: _value(problem, routes), reverse=True)
+    for routes in candidates:
+        indices = [[model.manager.NodeToIndex(node_of[stop]) for stop in route] for route in routes]
         assignment: pywrapcp.Assignment | None = model.routing.ReadAssignmentFromRoutes(
-            routes, True
+            indices, True
         )
         if assignment is not None:
             return assignment
-        log.info("the full model refused a PyVRP solution; trying the next one")
+        log.info("the full model refused a searched plan; trying the next one")
     return None

@@ -1,17 +1,19 @@
 """A fast prize-collecting search with PyVRP, whose routes seed the OR-Tools model.
 
-PyVRP sees a relaxation that is never looser than the product's model: the first visit of
-each hotspot (repeats are left to OR-Tools), one window per stop (the widest, when a
-hotspot has several), shift windows and separate start and end depots, one routing profile
-per travel mode, and mandatory visits as required clients. A shift not allowed to serve a
-visit sees that visit as unreachable. Whatever PyVRP returns is checked again by OR-Tools.
+PyVRP sees a relaxation of the product's model: every possible visit of each hotspot as a
+client of its own (visit k worth ``visit_value(k)``, its window narrowed so that the gap to
+the other visits can fit), one window per stop (the widest, when a hotspot has several),
+shift windows with separate start and end depots, one routing profile per travel mode, and
+mandatory visits as required clients that the shifts not allowed to serve them cannot
+reach. PyVRP does not know the minimum gap between repeat visits: ``portfolio`` repairs
+that before OR-Tools reads and checks the routes against the full model.
 """
 
 from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 
@@ -20,15 +22,21 @@ from .coverage import weight_units
 if TYPE_CHECKING:
     from .problem import RoutingProblem, TimeWindow
 
-Stop = tuple[str, int]
-"""``("hotspot", index)`` or ``("visit", index)``."""
+
+@dataclass(frozen=True, slots=True)
+class SearchStop:
+    """A stop PyVRP routed: a hotspot or a mandatory visit, and when it starts."""
+
+    kind: Literal["hotspot", "visit"]
+    ref: int
+    start_s: int
 
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
     """Routes (per shift, the stops between start and end); ``feasible`` as PyVRP judges."""
 
-    routes: list[list[Stop]]
+    routes: list[list[SearchStop]]
     feasible: bool
 
 
@@ -39,20 +47,52 @@ def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
     return max(0, widest.start_s), max(0, min(widest.end_s, horizon_s))
 
 
-def _profiles(problem: RoutingProblem, horizon_s: int) -> tuple[list[np.ndarray], list[int]]:
-    """One matrix per (travel profile, visits this shift may not serve) pattern."""
+def _clients(problem: RoutingProblem, horizon_s: int) -> list[tuple[SearchStop, int, int, int]]:
+    """(stop, problem location, earliest start, latest start) of every client."""
+    out = []
+    for h, hotspot in enumerate(problem.hotspots):
+        early, late = _widest(hotspot.windows, horizon_s)
+        for k in range(hotspot.max_visits):
+            # Visit k+1 cannot start before k gaps after the window opens, nor so late
+            # that the later visits no longer fit.
+            lo = early + k * hotspot.min_gap_s
+            hi = late - (hotspot.max_visits - 1 - k) * hotspot.min_gap_s
+            if k == 0 or lo <= hi:
+                out.append((SearchStop("hotspot", h, 0), hotspot.location, lo, max(lo, hi)))
+    for i, visit in enumerate(problem.visits):
+        lo, hi = max(0, visit.window.start_s), max(0, min(visit.window.end_s, horizon_s))
+        out.append((SearchStop("visit", i, 0), visit.location, lo, hi))
+    return out
+
+
+def _matrices(
+    problem: RoutingProblem,
+    order: list[int],
+    clients: list[tuple[SearchStop, int, int, int]],
+    first_client: int,
+    horizon_s: int,
+) -> tuple[list[np.ndarray], list[int]]:
+    """One matrix per (travel profile, visits the shift may not serve), in PyVRP order."""
+    base = {
+        p: np.ascontiguousarray(
+            np.minimum(problem.travel_s[p], horizon_s + 1)[np.ix_(order, order)]
+        ).astype(np.int64)
+        for p in {shift.profile for shift in problem.shifts}
+    }
+    for matrix in base.values():
+        np.fill_diagonal(matrix, 0)
     keys: dict[tuple[int, frozenset[int]], int] = {}
     matrices: list[np.ndarray] = []
     shift_profile = []
     for v, shift in enumerate(problem.shifts):
         banned = frozenset(
-            problem.visits[i].location
-            for i in range(len(problem.visits))
-            if v not in problem.eligible_shifts(problem.visits[i])
+            first_client + c
+            for c, (stop, *_) in enumerate(clients)
+            if stop.kind == "visit" and v not in problem.eligible_shifts(problem.visits[stop.ref])
         )
         key = (shift.profile, banned)
         if key not in keys:
-            matrix = np.minimum(problem.travel_s[shift.profile], horizon_s + 1).astype(np.int64)
+            matrix = base[shift.profile]
             if banned:
                 matrix = matrix.copy()
                 matrix[:, sorted(banned)] = horizon_s + 1
@@ -60,6 +100,34 @@ def _profiles(problem: RoutingProblem, horizon_s: int) -> tuple[list[np.ndarray]
             matrices.append(matrix)
         shift_profile.append(keys[key])
     return matrices, shift_profile
+
+
+def _with_gaps(
+    problem: RoutingProblem,
+    matrices: list[np.ndarray],
+    clients: list[tuple[SearchStop, int, int, int]],
+    first_client: int,
+) -> list[np.ndarray]:
+    """Duration matrices where going from one visit of a hotspot straight to another takes
+    the minimum gap (less the dwell), so PyVRP does not stack repeat visits back to back."""
+    pairs: dict[int, list[int]] = {}
+    for c, (stop, *_) in enumerate(clients):
+        if stop.kind == "hotspot" and problem.hotspots[stop.ref].max_visits > 1:
+            pairs.setdefault(stop.ref, []).append(first_client + c)
+    if not pairs:
+        return matrices
+    out = []
+    for matrix in matrices:
+        matrix = matrix.copy()
+        for h, positions in pairs.items():
+            hotspot = problem.hotspots[h]
+            wait_s = max(0, hotspot.min_gap_s - hotspot.dwell_s)
+            for a in positions:
+                for b in positions:
+                    if a != b:
+                        matrix[a, b] = max(matrix[a, b], wait_s)
+        out.append(matrix)
+    return out
 
 
 def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) -> SearchResult:
@@ -77,60 +145,50 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
     Returns
     -------
     SearchResult
-        The best routes found, by shift.
+        The best routes found, by shift, with PyVRP's start times.
     """
     import pyvrp
     from pyvrp.stop import MaxRuntime
 
     horizon_s = max(shift.end_s for shift in problem.shifts)
-    # Several visits may share a location: PyVRP's stops each get their own location index
-    # (a copy of the matrix row and column) so depots and clients never collide.
-    stops: list[tuple[str, int, int]] = []  # (kind, ref, problem location)
     depot_locations = sorted(
         {s.start_location for s in problem.shifts} | {s.end_location for s in problem.shifts}
     )
-    for h, hotspot in enumerate(problem.hotspots):
-        stops.append(("hotspot", h, hotspot.location))
-    for i, visit in enumerate(problem.visits):
-        stops.append(("visit", i, visit.location))
-    order = depot_locations + [location for _, _, location in stops]
-    matrices, shift_profile = _profiles(problem, horizon_s)
-    matrices = [np.ascontiguousarray(m[np.ix_(order, order)]) for m in matrices]
-    for matrix in matrices:
-        np.fill_diagonal(matrix, 0)
+    clients = _clients(problem, horizon_s)
+    # Each depot and client gets a PyVRP location of its own (a copy of its matrix row
+    # and column), so stops sharing a place never collide.
+    order = depot_locations + [location for _, location, _, _ in clients]
+    first_client = len(depot_locations)
+    matrices, shift_profile = _matrices(problem, order, clients, first_client, horizon_s)
+    durations = _with_gaps(problem, matrices, clients, first_client)
     # Prizes far above travel, yet small enough for PyVRP's penalty manager to work with:
     # a weight of 1 is worth 100 typical legs.
     finite = matrices[0][matrices[0] <= horizon_s]
-    typical_leg = int(np.median(finite)) if finite.size else 1
-    prize_per_unit = max(1, typical_leg // 10)
+    prize_per_unit = max(1, int(np.median(finite)) // 10 if finite.size else 1)
 
     depot_index = {location: i for i, location in enumerate(depot_locations)}
-    locations = [pyvrp.Location(0, 0) for _ in order]
-    depots = [pyvrp.Depot(location=i) for i in range(len(depot_locations))]
-    clients = []
-    for k, (kind, ref, _) in enumerate(stops):
-        location = len(depot_locations) + k
-        if kind == "hotspot":
-            hotspot = problem.hotspots[ref]
-            early, late = _widest(hotspot.windows, horizon_s)
-            clients.append(
+    pyvrp_clients = []
+    for c, (stop, _, lo, hi) in enumerate(clients):
+        if stop.kind == "hotspot":
+            hotspot = problem.hotspots[stop.ref]
+            number = sum(1 for s, *_ in clients[:c] if s.kind == "hotspot" and s.ref == stop.ref)
+            pyvrp_clients.append(
                 pyvrp.Client(
-                    location=location,
+                    location=first_client + c,
                     service_duration=hotspot.dwell_s,
-                    tw_early=early,
-                    tw_late=max(early, late),
-                    prize=weight_units(hotspot.weight) * prize_per_unit,
+                    tw_early=lo,
+                    tw_late=hi,
+                    prize=weight_units(hotspot.visit_value(number + 1)) * prize_per_unit,
                     required=False,
                 )
             )
         else:
-            visit = problem.visits[ref]
-            clients.append(
+            pyvrp_clients.append(
                 pyvrp.Client(
-                    location=location,
-                    service_duration=visit.service_s,
-                    tw_early=max(0, visit.window.start_s),
-                    tw_late=max(0, min(visit.window.end_s, horizon_s)),
+                    location=first_client + c,
+                    service_duration=problem.visits[stop.ref].service_s,
+                    tw_early=lo,
+                    tw_late=hi,
                     required=True,
                 )
             )
@@ -148,12 +206,12 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
         for v, shift in enumerate(problem.shifts)
     ]
     data = pyvrp.ProblemData(
-        locations=locations,
-        clients=clients,
-        depots=depots,
+        locations=[pyvrp.Location(0, 0) for _ in order],
+        clients=pyvrp_clients,
+        depots=[pyvrp.Depot(location=i) for i in range(first_client)],
         vehicle_types=vehicle_types,
         distance_matrices=matrices,  # type: ignore[arg-type]  # PyVRP's stub: ndarray[int]
-        duration_matrices=matrices,  # type: ignore[arg-type]
+        duration_matrices=durations,  # type: ignore[arg-type]
     )
     with warnings.catch_warnings():
         # PyVRP warns when its penalties hit their bound; the result is still checked below
@@ -161,9 +219,11 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
         result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False)
     best = result.best
-    routes: list[list[Stop]] = [[] for _ in problem.shifts]
+    routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     for route in best.routes():
         routes[route.vehicle_type()] = [
-            (stops[a.idx][0], stops[a.idx][1]) for a in route.schedule() if a.is_client()
+            SearchStop(clients[a.idx][0].kind, clients[a.idx][0].ref, int(a.start_time))
+            for a in route.schedule()
+            if a.is_client()
         ]
     return SearchResult(routes=routes, feasible=best.is_feasible())

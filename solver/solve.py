@@ -13,7 +13,7 @@ from .errors import InfeasibleError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
 from .params import SolveParams
-from .portfolio import initial_assignment, pyvrp_available, search_in_parallel
+from .portfolio import initial_assignment, pyvrp_available, search_beside, search_until
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
@@ -103,26 +103,53 @@ def _read_routes(model: RoutingModel, problem: RoutingProblem, assignment: objec
     return routes
 
 
+def _value(
+    model: RoutingModel, problem: RoutingProblem, assignment: pywrapcp.Assignment
+) -> tuple[float, int]:
+    routes = _read_routes(model, problem, assignment)
+    return sum(r.weight for r in routes), -sum(r.travel_s for r in routes)
+
+
 def _search(
     model: RoutingModel, problem: RoutingProblem, params: SolveParams, started: float
 ) -> pywrapcp.Assignment | None:
-    """Portfolio: PyVRP seeds on all workers, then OR-Tools from the best; else OR-Tools."""
-    initial = None
+    """Search, then polish the best plan found with OR-Tools on the full model.
+
+    Portfolio: where PyVRP's relaxation is exact (no repeat visits, at most one window
+    per hotspot) PyVRP searches on every worker; otherwise PyVRP searches on one worker
+    while OR-Tools searches the full model here, and the better plan wins. OR-Tools then
+    starts from it for the polish.
+    """
     budget_s = params.time_limit_s
+    candidates: list[pywrapcp.Assignment | None] = []
     if params.engine == "portfolio" and (problem.hotspots or problem.visits) and pyvrp_available():
-        has_repeats = any(h.max_visits > 1 for h in problem.hotspots)
-        polish_s = budget_s * (params.repeat_polish_share if has_repeats else params.polish_share)
+        exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
+        polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
         search_s = budget_s - polish_s - (clock.perf_counter() - started)
-        if search_s > 0.1:
-            results = search_in_parallel(
-                problem, time_limit_s=search_s, seed=params.seed, workers=params.workers
+        seeds = [params.seed + k for k in range(1, params.workers)]
+        if search_s > 0.1 and exact:
+            own, results = search_beside(
+                problem,
+                time_limit_s=search_s,
+                seeds=seeds,
+                local=lambda: search_until(problem, search_s, params.seed),
             )
-            initial = initial_assignment(model, problem, results)
+            candidates.append(initial_assignment(model, problem, [own, *results]))
+        elif search_s > 0.1:
+            local_params = _search_parameters(replace(params, time_limit_s=search_s))
+            own_plan, results = search_beside(
+                problem,
+                time_limit_s=search_s,
+                seeds=[params.seed] if params.workers > 1 else [],
+                local=lambda: model.routing.SolveWithParameters(local_params),
+            )
+            candidates += [own_plan, initial_assignment(model, problem, results)]
+    found_any = [c for c in candidates if c is not None]
+    initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
     search = _search_parameters(replace(params, time_limit_s=remaining_s))
-    found: pywrapcp.Assignment | None
     if initial is None:
-        found = model.routing.SolveWithParameters(search)
+        found: pywrapcp.Assignment | None = model.routing.SolveWithParameters(search)
     else:
         found = model.routing.SolveFromAssignmentWithParameters(initial, search)
     return found
