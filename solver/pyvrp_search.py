@@ -96,6 +96,7 @@ def _matrices(
             if banned:
                 matrix = matrix.copy()
                 matrix[:, sorted(banned)] = horizon_s + 1
+                np.fill_diagonal(matrix, 0)
             keys[key] = len(matrices)
             matrices.append(matrix)
         shift_profile.append(keys[key])
