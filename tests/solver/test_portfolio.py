@@ -1,0 +1,90 @@
+"""The portfolio: PyVRP's routes seed OR-Tools, which keeps the full model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visit, solve
+from solver.model import build_routing_model
+from solver.portfolio import gapped_routes, initial_assignment
+from solver.pyvrp_search import SearchResult, SearchStop, search_routes
+
+from .replay import assert_feasible
+
+
+@pytest.fixture(scope="module")
+def grid_problem() -> RoutingProblem:
+    """Two shifts on a 6 x 6 grid of hotspots (Manhattan seconds), room for about half."""
+    xy = np.array([(x, y) for x in range(6) for y in range(6)]) * 60
+    matrix = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(np.int64)
+    rng = np.random.default_rng(5)
+    hotspots = tuple(Hotspot(f"h{i}", i, float(rng.integers(1, 10)), 60) for i in range(1, len(xy)))
+    shifts = (Shift("a", 0, 0, 0, 1800), Shift("b", 0, 35, 0, 1800))
+    return RoutingProblem((matrix,), shifts, hotspots)
+
+
+def test_parallel_portfolio_beats_or_matches_ortools_alone(grid_problem: RoutingProblem) -> None:
+    """With two workers (one spawned process) the plan is feasible and covers at least as much
+    weight as OR-Tools alone in the same time."""
+    portfolio = solve(grid_problem, params=SolveParams(time_limit_s=3, seed=1, workers=2))
+    alone = solve(grid_problem, params=SolveParams(time_limit_s=3, seed=1, engine="ortools"))
+    assert_feasible(grid_problem, portfolio)
+    assert portfolio.covered_weight >= alone.covered_weight
+
+
+def test_pyvrp_keeps_visits_and_eligibility() -> None:
+    """PyVRP serves the mandatory visit with the only shift allowed to, within its window."""
+    matrix = (100 * np.abs(np.arange(5)[:, None] - np.arange(5)[None, :])).astype(np.int64)
+    problem = RoutingProblem(
+        (matrix,),
+        (Shift("a", 0, 0, 0, 2000), Shift("b", 4, 4, 0, 2000)),
+        (Hotspot("h", 2, 1.0, 0),),
+        (Visit("v", 1, 60, TimeWindow(500, 600), shifts=frozenset({1})),),
+    )
+    result = search_routes(problem, time_limit_s=0.3, seed=0)
+    assert result.feasible
+    assert [s.kind for s in result.routes[0]].count("visit") == 0
+    (visit,) = [s for s in result.routes[1] if s.kind == "visit"]
+    assert 500 <= visit.start_s <= 600
+
+
+def test_repeat_visits_too_close_are_dropped() -> None:
+    """Of three visits 0, 300 and 700 s with a 600 s gap, the one at 300 s is dropped."""
+    matrix = np.zeros((2, 2), dtype=np.int64)
+    problem = RoutingProblem(
+        (matrix,),
+        (Shift("a", 0, 0, 0, 2000), Shift("b", 0, 0, 0, 2000)),
+        (Hotspot("h", 1, 4.0, 60, max_visits=3, min_gap_s=600),),
+    )
+    result = SearchResult(
+        routes=[
+            [SearchStop("hotspot", 0, 0), SearchStop("hotspot", 0, 700)],
+            [SearchStop("hotspot", 0, 300)],
+        ],
+        feasible=True,
+    )
+    assert gapped_routes(problem, result) == [[("hotspot", 0, 1), ("hotspot", 0, 2)], []]
+    assert gapped_routes(problem, result, repeats=False) == [[("hotspot", 0, 1)], []]
+
+
+def test_full_model_refuses_what_breaks_it() -> None:
+    """A searched plan that breaks the full model (a visit on a shift not allowed to serve
+    it, or a window missed) is not used as the start; the valid one is."""
+    matrix = (100 * np.abs(np.arange(3)[:, None] - np.arange(3)[None, :])).astype(np.int64)
+    problem = RoutingProblem(
+        (matrix,),
+        (Shift("a", 0, 0, 0, 2000), Shift("b", 2, 2, 0, 2000)),
+        (Hotspot("h", 1, 1.0, 0, windows=(TimeWindow(0, 50),)),),
+        (Visit("v", 1, 60, TimeWindow(0, 2000), shifts=frozenset({1})),),
+    )
+    model = build_routing_model(problem)
+    wrong_shift = SearchResult([[SearchStop("visit", 0, 100)], []], feasible=True)
+    assert initial_assignment(model, problem, [wrong_shift]) is None
+    too_late = SearchResult(
+        [[], [SearchStop("visit", 0, 100), SearchStop("hotspot", 0, 160)]], feasible=True
+    )
+    assert initial_assignment(model, problem, [too_late]) is None
+    valid = SearchResult([[], [SearchStop("visit", 0, 100)]], feasible=True)
+    assert initial_assignment(model, problem, [valid, too_late, wrong_shift]) is not None
+    assert initial_assignment(model, problem, [SearchResult([[], []], feasible=False)]) is None
