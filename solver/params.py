@@ -28,7 +28,7 @@ class SolveParams:
     metaheuristic: str = "GUIDED_LOCAL_SEARCH"
     engine: Literal["portfolio", "ortools"] = "portfolio"
     workers: int = 2
-    polish_share: float = 0.1
+    polish_share: float = 0.05
     repeat_polish_share: float = 0.2
     log_search: bool = False
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import time as clock
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+from ortools.util import optional_boolean_pb2
 
 from .coverage import hotspot_reachable, reachable_alone
 from .errors import InfeasibleError, SolverError
@@ -18,6 +20,15 @@ from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
     from .problem import RoutingProblem
+
+
+log = logging.getLogger(__name__)
+
+ORIENTEERING_OPERATORS = (
+    "use_extended_swap_active",
+    "use_relocate_and_make_active",
+    "use_exchange_and_make_active",
+)
 
 
 def check_visits_servable(problem: RoutingProblem) -> None:
@@ -63,6 +74,10 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
     )
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
+    # Moves that trade visited stops for unvisited ones: the heart of orienteering.
+    operators = search.local_search_operators
+    for name in ORIENTEERING_OPERATORS:
+        setattr(operators, name, optional_boolean_pb2.BOOL_TRUE)
     search.log_search = params.log_search
     return search
 
@@ -152,6 +167,10 @@ def _search(
         found: pywrapcp.Assignment | None = model.routing.SolveWithParameters(search)
     else:
         found = model.routing.SolveFromAssignmentWithParameters(initial, search)
+        if found is not None:
+            log.info(
+                "polish: %s -> %s", _value(model, problem, initial), _value(model, problem, found)
+            )
     return found
 
 
