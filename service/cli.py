@@ -1,4 +1,4 @@
-"""The ``eyes`` command: ``demo``, ``plan``, ``serve`` and ``areas``.
+"""The ``eyes`` command: demo, plan, serve, areas, keys, sender and retention.
 
 ``plan`` and ``demo`` make the same planning call as the API; bad input exits with status 2
 and the same messages the API gives.
@@ -9,7 +9,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import signal
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,10 @@ from pydantic import ValidationError
 from graphs import AreaCatalog, GraphError, UnknownAreaError
 from solver import SolverError
 
+from .alerts.errors import SmsConfigError
+from .alerts.keys import ROLES, create_key
+from .alerts.sms import build_sender
+from .alerts.store import AlertStore, retention_cutoff
 from .config import get_settings
 from .errors import FieldProblem, RequestError, problems_from_validation
 from .networks import AreaNetworks
@@ -115,6 +121,52 @@ def cmd_areas(_: argparse.Namespace) -> None:
         print(f"{name}{marker}")
 
 
+def _alert_store() -> AlertStore:
+    return AlertStore(PlanStore.from_url(get_settings().database_url).engine)
+
+
+def cmd_keys_create(args: argparse.Namespace) -> None:
+    """Create an API key and print it once (only its digest is stored)."""
+    key_id, key = create_key(_alert_store(), args.role, label=args.label)
+    print(key)
+    print(
+        f"key id {key_id}, role {args.role}: store the key now; it is not shown again.",
+        file=sys.stderr,
+    )
+
+
+def cmd_sender(_: argparse.Namespace) -> None:
+    """Run the SMS sender in the foreground until SIGINT/SIGTERM."""
+    from .main import build_worker
+
+    logging.getLogger("service").setLevel(logging.INFO)
+    settings = get_settings()
+    store = _alert_store()
+    sender = build_sender(settings, store)
+    worker = build_worker(settings, store, sender)
+
+    def _stop(signum: int, _frame: object) -> None:
+        worker.stop(timeout_s=0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+    try:
+        worker.run()
+    finally:
+        sender.close()
+
+
+def cmd_retention(_: argparse.Namespace) -> None:
+    """Delete staff phones and alert texts older than EYES_RETENTION_DAYS."""
+    settings = get_settings()
+    cutoff = retention_cutoff(datetime.now(UTC), settings.retention_days)
+    alerts, plans = _alert_store().forget_before(cutoff)
+    print(
+        f"retention ({settings.retention_days} days, before {cutoff:%Y-%m-%d %H:%M} UTC): "
+        f"{alerts} alert texts and the phones of {plans} plans deleted"
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``eyes``."""
     parser = argparse.ArgumentParser(
@@ -135,6 +187,19 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve)
     areas = sub.add_parser("areas", help="list the named areas")
     areas.set_defaults(func=cmd_areas)
+    keys = sub.add_parser("keys", help="API keys").add_subparsers(
+        dest="keys_command", required=True
+    )
+    create = keys.add_parser("create", help="create a key and print it once")
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--label", default="", help="who the key is for")
+    create.set_defaults(func=cmd_keys_create)
+    sender = sub.add_parser("sender", help="run the SMS sender (the outbox worker)")
+    sender.set_defaults(func=cmd_sender)
+    retention = sub.add_parser(
+        "retention", help="delete staff phones and alert texts past EYES_RETENTION_DAYS"
+    )
+    retention.set_defaults(func=cmd_retention)
     return parser
 
 
@@ -147,6 +212,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
+        get_settings()
+    except ValidationError as exc:
+        problems = [
+            FieldProblem("EYES_" + str(e["loc"][0]).upper() if e["loc"] else "settings", e["msg"])
+            for e in exc.errors()
+        ]
+        print(_report(problems), file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
         args.func(args)
     except CliError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -156,6 +230,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except UnknownAreaError as exc:
         print(f"error: area: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except SmsConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except (SolverError, GraphError) as exc:
         print(f"error: {exc}", file=sys.stderr)

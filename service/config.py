@@ -37,12 +37,58 @@ class Settings(BaseSettings):
     preload_area: bool = Field(default=True, description="Load the default area at start-up.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
-    sms_token: SecretStr = SecretStr(PLACEHOLDER_SECRET)
+    sms_token: SecretStr = Field(
+        default=SecretStr(PLACEHOLDER_SECRET),
+        description="GatewayAPI API token, or the Twilio auth token (also signs its callbacks).",
+    )
+
+    # Who may do what (issue 4).
+    auth: bool = Field(
+        default=True,
+        description="Require an X-API-Key on the API. false: every caller is admin (dev only).",
+    )
+    alert_rate_per_min: int = Field(default=10, ge=1, description="Alerts per key per minute.")
+
+    # Police alerts and their SMS.
+    sms_provider: Literal["console", "gatewayapi", "twilio"] = Field(
+        default="console", description="console writes to the log and the database."
+    )
+    sms_sender: str = Field(
+        default="Eyes", max_length=20, description="Sender name/number (Twilio: From or MG...)."
+    )
+    gatewayapi_base_url: str = "https://gatewayapi.com"
+    gatewayapi_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="Shared secret of the X-Gwapi-Signature JWT."
+    )
+    twilio_base_url: str = "https://api.twilio.com"
+    twilio_account_sid: str = ""
+    public_base_url: str | None = Field(
+        default=None,
+        description="This service's public URL: receipt callbacks and Twilio signatures use it.",
+    )
+    sms_timeout_s: float = Field(default=10.0, gt=0)
+    sms_lease_s: float = Field(
+        default=60.0, gt=0, description="A claimed row's lease; must exceed the timeout."
+    )
+    sms_backoff_base_s: float = Field(default=2.0, gt=0)
+    sms_backoff_max_s: float = Field(default=300.0, gt=0)
+    sms_give_up_after_s: float = Field(default=3600.0, gt=0)
+    sms_concurrency: int = Field(default=4, ge=1, le=40)
+    sender_in_process: bool = Field(
+        default=True, description="Run the SMS sender in the API process (else `eyes sender`)."
+    )
+    sender_poll_s: float = Field(default=1.0, gt=0)
+    max_alert_radius_m: float = Field(default=20_000.0, gt=0)
+    max_alert_hours: int = Field(default=48, ge=1)
+    retention_days: int = Field(default=90, ge=1)
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_prod(self) -> Settings:
         if self.environment == "prod" and self.sms_token.get_secret_value() == PLACEHOLDER_SECRET:
             msg = "EYES_SMS_TOKEN must be set to a real secret when EYES_ENVIRONMENT=prod."
+            raise ValueError(msg)
+        if self.sms_lease_s <= self.sms_timeout_s:
+            msg = "EYES_SMS_LEASE_S must be longer than EYES_SMS_TIMEOUT_S."
             raise ValueError(msg)
         return self
 

@@ -13,6 +13,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from graphs import GraphError, UnknownAreaError
 from solver import SolverError
 
+from .alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
+
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
@@ -71,13 +73,20 @@ def problems_from_validation(errors: Sequence[Any]) -> list[FieldProblem]:
 
 def _is_union_tag(part: int | str) -> bool:
     return isinstance(part, str) and (
-        part in {"Point", "MatrixIndex", "MatrixArea", "str", "datetime", "time"}
+        part
+        in {"Point", "MatrixIndex", "MatrixArea", "str", "datetime", "time", "Circle", "Polygon"}
         or part.startswith(("function-", "constrained-"))
     )
 
 
 def problem_response(
-    status: int, title: str, detail: str, *, kind: str, problems: Sequence[FieldProblem] = ()
+    status: int,
+    title: str,
+    detail: str,
+    *,
+    kind: str,
+    problems: Sequence[FieldProblem] = (),
+    headers: dict[str, str] | None = None,
 ) -> JSONResponse:
     """A problem+json answer."""
     body: dict[str, Any] = {
@@ -88,7 +97,7 @@ def problem_response(
     }
     if problems:
         body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 
 def _validation_response(problems: list[FieldProblem], *, malformed: bool) -> JSONResponse:
@@ -135,8 +144,19 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
         return problem_response(
-            exc.status_code, str(exc.detail), str(exc.detail), kind=f"http-{exc.status_code}"
+            exc.status_code,
+            str(exc.detail),
+            str(exc.detail),
+            kind=f"http-{exc.status_code}",
+            headers=dict(exc.headers) if exc.headers else None,
         )
+
+    async def on_conflict(_: Request, exc: Exception) -> JSONResponse:
+        problems = [FieldProblem("Idempotency-Key", str(exc))]
+        return problem_response(409, "Conflict", str(exc), kind="conflict", problems=problems)
+
+    async def on_bad_signature(_: Request, exc: Exception) -> JSONResponse:
+        return problem_response(401, "Bad signature", str(exc), kind="bad-signature")
 
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
@@ -150,5 +170,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(GraphError, on_graph_error)
     app.add_exception_handler(SolverError, on_solver_error)
     app.add_exception_handler(PlanNotFoundError, on_not_found)
+    app.add_exception_handler(AlertNotFoundError, on_not_found)
+    app.add_exception_handler(IdempotencyConflictError, on_conflict)
+    app.add_exception_handler(SignatureError, on_bad_signature)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)

@@ -1,8 +1,10 @@
-"""The FastAPI app: routers, problem+json error handlers, and start-up loading of the area."""
+"""The FastAPI app: routers, problem+json error handlers, start-up loading of the area, and
+the in-process SMS sender (started and stopped with the app)."""
 
 from __future__ import annotations
 
 import logging
+import random
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -10,16 +12,40 @@ from fastapi import FastAPI
 
 from graphs import AreaCatalog
 
+from .alerts.outbox import Outbox, RetryPolicy
+from .alerts.ratelimit import RateLimiter
+from .alerts.sms import build_sender
+from .alerts.store import AlertStore
+from .alerts.worker import SenderWorker
 from .config import Settings, get_settings
 from .errors import install_error_handlers
 from .networks import AreaNetworks
-from .routes import health, plans
+from .routes import alerts, health, plans, receipts
 from .store import PlanStore
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    from .alerts.sms import SmsSender
+
 log = logging.getLogger(__name__)
+
+
+def build_worker(settings: Settings, store: AlertStore, sender: SmsSender) -> SenderWorker:
+    """The SMS sender loop as configured."""
+    return SenderWorker(
+        Outbox(store, lease_s=settings.sms_lease_s),
+        sender,
+        policy=RetryPolicy(
+            base_s=settings.sms_backoff_base_s,
+            max_s=settings.sms_backoff_max_s,
+            give_up_after_s=settings.sms_give_up_after_s,
+            in_doubt_settle_s=settings.sms_timeout_s,
+        ),
+        concurrency=settings.sms_concurrency,
+        poll_s=settings.sender_poll_s,
+        rng=random.Random(),
+    )
 
 
 def create_app(
@@ -27,20 +53,30 @@ def create_app(
     *,
     networks: AreaNetworks | None = None,
     store: PlanStore | None = None,
+    sender: SmsSender | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own settings, networks or store."""
+    """Build the app. Tests pass their own settings, networks, store or SMS sender."""
     settings = settings or get_settings()
     networks = networks or AreaNetworks(
         AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir
     )
     store = store or PlanStore.from_url(settings.database_url)
+    alert_store = AlertStore(store.engine)
+    sender = sender or build_sender(settings, alert_store)
+    worker = build_worker(settings, alert_store, sender) if settings.sender_in_process else None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.preload_area:
             networks.get(settings.default_area, "drive")
             log.info("area %s loaded", settings.default_area)
-        yield
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
 
     app = FastAPI(
         title="Protective Eyes",
@@ -48,14 +84,21 @@ def create_app(
         summary="Evening routes for municipal staff who act as protective eyes against burglary.",
         description=(
             "Plans routes that pass the streets where burglaries happen, at the hours they "
-            "happen, until 22:00. Street data © OpenStreetMap contributors, ODbL."
+            "happen, until 22:00, and sends police alerts by SMS to the staff on shift nearby. "
+            "Every route but `/healthz` and the SMS receipts needs an `X-API-Key`. "
+            "Street data © OpenStreetMap contributors, ODbL."
         ),
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.networks = networks
     app.state.store = store
+    app.state.alert_store = alert_store
+    app.state.sender_worker = worker
+    app.state.alert_limiter = RateLimiter(settings.alert_rate_per_min)
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(plans.router)
+    app.include_router(alerts.router)
+    app.include_router(receipts.router)
     return app

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from ..deps import NetworksDep, SettingsDep, StoreDep
+from ..deps import NetworksDep, PlannerDep, SettingsDep, StoreDep
 from ..errors import PlanNotFoundError
 from ..examples import PLAN_REQUEST_EXAMPLES
 from ..planning import create_plan
@@ -18,6 +18,8 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON", **PROBLEM},
+    401: {"description": "No valid API key", **PROBLEM},
+    403: {"description": "The key's role may not use plans", **PROBLEM},
     404: {"description": "No such plan", **PROBLEM},
     422: {"description": "Invalid request; `errors` names each field", **PROBLEM},
     503: {"description": "No plan found in time, or street data unavailable", **PROBLEM},
@@ -31,6 +33,7 @@ def post_plan(
     networks: NetworksDep,
     settings: SettingsDep,
     store: StoreDep,
+    _: PlannerDep,
 ) -> PlanResponse:
     """Plan tonight's routes and store the plan.
 
@@ -44,7 +47,7 @@ def post_plan(
 
 
 @router.get("/{plan_id}", responses=ERRORS)
-def get_plan(plan_id: str, store: StoreDep) -> PlanResponse:
+def get_plan(plan_id: str, store: StoreDep, _: PlannerDep) -> PlanResponse:
     """A stored plan."""
     return store.get(plan_id)
 
@@ -56,7 +59,7 @@ def get_plan(plan_id: str, store: StoreDep) -> PlanResponse:
         **ERRORS,
     },
 )
-def get_plan_geojson(plan_id: str, store: StoreDep) -> JSONResponse:
+def get_plan_geojson(plan_id: str, store: StoreDep, _: PlannerDep) -> JSONResponse:
     """The plan's routes (LineStrings along the streets) and stops (Points) as GeoJSON."""
     geojson = store.geojson(plan_id)
     if geojson is None:

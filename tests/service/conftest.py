@@ -11,6 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from graphs import AreaCatalog
+from service.alerts.keys import create_key
 from service.config import SHIPPED_AREAS_DIR, Settings
 from service.main import create_app
 from service.networks import AreaNetworks
@@ -55,8 +56,9 @@ def app(settings: Settings, networks: AreaNetworks) -> FastAPI:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
-    """A test client that runs the app's lifespan."""
-    with TestClient(app, raise_server_exceptions=False) as test_client:
+    """A test client that runs the app's lifespan, with a dispatcher's API key."""
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as test_client:
         yield test_client
 
 

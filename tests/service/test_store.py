@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy
 import uvicorn
 
+from service.alerts.keys import create_key
 from service.config import Settings
 from service.main import create_app
 from service.store import PlanStore, create_db_engine
@@ -46,8 +47,10 @@ def postgres_store() -> Iterator[PlanStore]:
     engine.dispose()
 
 
-def _post_plan(base_url: str, request: dict[str, Any]) -> dict[str, Any]:
-    answer = httpx.post(f"{base_url}/v1/plans", json=request, timeout=60)
+def _post_plan(base_url: str, request: dict[str, Any], key: str) -> dict[str, Any]:
+    answer = httpx.post(
+        f"{base_url}/v1/plans", json=request, headers={"X-API-Key": key}, timeout=60
+    )
     assert answer.status_code == 201, answer.text
     plan: dict[str, Any] = answer.json()
     return plan
@@ -61,9 +64,10 @@ def _free_port() -> int:
 
 
 @pytest.fixture
-def live_server(settings: Settings, networks: AreaNetworks) -> Iterator[str]:
-    """The app served by a real uvicorn on loopback."""
+def live_server(settings: Settings, networks: AreaNetworks) -> Iterator[tuple[str, str]]:
+    """The app served by a real uvicorn on loopback, and a dispatcher's API key."""
     app = create_app(settings, networks=networks)
+    _, key = create_key(app.state.alert_store, "dispatcher")
     port = _free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -72,17 +76,22 @@ def live_server(settings: Settings, networks: AreaNetworks) -> Iterator[str]:
     while not server.started:
         assert time.monotonic() < deadline, "server did not start"
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
+    yield f"http://127.0.0.1:{port}", key
     server.should_exit = True
     thread.join(timeout=10)
 
 
 def test_plan_survives_restart_on_sqlite(
-    live_server: str, settings: Settings, small_request: dict[str, Any]
+    live_server: tuple[str, str], settings: Settings, small_request: dict[str, Any]
 ) -> None:
     """A plan made over real HTTP is read back by a new store on the same SQLite file."""
-    plan = _post_plan(live_server, small_request)
-    geojson = httpx.get(f"{live_server}/v1/plans/{plan['id']}/routes.geojson", timeout=10)
+    base_url, key = live_server
+    plan = _post_plan(base_url, small_request, key)
+    geojson = httpx.get(
+        f"{base_url}/v1/plans/{plan['id']}/routes.geojson",
+        headers={"X-API-Key": key},
+        timeout=10,
+    )
     assert geojson.status_code == 200
     reopened = PlanStore.from_url(settings.database_url)
     assert reopened.get(plan["id"]).model_dump(mode="json") == plan
@@ -101,7 +110,8 @@ def test_plan_store_on_postgres(
     from fastapi.testclient import TestClient
 
     app = create_app(settings, networks=networks, store=postgres_store)
-    with TestClient(app) as client:
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    with TestClient(app, headers={"X-API-Key": key}) as client:
         answer = client.post("/v1/plans", json=small_request)
         assert answer.status_code == 201
         plan = answer.json()

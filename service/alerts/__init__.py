@@ -1,0 +1,1 @@
+"""Police alerts: targeting staff on shift, the SMS outbox, senders, receipts, keys and audit."""

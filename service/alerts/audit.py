@@ -1,0 +1,45 @@
+"""The audit log: every key use and every alert, with who, what and the outcome."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+
+from .models import AuditRecord
+
+if TYPE_CHECKING:
+    from .keys import Principal
+    from .store import AlertStore
+
+
+def audit(
+    store: AlertStore,
+    principal: Principal | None,
+    action: str,
+    *,
+    target: str | None = None,
+    outcome: str = "ok",
+) -> None:
+    """Append one entry (ids only: never phone numbers or alert text)."""
+    with store.sessions() as session, session.begin():
+        session.add(
+            AuditRecord(
+                at=datetime.now(UTC),
+                key_id=principal.key_id if principal else None,
+                role=principal.role if principal else None,
+                action=action[:40],
+                target=target[:200] if target else None,
+                outcome=outcome[:40],
+            )
+        )
+
+
+def audit_entries(store: AlertStore, *, limit: int = 1000) -> list[AuditRecord]:
+    """The latest entries, oldest first."""
+    with store.sessions() as session:
+        rows = session.scalars(
+            select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
+        ).all()
+    return list(reversed(rows))

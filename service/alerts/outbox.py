@@ -1,0 +1,236 @@
+"""The outbox protocol: how rows are claimed, sent once, and their results recorded.
+
+Never lost, never twice
+-----------------------
+1. ``AlertStore.create`` writes the alert and one ``queued`` row per recipient in one
+   transaction, before anything is sent. A crash before that commit sends nothing; after
+   it, every row is there to be sent.
+2. ``claim`` takes due rows (``queued`` with ``next_attempt_at`` reached, or ``sending`` whose
+   lease ran out because its worker died) with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
+   PostgreSQL, so concurrent workers never pick the same row; each row is then moved with a
+   compare-and-set on ``version`` (which also makes SQLite, where ``FOR UPDATE`` does not
+   exist, safe). The claim COMMITS ``status='sending'``, a lease and ``attempts + 1`` before
+   any HTTP call: from then on the row says "a send may be under way".
+3. A row reclaimed from ``sending`` (its worker died between send and commit), or one whose
+   last attempt timed out after the request may have left, is ``in_doubt``. Before sending
+   it again the worker asks the provider (``SmsSender.find``) whether a message with that
+   reference exists: found means it is recorded as sent without a second message; absent
+   means it is sent; unknown (the provider cannot be asked) means it is NOT resent but
+   marked failed with that reason, and a later delivery receipt (which carries the
+   reference) still turns it into delivered. A duplicate is never risked.
+4. ``record`` writes the result only if the row still has the version this worker claimed;
+   otherwise another worker took it over after the lease ran out, and its own in-doubt
+   check decides. The lease (``EYES_SMS_LEASE_S``) is longer than the HTTP timeout, so a
+   live worker's row is not taken over.
+The reference sent to the provider is the row id, unique per (alert, recipient); GatewayAPI
+gets it as ``userref`` and echoes it in delivery reports.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import and_, or_, select, update
+
+from .models import AlertRecord, OutboxRecord
+from .sms import OutgoingSms, SendResult
+from .store import _aware
+from .text import sms_text
+
+if TYPE_CHECKING:
+    import random
+
+    from .store import AlertStore
+
+
+def _rowcount(result: object) -> int:
+    """Rows an UPDATE matched (a ``CursorResult`` attribute the generic type hides)."""
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    """A row this worker may send: valid while the row's version is ``version``."""
+
+    id: str
+    version: int
+    attempts: int
+    in_doubt: bool
+    first_attempt_at: datetime
+    sms: OutgoingSms | None  # None when the alert expired or its text is gone
+    expired_reason: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, bounded by a give-up time."""
+
+    base_s: float = 2.0
+    max_s: float = 300.0
+    give_up_after_s: float = 3600.0
+    in_doubt_settle_s: float = 0.0
+
+    def delay_s(
+        self,
+        attempts: int,
+        retry_after_s: float | None,
+        rng: random.Random,
+        *,
+        in_doubt: bool = False,
+    ) -> float:
+        """Seconds to wait after attempt number ``attempts`` (1-based).
+
+        An attempt in doubt waits at least ``in_doubt_settle_s`` (the HTTP timeout), so a
+        request the provider is still working on has landed before it is looked for.
+        """
+        backoff = min(self.max_s, self.base_s * 2 ** max(0, attempts - 1))
+        delay = backoff * rng.uniform(0.5, 1.0)
+        floor = max(retry_after_s or 0.0, self.in_doubt_settle_s if in_doubt else 0.0)
+        return float(max(delay, floor))
+
+
+class Outbox:
+    """Claims and records outbox rows on an ``AlertStore``'s database."""
+
+    def __init__(self, store: AlertStore, *, lease_s: float) -> None:
+        self._store = store
+        self._lease = timedelta(seconds=lease_s)
+
+    def claim(self, *, now: datetime, limit: int) -> list[Claimed]:
+        """Take up to ``limit`` due rows for this worker (committed before returning)."""
+        due = or_(
+            and_(OutboxRecord.status == "queued", OutboxRecord.next_attempt_at <= now),
+            and_(OutboxRecord.status == "sending", OutboxRecord.lease_until < now),
+        )
+        claimed: list[tuple[OutboxRecord, int]] = []
+        with self._store.sessions() as session, session.begin():
+            rows = session.scalars(
+                select(OutboxRecord)
+                .where(due)
+                .order_by(OutboxRecord.next_attempt_at)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            ).all()
+            for row in rows:
+                version = row.version
+                moved = session.execute(
+                    update(OutboxRecord)
+                    .where(OutboxRecord.id == row.id, OutboxRecord.version == version)
+                    .values(
+                        status="sending",
+                        version=version + 1,
+                        lease_until=now + self._lease,
+                        attempts=OutboxRecord.attempts + 1,
+                        in_doubt=or_(OutboxRecord.in_doubt, OutboxRecord.status == "sending"),
+                        first_attempt_at=row.first_attempt_at or now,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                if _rowcount(moved) == 1:
+                    claimed.append((row, version + 1))
+            alerts = {
+                a.id: a
+                for a in session.scalars(
+                    select(AlertRecord).where(
+                        AlertRecord.id.in_({row.alert_id for row, _ in claimed})
+                    )
+                )
+            }
+            out: list[Claimed] = []
+            for row, version in claimed:
+                session.refresh(row)
+                alert = alerts[row.alert_id]
+                expired = None
+                if (_aware(alert.valid_until) or now) <= now:
+                    expired = "the alert expired before the message could be sent"
+                elif alert.message is None or row.phone is None:
+                    expired = "the alert text or phone number was deleted (retention)"
+                sms = (
+                    None
+                    if expired or row.phone is None or alert.message is None
+                    else OutgoingSms(row.id, row.phone, sms_text(alert.message, alert.area_name))
+                )
+                out.append(
+                    Claimed(
+                        id=row.id,
+                        version=version,
+                        attempts=row.attempts,
+                        in_doubt=row.in_doubt,
+                        first_attempt_at=_aware(row.first_attempt_at) or now,
+                        sms=sms,
+                        expired_reason=expired,
+                    )
+                )
+        return out
+
+    def _set(self, claimed: Claimed, **values: object) -> bool:
+        with self._store.sessions() as session, session.begin():
+            moved = session.execute(
+                update(OutboxRecord)
+                .where(
+                    OutboxRecord.id == claimed.id,
+                    OutboxRecord.version == claimed.version,
+                    OutboxRecord.status == "sending",
+                )
+                .values(lease_until=None, **values)
+                .execution_options(synchronize_session=False)
+            )
+        return _rowcount(moved) == 1
+
+    def record_sent(
+        self,
+        claimed: Claimed,
+        *,
+        provider: str,
+        message_id: str | None,
+        delivered: bool,
+        now: datetime,
+    ) -> bool:
+        """The provider has the message. False if the row was taken over meanwhile."""
+        return self._set(
+            claimed,
+            status="delivered" if delivered else "sent",
+            in_doubt=False,
+            provider=provider,
+            provider_message_id=message_id,
+            sent_at=now,
+            delivered_at=now if delivered else None,
+            failure_reason=None,
+        )
+
+    def record_failed(self, claimed: Claimed, *, reason: str, now: datetime) -> bool:
+        """Give up on the row with ``reason``."""
+        return self._set(claimed, status="failed", failure_reason=reason[:300], failed_at=now)
+
+    def record_retry(
+        self,
+        claimed: Claimed,
+        result: SendResult,
+        *,
+        policy: RetryPolicy,
+        rng: random.Random,
+        now: datetime,
+    ) -> bool:
+        """Queue the row again after a backoff, or give up once past the give-up time."""
+        delay = policy.delay_s(
+            claimed.attempts, result.retry_after_s, rng, in_doubt=result.in_doubt
+        )
+        deadline = claimed.first_attempt_at + timedelta(seconds=policy.give_up_after_s)
+        if now + timedelta(seconds=delay) > deadline:
+            reason = f"gave up after {claimed.attempts} attempts: {result.reason}"
+            return self._set(
+                claimed,
+                status="failed",
+                in_doubt=result.in_doubt,
+                failure_reason=reason[:300],
+                failed_at=now,
+            )
+        return self._set(
+            claimed,
+            status="queued",
+            in_doubt=result.in_doubt,
+            next_attempt_at=now + timedelta(seconds=delay),
+            failure_reason=result.reason,
+        )

@@ -1,0 +1,155 @@
+"""Delivery receipts: signature checks and applying a provider's report to an outbox row.
+
+Receipts are untrusted until their signature checks out. Providers may report out of
+order: once a row has a final state from a receipt, a later transient one is ignored.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import jwt
+from sqlalchemy import select
+
+from .errors import SignatureError
+from .models import OutboxRecord
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from datetime import datetime
+
+    from .store import AlertStore
+
+GATEWAYAPI_FINAL = {
+    "DELIVERED": "delivered",
+    "ACCEPTED": "sent",
+    "EXPIRED": "failed",
+    "DELETED": "failed",
+    "UNDELIVERABLE": "failed",
+    "REJECTED": "failed",
+    "SKIPPED": "failed",
+}
+TWILIO_FINAL = {
+    "delivered": "delivered",
+    "read": "delivered",
+    "undelivered": "failed",
+    "failed": "failed",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """A verified report: which message, its provider state, and whether that is final."""
+
+    reference: str | None
+    provider_message_id: str | None
+    provider_status: str
+    status: str | None  # delivered / failed / sent for a final state; None if transient
+    error: str | None
+
+
+def verify_gatewayapi(token: str | None, secret: str) -> dict[str, Any]:
+    """The claims of GatewayAPI's ``X-Gwapi-Signature`` JWT (HS256 with the shared secret).
+
+    Raises
+    ------
+    SignatureError
+        If the header is missing or the token does not verify.
+    """
+    if not token or not secret:
+        msg = "missing or unverifiable X-Gwapi-Signature"
+        raise SignatureError(msg)
+    try:
+        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"])
+    except jwt.InvalidTokenError as exc:
+        msg = "X-Gwapi-Signature does not verify"
+        raise SignatureError(msg) from exc
+    return claims
+
+
+def twilio_signature(url: str, params: Mapping[str, str], token: str) -> str:
+    """Twilio's signature: base64 HMAC-SHA1 of the URL followed by each sorted key+value."""
+    payload = url + "".join(k + params[k] for k in sorted(params))
+    digest = hmac.new(token.encode(), payload.encode(), hashlib.sha1).digest()
+    return base64.b64encode(digest).decode()
+
+
+def verify_twilio(url: str, params: Mapping[str, str], signature: str | None, token: str) -> None:
+    """Check ``X-Twilio-Signature``.
+
+    Raises
+    ------
+    SignatureError
+        If it is missing or wrong.
+    """
+    if not signature or not token:
+        msg = "missing or unverifiable X-Twilio-Signature"
+        raise SignatureError(msg)
+    if not hmac.compare_digest(twilio_signature(url, params, token), signature):
+        msg = "X-Twilio-Signature does not verify"
+        raise SignatureError(msg)
+
+
+def receipt_from_gatewayapi(claims: Mapping[str, Any]) -> Receipt:
+    """A receipt from GatewayAPI's (verified) report fields."""
+    state = str(claims.get("status", "")).upper()
+    error = claims.get("error") or claims.get("code")
+    return Receipt(
+        reference=str(claims["userref"]) if claims.get("userref") else None,
+        provider_message_id=str(claims["id"]) if claims.get("id") is not None else None,
+        provider_status=state,
+        status=GATEWAYAPI_FINAL.get(state),
+        error=str(error) if error else None,
+    )
+
+
+def receipt_from_twilio(form: Mapping[str, str]) -> Receipt:
+    """A receipt from Twilio's (verified) status callback."""
+    state = form.get("MessageStatus", "").lower()
+    return Receipt(
+        reference=None,
+        provider_message_id=form.get("MessageSid"),
+        provider_status=state,
+        status=TWILIO_FINAL.get(state),
+        error=form.get("ErrorCode") or None,
+    )
+
+
+def apply_receipt(store: AlertStore, receipt: Receipt, *, now: datetime) -> str:
+    """Record a receipt on its outbox row; returns ``applied``, ``ignored`` or ``unknown``."""
+    with store.sessions() as session, session.begin():
+        row = None
+        if receipt.reference:
+            row = session.get(OutboxRecord, receipt.reference, with_for_update=True)
+        if row is None and receipt.provider_message_id:
+            row = session.scalars(
+                select(OutboxRecord)
+                .where(OutboxRecord.provider_message_id == receipt.provider_message_id)
+                .with_for_update()
+            ).first()
+        if row is None:
+            return "unknown"
+        if row.receipt_final:
+            return "ignored"
+        row.provider_status = receipt.provider_status
+        if receipt.provider_message_id and not row.provider_message_id:
+            row.provider_message_id = receipt.provider_message_id
+        if receipt.status is None:
+            if row.status in {"queued", "sending"}:
+                return "applied"  # the send result will be recorded by its worker
+            return "applied"
+        row.receipt_final = True
+        row.status = receipt.status
+        if receipt.status == "delivered":
+            row.delivered_at = now
+            row.failure_reason = None
+        elif receipt.status == "failed":
+            row.failed_at = now
+            row.failure_reason = f"provider reports {receipt.provider_status}" + (
+                f" (error {receipt.error})" if receipt.error else ""
+            )
+        return "applied"

@@ -1,0 +1,178 @@
+"""The alerts API at its edge: ``AlertCreate`` in, ``AlertAccepted``/``AlertPublic`` out."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import shapely
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
+from shapely.geometry import Polygon
+
+from ..schemas import Point
+from .text import MAX_SEGMENTS, segment_count, sms_text
+
+Severity = Literal["info", "warning", "urgent"]
+Targeting = Literal["near_route", "all_on_shift"]
+RecipientStatus = Literal["queued", "sending", "sent", "delivered", "failed"]
+
+MAX_MESSAGE_CHARS = 2 * 160
+MAX_POLYGON_VERTICES = 1000
+# Radius limit; the configurable service limit (EYES_MAX_ALERT_RADIUS_M) is checked on top.
+MAX_RADIUS_M = 100_000.0
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class CircleArea(_Strict):
+    """A point and a radius in metres."""
+
+    type: Literal["Circle"] = "Circle"
+    center: Point
+    radius_m: float = Field(gt=0, le=MAX_RADIUS_M, examples=[400])
+
+
+class PolygonArea(_Strict):
+    """A GeoJSON (RFC 7946) Polygon: rings of ``[lon, lat]`` positions, the first ring outside."""
+
+    type: Literal["Polygon"]
+    coordinates: list[list[Annotated[list[float], Field(min_length=2, max_length=3)]]] = Field(
+        min_length=1, max_length=20
+    )
+
+    @field_validator("coordinates")
+    @classmethod
+    def _valid_polygon(cls, rings: list[list[list[float]]]) -> list[list[list[float]]]:
+        if sum(len(r) for r in rings) > MAX_POLYGON_VERTICES:
+            msg = f"a polygon may have at most {MAX_POLYGON_VERTICES} positions"
+            raise ValueError(msg)
+        for ring in rings:
+            if len(ring) < 4 or ring[0] != ring[-1]:
+                msg = "each ring needs at least 4 positions and must end where it starts"
+                raise ValueError(msg)
+            if any(not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in ring):
+                msg = "positions are [lon, lat] with lon in [-180, 180] and lat in [-90, 90]"
+                raise ValueError(msg)
+        polygon = Polygon(
+            [tuple(p[:2]) for p in rings[0]], [[tuple(p[:2]) for p in r] for r in rings[1:]]
+        )
+        if not polygon.is_valid or polygon.area == 0:
+            reason = shapely.is_valid_reason(polygon)
+            msg = f"not a valid polygon ({reason})"
+            raise ValueError(msg)
+        return rings
+
+
+def _area_kind(value: Any) -> str:
+    if isinstance(value, dict):
+        return "Polygon" if value.get("type") == "Polygon" else "Circle"
+    return "Polygon" if isinstance(value, PolygonArea) else "Circle"
+
+
+AlertArea = Annotated[
+    Annotated[CircleArea, Tag("Circle")] | Annotated[PolygonArea, Tag("Polygon")],
+    Discriminator(_area_kind),
+]
+
+
+class AlertCreate(_Strict):
+    """A police alert: what to watch for, where, and when."""
+
+    message: str = Field(
+        min_length=1,
+        max_length=MAX_MESSAGE_CHARS,
+        description="Plain text; with the area name it must fit in 2 SMS segments.",
+        examples=["Hold øje med en hvid varevogn uden nummerplader."],
+    )
+    area_name: str = Field(
+        min_length=1, max_length=60, description="Sent with the message.", examples=["Sindal"]
+    )
+    area: AlertArea
+    valid_from: datetime | None = Field(
+        default=None, description="Default now; no offset means Copenhagen time."
+    )
+    valid_until: datetime = Field(description="No offset means Copenhagen time.")
+    severity: Severity = "warning"
+    targeting: Targeting = Field(
+        default="near_route",
+        description="near_route: staff whose planned route passes the area while the alert "
+        "is valid; all_on_shift: everyone whose shift overlaps it.",
+    )
+
+    @field_validator("message", "area_name")
+    @classmethod
+    def _plain(cls, value: str) -> str:
+        value = value.strip()
+        if not value:
+            msg = "must not be empty"
+            raise ValueError(msg)
+        if any(ord(c) < 32 and c != "\n" for c in value):
+            msg = "must be plain text (no control characters)"
+            raise ValueError(msg)
+        return value
+
+    def text(self) -> str:
+        """The SMS text."""
+        return sms_text(self.message, self.area_name)
+
+    def too_long(self) -> bool:
+        """Whether the SMS text needs more than 2 segments."""
+        return segment_count(self.text()) > MAX_SEGMENTS
+
+
+class RecipientPublic(BaseModel):
+    """One staff member the alert goes to, and how far the SMS has got."""
+
+    staff_id: str
+    phone: str = Field(description="Masked, e.g. +45 •••• ••12.")
+    reason: str = Field(description="Why this person was chosen.")
+    plan_id: str | None
+    status: RecipientStatus
+    attempts: int
+    failure_reason: str | None
+    queued_at: datetime
+    sent_at: datetime | None
+    delivered_at: datetime | None
+    failed_at: datetime | None
+
+
+class AlertAccepted(BaseModel):
+    """The answer to a new alert."""
+
+    id: str
+    recipients: int
+    note: str | None = Field(description="Set when no one was found to reach.")
+
+
+class AlertPublic(BaseModel):
+    """A stored alert with the state of every recipient."""
+
+    id: str
+    created_at: datetime
+    area_name: str
+    area: dict[str, Any]
+    valid_from: datetime
+    valid_until: datetime
+    severity: Severity
+    targeting: Targeting
+    message: str | None = Field(description="Null once deleted by retention.")
+    segments: int
+    recipient_count: int
+    counts: dict[str, int]
+    note: str | None
+    recipients: list[RecipientPublic]
+
+
+class AlertSummary(BaseModel):
+    """A line in the list of recent alerts."""
+
+    id: str
+    created_at: datetime
+    area_name: str
+    severity: Severity
+    valid_from: datetime
+    valid_until: datetime
+    recipient_count: int
+    counts: dict[str, int]

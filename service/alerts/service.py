@@ -1,0 +1,117 @@
+"""Creating an alert: idempotency, the checks that need the clock or settings, targeting."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from ..errors import FieldProblem, RequestError
+from ..timeutil import LOCAL_TZ
+from .schemas import AlertAccepted, CircleArea
+from .store import NewAlert, body_hash
+from .targeting import choose_recipients
+from .text import MAX_SEGMENTS, segment_count
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .keys import Principal
+    from .models import AlertRecord
+    from .schemas import AlertCreate
+    from .store import AlertStore
+
+# Plans older than this before the alert starts are not looked at.
+PLAN_LOOKBACK = timedelta(days=3)
+
+
+def _local(moment: datetime) -> datetime:
+    """No offset means Copenhagen time."""
+    return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
+
+
+def accepted(record: AlertRecord) -> AlertAccepted:
+    """The 202 answer for a stored alert."""
+    return AlertAccepted(id=record.id, recipients=record.recipient_count, note=record.note)
+
+
+def check_alert(
+    body: AlertCreate, *, settings: Settings, now: datetime
+) -> tuple[datetime, datetime]:
+    """The validity as aware datetimes, after the checks a schema cannot make alone.
+
+    Raises
+    ------
+    RequestError
+        Naming each field at fault.
+    """
+    problems = []
+    segments = segment_count(body.text())
+    if segments > MAX_SEGMENTS:
+        problems.append(
+            FieldProblem(
+                "message",
+                f"with the area name the SMS needs {segments} segments; at most {MAX_SEGMENTS} "
+                "(GSM-7: 306 characters, UCS-2: 134)",
+            )
+        )
+    if isinstance(body.area, CircleArea) and body.area.radius_m > settings.max_alert_radius_m:
+        problems.append(
+            FieldProblem("area.radius_m", f"must be at most {settings.max_alert_radius_m:g} m")
+        )
+    valid_from = _local(body.valid_from) if body.valid_from else now.astimezone(LOCAL_TZ)
+    valid_until = _local(body.valid_until)
+    if valid_until <= now:
+        problems.append(FieldProblem("valid_until", "is in the past"))
+    elif valid_until <= valid_from:
+        problems.append(FieldProblem("valid_until", "must be after valid_from"))
+    elif valid_until - valid_from > timedelta(hours=settings.max_alert_hours):
+        problems.append(
+            FieldProblem(
+                "valid_until", f"an alert may last at most {settings.max_alert_hours} hours"
+            )
+        )
+    if problems:
+        raise RequestError(problems)
+    return valid_from, valid_until
+
+
+def create_alert(
+    body: AlertCreate,
+    *,
+    principal: Principal,
+    idempotency_key: str | None,
+    store: AlertStore,
+    settings: Settings,
+    now: datetime,
+) -> tuple[AlertRecord, bool]:
+    """Store an alert with its outbox rows; returns the alert and whether it is new.
+
+    The same idempotency key with the same body returns the first alert (even once its
+    validity is over); with another body it raises ``IdempotencyConflictError``.
+    """
+    hash_ = body_hash(body.model_dump(mode="json", exclude_unset=True))
+    if idempotency_key is not None:
+        existing = store.find_by_key(principal.owner, idempotency_key)
+        if existing is not None:
+            return store.check_replay(existing, hash_), False
+    valid_from, valid_until = check_alert(body, settings=settings, now=now)
+    recipients = choose_recipients(
+        store.plans_since(valid_from - PLAN_LOOKBACK),
+        body.area,
+        valid_from,
+        valid_until,
+        all_on_shift=body.targeting == "all_on_shift",
+    )
+    alert = NewAlert(
+        owner=principal.owner,
+        idempotency_key=idempotency_key,
+        body_hash=hash_,
+        message=body.message,
+        area_name=body.area_name,
+        area=body.area.model_dump(mode="json"),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        severity=body.severity,
+        targeting=body.targeting,
+        segments=segment_count(body.text()),
+    )
+    return store.create(alert, recipients, now=now)

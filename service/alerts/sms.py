@@ -1,0 +1,324 @@
+"""SMS providers behind one interface: ``console`` (default), ``gatewayapi`` and ``twilio``.
+
+A sender never raises for a provider's answer: it classifies it. ``accepted`` (the provider
+took the message), ``retry`` (5xx, 429, timeout, connection trouble: try again later) or
+``rejected`` (any other 4xx: retrying cannot help). ``in_doubt`` marks a retry where the
+request may have reached the provider (a read timeout, a dropped connection): before the
+next attempt the worker asks ``find`` whether the message exists.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal, Protocol
+
+import httpx
+from sqlalchemy.exc import IntegrityError
+
+from .errors import SmsConfigError
+from .models import ConsoleMessage
+from .text import mask_phone
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from .store import AlertStore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class OutgoingSms:
+    """One message: ``reference`` is the outbox row id, unique per (alert, recipient)."""
+
+    reference: str
+    phone: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    """How a provider answered one send."""
+
+    kind: Literal["accepted", "retry", "rejected"]
+    provider_message_id: str | None = None
+    delivered: bool = False
+    reason: str | None = None
+    retry_after_s: float | None = None
+    in_doubt: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class FindResult:
+    """Whether a message with a reference exists at the provider.
+
+    ``found`` / ``absent``; ``unknown`` when the provider cannot be asked at all; ``error``
+    when asking failed this time (ask again later).
+    """
+
+    kind: Literal["found", "absent", "unknown", "error"]
+    provider_message_id: str | None = None
+    reason: str | None = None
+
+
+class SmsSender(Protocol):
+    """An SMS provider."""
+
+    name: str
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Hand one message to the provider."""
+        ...
+
+    def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
+        """Whether ``sms`` reached the provider at or after ``since`` (a check before resend)."""
+        ...
+
+    def close(self) -> None:
+        """Release connections."""
+        ...
+
+
+class ConsoleSender:
+    """Writes each message to the log (phone masked) and to the ``console_messages`` table.
+
+    The reference is the table's primary key, so sending twice stores once.
+    """
+
+    name = "console"
+
+    def __init__(self, store: AlertStore) -> None:
+        self._store = store
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Store and log the message; it counts as delivered."""
+        try:
+            with self._store.sessions() as session, session.begin():
+                session.add(
+                    ConsoleMessage(
+                        reference=sms.reference,
+                        created_at=datetime.now(UTC),
+                        phone=sms.phone,
+                        text=sms.text,
+                    )
+                )
+        except IntegrityError:
+            log.info("console SMS %s was already stored", sms.reference)
+        log.info("console SMS %s to %s", sms.reference, mask_phone(sms.phone))
+        return SendResult("accepted", provider_message_id=sms.reference, delivered=True)
+
+    def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
+        """Look the reference up in the table."""
+        with self._store.sessions() as session:
+            found = session.get(ConsoleMessage, sms.reference)
+        return FindResult("found", sms.reference) if found else FindResult("absent")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _retry_after(response: httpx.Response) -> float | None:
+    value = response.headers.get("retry-after")
+    if value is None:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        moment = email.utils.parsedate_to_datetime(value)
+        return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+
+
+def classify_http(response: httpx.Response) -> SendResult | None:
+    """A retry or rejection for a failed answer; ``None`` for a 2xx."""
+    if response.is_success:
+        return None
+    status = response.status_code
+    if status == 429 or status >= 500:
+        return SendResult(
+            "retry", reason=f"provider answered {status}", retry_after_s=_retry_after(response)
+        )
+    return SendResult("rejected", reason=f"provider refused the message ({status})")
+
+
+def classify_transport(exc: httpx.TransportError) -> SendResult:
+    """A retry for a transport failure; in doubt unless the request surely never left."""
+    sure_not_sent = isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    return SendResult(
+        "retry",
+        reason=f"{type(exc).__name__} talking to the provider",
+        in_doubt=not sure_not_sent,
+    )
+
+
+class GatewayApiSender:
+    """GatewayAPI REST: ``POST /rest/mtsms`` with the token as Basic-auth user name.
+
+    The outbox reference goes as ``userref`` and comes back in every delivery report.
+    GatewayAPI has no look-up by ``userref``, so ``find`` answers ``unknown``: a message in
+    doubt is then not resent, and its delivery report settles it.
+    """
+
+    name = "gatewayapi"
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        base_url: str,
+        token: str,
+        sender: str,
+        callback_url: str | None,
+    ) -> None:
+        self._client = client
+        self._url = base_url.rstrip("/") + "/rest/mtsms"
+        self._auth = httpx.BasicAuth(token, "")
+        self._sender = sender
+        self._callback_url = callback_url
+
+    def request_body(self, sms: OutgoingSms) -> dict[str, object]:
+        """The JSON body for one message."""
+        body: dict[str, object] = {
+            "sender": self._sender,
+            "message": sms.text,
+            "recipients": [{"msisdn": int(sms.phone.removeprefix("+"))}],
+            "userref": sms.reference,
+        }
+        if self._callback_url:
+            body["callback_url"] = self._callback_url
+        return body
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Send one message; the answer's first id is the provider's message id."""
+        try:
+            response = self._client.post(self._url, json=self.request_body(sms), auth=self._auth)
+        except httpx.TransportError as exc:
+            return classify_transport(exc)
+        failed = classify_http(response)
+        if failed is not None:
+            return failed
+        try:
+            ids = response.json()["ids"]
+            message_id = str(ids[0])
+        except (ValueError, KeyError, IndexError, TypeError):
+            # Accepted (200) but unreadable: it was sent; the receipt's userref will match.
+            message_id = None
+        return SendResult("accepted", provider_message_id=message_id)
+
+    def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
+        """GatewayAPI cannot be asked by ``userref``."""
+        return FindResult("unknown")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._client.close()
+
+
+class TwilioSender:
+    """Twilio Messages API: form-encoded ``POST .../Messages.json``, Basic auth SID:token.
+
+    Twilio takes no reference of ours, so ``find`` lists the messages sent to the number
+    since the first attempt (``To`` and ``DateSent>=`` filters) and matches the body. Two
+    alerts with the same text to the same person on the same day would look alike; the
+    alert text carries the area name, which makes that rare, and the cost is a message not
+    repeated rather than one sent twice.
+    """
+
+    name = "twilio"
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        base_url: str,
+        account_sid: str,
+        token: str,
+        sender: str,
+        callback_url: str | None,
+    ) -> None:
+        self._client = client
+        self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._auth = httpx.BasicAuth(account_sid, token)
+        self._sender = sender
+        self._callback_url = callback_url
+
+    def request_form(self, sms: OutgoingSms) -> dict[str, str]:
+        """The form fields for one message (``From`` or ``MessagingServiceSid``)."""
+        form = {"To": sms.phone, "Body": sms.text}
+        form["MessagingServiceSid" if self._sender.startswith("MG") else "From"] = self._sender
+        if self._callback_url:
+            form["StatusCallback"] = self._callback_url
+        return form
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        """Send one message; the answer's ``sid`` is the provider's message id."""
+        try:
+            response = self._client.post(self._url, data=self.request_form(sms), auth=self._auth)
+        except httpx.TransportError as exc:
+            return classify_transport(exc)
+        failed = classify_http(response)
+        if failed is not None:
+            return failed
+        try:
+            sid = str(response.json()["sid"])
+        except (ValueError, KeyError, TypeError):
+            sid = None
+        return SendResult("accepted", provider_message_id=sid)
+
+    def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
+        """Look for a message with this body to this number since ``since``."""
+        params = {"To": sms.phone, "DateSent>": since.date().isoformat()}
+        try:
+            response = self._client.get(self._url, params=params, auth=self._auth)
+            response.raise_for_status()
+            messages = response.json().get("messages", [])
+        except (httpx.HTTPError, ValueError, AttributeError) as exc:
+            return FindResult("error", reason=f"{type(exc).__name__} asking the provider")
+        for message in messages:
+            if message.get("to") == sms.phone and message.get("body") == sms.text:
+                return FindResult("found", message.get("sid"))
+        return FindResult("absent")
+
+    def close(self) -> None:
+        """Close the HTTP client."""
+        self._client.close()
+
+
+def build_sender(settings: Settings, store: AlertStore) -> SmsSender:
+    """The sender ``EYES_SMS_PROVIDER`` names.
+
+    Raises
+    ------
+    SmsConfigError
+        If a provider's required settings are missing.
+    """
+    if settings.sms_provider == "console":
+        return ConsoleSender(store)
+    client = httpx.Client(timeout=settings.sms_timeout_s)
+    token = settings.sms_token.get_secret_value()
+    callback = (
+        f"{settings.public_base_url.rstrip('/')}/v1/sms/receipts/{settings.sms_provider}"
+        if settings.public_base_url
+        else None
+    )
+    if settings.sms_provider == "gatewayapi":
+        return GatewayApiSender(
+            client,
+            base_url=settings.gatewayapi_base_url,
+            token=token,
+            sender=settings.sms_sender,
+            callback_url=callback,
+        )
+    if not settings.twilio_account_sid:
+        client.close()
+        msg = "EYES_TWILIO_ACCOUNT_SID must be set when EYES_SMS_PROVIDER=twilio."
+        raise SmsConfigError(msg)
+    return TwilioSender(
+        client,
+        base_url=settings.twilio_base_url,
+        account_sid=settings.twilio_account_sid,
+        token=token,
+        sender=settings.sms_sender,
+        callback_url=callback,
+    )

@@ -1,0 +1,179 @@
+"""The sender: a loop that claims outbox rows, sends them once, and records what happened.
+
+It runs in-process (a background thread started by the app's lifespan) or on its own
+(``eyes sender``). Any number of senders may run against one database; see ``outbox.py``
+for why none of them sends a message twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from .sms import SendResult
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .outbox import Claimed, Outbox, RetryPolicy
+    from .sms import SmsSender
+
+log = logging.getLogger(__name__)
+
+
+def utc_now() -> datetime:
+    """Now, in UTC."""
+    return datetime.now(UTC)
+
+
+class SenderWorker:
+    """Sends due outbox rows through one ``SmsSender``.
+
+    Parameters
+    ----------
+    outbox
+        Where rows are claimed and recorded.
+    sender
+        The SMS provider.
+    policy
+        Backoff and give-up time.
+    batch
+        Rows claimed at a time.
+    concurrency
+        Sends in flight at once within one batch.
+    poll_s
+        Sleep when nothing is due (``wake`` cuts it short).
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        sender: SmsSender,
+        *,
+        policy: RetryPolicy,
+        batch: int = 20,
+        concurrency: int = 4,
+        poll_s: float = 1.0,
+        rng: random.Random | None = None,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.outbox = outbox
+        self.sender = sender
+        self.policy = policy
+        self.batch = batch
+        self.concurrency = concurrency
+        self.poll_s = poll_s
+        self._rng = rng or random.Random()
+        self._rng_lock = threading.Lock()
+        self._clock = clock
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def process(self, claimed: Claimed) -> str:
+        """Send one claimed row (checking first when in doubt); returns what happened."""
+        now = self._clock()
+        if claimed.sms is None:
+            self.outbox.record_failed(
+                claimed, reason=claimed.expired_reason or "nothing to send", now=now
+            )
+            return "failed"
+        if claimed.in_doubt:
+            found = self.sender.find(claimed.sms, since=claimed.first_attempt_at)
+            if found.kind == "found":
+                log.info("outbox %s: the provider already has it; not resent", claimed.id)
+                self.outbox.record_sent(
+                    claimed,
+                    provider=self.sender.name,
+                    message_id=found.provider_message_id,
+                    delivered=False,
+                    now=self._clock(),
+                )
+                return "found"
+            if found.kind == "error":
+                # Asking failed this time: still in doubt, ask again after a backoff.
+                result = SendResult("retry", reason=found.reason, in_doubt=True)
+                with self._rng_lock:
+                    self.outbox.record_retry(
+                        claimed, result, policy=self.policy, rng=self._rng, now=self._clock()
+                    )
+                return "retry"
+            if found.kind == "unknown":
+                reason = (
+                    "outcome unknown (the sender stopped or timed out mid-send) and the "
+                    "provider cannot be asked; not resent to avoid a duplicate"
+                )
+                self.outbox.record_failed(claimed, reason=reason, now=self._clock())
+                return "failed"
+        result = self.sender.send(claimed.sms)
+        now = self._clock()
+        if result.kind == "accepted":
+            self.outbox.record_sent(
+                claimed,
+                provider=self.sender.name,
+                message_id=result.provider_message_id,
+                delivered=result.delivered,
+                now=now,
+            )
+            return "sent"
+        if result.kind == "rejected":
+            self.outbox.record_failed(claimed, reason=result.reason or "rejected", now=now)
+            return "failed"
+        with self._rng_lock:
+            self.outbox.record_retry(claimed, result, policy=self.policy, rng=self._rng, now=now)
+        log.info("outbox %s: %s; will retry", claimed.id, result.reason)
+        return "retry"
+
+    def run_once(self) -> int:
+        """Claim one batch and process it; returns the number of rows claimed."""
+        claimed = self.outbox.claim(now=self._clock(), limit=self.batch)
+        if not claimed:
+            return 0
+        if self.concurrency <= 1 or len(claimed) == 1:
+            for row in claimed:
+                self._process_logged(row)
+        else:
+            with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
+                list(pool.map(self._process_logged, claimed))
+        return len(claimed)
+
+    def _process_logged(self, claimed: Claimed) -> None:
+        try:
+            self.process(claimed)
+        except Exception:
+            # The row keeps its lease and is retried (in doubt) once the lease runs out.
+            log.exception("outbox %s: unexpected error while sending", claimed.id)
+
+    def run(self) -> None:
+        """Loop until ``stop``; sleeps ``poll_s`` when nothing is due."""
+        while not self._stop.is_set():
+            try:
+                busy = self.run_once()
+            except Exception:
+                log.exception("sender loop: database trouble; trying again shortly")
+                busy = 0
+            if not busy:
+                self._wake.wait(self.poll_s)
+                self._wake.clear()
+
+    def wake(self) -> None:
+        """Cut the idle sleep short (a new alert was queued)."""
+        self._wake.set()
+
+    def start(self) -> None:
+        """Run the loop in a daemon thread."""
+        self._stop.clear()
+        self._thread = threading.Thread(target=self.run, name="eyes-sender", daemon=True)
+        self._thread.start()
+
+    def stop(self, *, timeout_s: float = 10.0) -> None:
+        """Ask the loop to stop and wait for it."""
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=timeout_s)
+            self._thread = None

@@ -1,0 +1,90 @@
+"""Police alerts: create (202), read one with every recipient's state, list recent ones."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Request, Response
+
+from ..alerts.audit import audit
+from ..alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
+from ..alerts.service import accepted, create_alert
+from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, SettingsDep
+
+router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed JSON", **PROBLEM},
+    401: {"description": "No valid API key", **PROBLEM},
+    403: {"description": "The key's role may not do this", **PROBLEM},
+    404: {"description": "No such alert", **PROBLEM},
+    409: {"description": "Idempotency-Key reused with another body", **PROBLEM},
+    422: {"description": "Invalid alert; `errors` names each field", **PROBLEM},
+    429: {"description": "Too many alerts from this key (see Retry-After)", **PROBLEM},
+}
+
+
+@router.post("", status_code=202, responses=ERRORS)
+def post_alert(
+    body: AlertCreate,
+    request: Request,
+    response: Response,
+    principal: AlertSenderDep,
+    store: AlertStoreDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
+    ] = None,
+) -> AlertAccepted:
+    """Send a police alert by SMS to the staff on shift near the area.
+
+    Answers 202 with the alert id and how many recipients were chosen; the messages are in
+    the outbox and go out in the background. The same `Idempotency-Key` with the same body
+    returns the first alert again; with another body it is a 409.
+    """
+    wait = request.app.state.alert_limiter.hit(principal.owner or "anonymous")
+    if wait is not None:
+        audit(store, principal, "alert.create", outcome="429 rate limited")
+        raise HTTPException(
+            429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
+        )
+    record, new = create_alert(
+        body,
+        principal=principal,
+        idempotency_key=idempotency_key,
+        store=store,
+        settings=settings,
+        now=datetime.now(UTC),
+    )
+    audit(
+        store,
+        principal,
+        "alert.create" if new else "alert.replay",
+        target=record.id,
+        outcome=f"{record.recipient_count} recipients",
+    )
+    worker = request.app.state.sender_worker
+    if worker is not None:
+        worker.wake()
+    response.headers["Location"] = f"/v1/alerts/{record.id}"
+    return accepted(record)
+
+
+@router.get("", responses=ERRORS)
+def list_alerts(
+    principal: AlertReaderDep, store: AlertStoreDep, limit: int = 20
+) -> list[AlertSummary]:
+    """Recent alerts, newest first (a police key sees its own)."""
+    owner = principal.owner if principal.role == "police" else None
+    return store.recent(owner=owner, limit=max(1, min(limit, 200)))
+
+
+@router.get("/{alert_id}", responses=ERRORS)
+def get_alert(alert_id: str, principal: AlertReaderDep, store: AlertStoreDep) -> AlertPublic:
+    """An alert with each recipient's state: queued, sending, sent, delivered or failed."""
+    owner = principal.owner if principal.role == "police" else None
+    alert = store.get(alert_id, owner=owner)
+    audit(store, principal, "alert.read", target=alert_id)
+    return alert

@@ -1,0 +1,67 @@
+"""Delivery receipts from the SMS providers, checked with each provider's signature."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel
+
+from ..alerts.receipts import (
+    apply_receipt,
+    receipt_from_gatewayapi,
+    receipt_from_twilio,
+    verify_gatewayapi,
+    verify_twilio,
+)
+from ..deps import AlertStoreDep, SettingsDep
+
+router = APIRouter(prefix="/v1/sms/receipts", tags=["sms"])
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+class ReceiptAnswer(BaseModel):
+    """What was done with a receipt: applied, ignored (after a final state) or unknown."""
+
+    result: str
+
+
+@router.post(
+    "/{provider}",
+    responses={
+        401: {"description": "Bad or missing signature", **PROBLEM},
+        422: {"description": "Unknown provider", **PROBLEM},
+    },
+)
+async def post_receipt(
+    provider: Literal["gatewayapi", "twilio"],
+    request: Request,
+    store: AlertStoreDep,
+    settings: SettingsDep,
+) -> ReceiptAnswer:
+    """A delivery report. GatewayAPI signs with a JWT (HS256) in `X-Gwapi-Signature`;
+    Twilio with `X-Twilio-Signature` (HMAC-SHA1 of the URL and the sorted form fields)."""
+    if provider == "gatewayapi":
+        claims = verify_gatewayapi(
+            request.headers.get("x-gwapi-signature"),
+            settings.gatewayapi_webhook_secret.get_secret_value(),
+        )
+        receipt = receipt_from_gatewayapi(claims)
+    else:
+        form = dict(
+            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
+        )
+        url = str(request.url)
+        if settings.public_base_url:
+            url = settings.public_base_url.rstrip("/") + request.url.path
+        verify_twilio(
+            url,
+            form,
+            request.headers.get("x-twilio-signature"),
+            settings.sms_token.get_secret_value(),
+        )
+        receipt = receipt_from_twilio(form)
+    return ReceiptAnswer(result=apply_receipt(store, receipt, now=datetime.now(UTC)))

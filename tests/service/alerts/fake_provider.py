@@ -1,0 +1,153 @@
+"""A fake SMS provider served by a real HTTP server on loopback (Twilio and GatewayAPI shapes).
+
+It keeps every message it accepted, so a test can count what each phone received. With
+``fault_rate`` > 0 it fails that share of send calls, evenly split between a 500, a 429
+with ``Retry-After`` and a hang (the message is kept, then the answer is held longer than the
+client waits: the worst case, where the sender cannot know the message went out).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+
+@dataclass
+class FakeProviderState:
+    """What the fake provider has seen."""
+
+    fault_rate: float = 0.0
+    hang_s: float = 1.5
+    retry_after: str = "1"
+    seed: int = 7
+    messages: list[dict[str, str]] = field(default_factory=list)
+    faults: Counter[str] = field(default_factory=Counter)
+    calls: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)
+
+    def per_phone(self) -> Counter[str]:
+        """How many messages each phone number got."""
+        with self.lock:
+            return Counter(m["to"] for m in self.messages)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+    def _answer(self, status: int, body: object, headers: dict[str, str] | None = None) -> None:
+        data = json.dumps(body).encode()
+        try:
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+        except OSError:
+            pass  # the client gave up (hang)
+
+    def _fault(self) -> str | None:
+        state = self.server.state
+        with state.lock:
+            state.calls += 1
+            draw = state.rng.random()
+        if draw >= state.fault_rate:
+            return None
+        return ("500", "429", "hang")[min(2, int(3 * draw / state.fault_rate))]
+
+    def _accept(self, to: str, body: str, userref: str | None) -> dict[str, str]:
+        state = self.server.state
+        with state.lock:
+            message = {"sid": f"SM{len(state.messages):032d}", "to": to, "body": body}
+            if userref:
+                message["userref"] = userref
+            state.messages.append(message)
+        return message
+
+    def do_POST(self) -> None:
+        """Send: Twilio form (``.../Messages.json``) or GatewayAPI JSON (``/rest/mtsms``)."""
+        raw = self.rfile.read(int(self.headers.get("content-length", "0")))
+        fault = self._fault()
+        state = self.server.state
+        if fault is not None:
+            with state.lock:
+                state.faults[fault] += 1
+        if fault == "500":
+            self._answer(500, {"message": "internal error"})
+            return
+        if fault == "429":
+            self._answer(429, {"message": "too many"}, {"Retry-After": state.retry_after})
+            return
+        path = urlsplit(self.path).path
+        if path.endswith("/Messages.json"):
+            form = dict(parse_qsl(raw.decode()))
+            message = self._accept(form["To"], form["Body"], None)
+            answer: dict[str, object] = {"sid": message["sid"], "status": "queued"}
+            status = 201
+        elif path == "/rest/mtsms":
+            body = json.loads(raw)
+            to = "+" + str(body["recipients"][0]["msisdn"])
+            message = self._accept(to, body["message"], body.get("userref"))
+            answer = {"ids": [int(message["sid"][2:])], "usage": {}}
+            status = 200
+        else:
+            self._answer(404, {"message": "no such endpoint"})
+            return
+        if fault == "hang":
+            time.sleep(state.hang_s)
+        self._answer(status, answer)
+
+    def do_GET(self) -> None:
+        """Twilio's message list, filtered by ``To``."""
+        parts = urlsplit(self.path)
+        if not parts.path.endswith("/Messages.json"):
+            self._answer(404, {"message": "no such endpoint"})
+            return
+        to = dict(parse_qsl(parts.query)).get("To")
+        with self.server.state.lock:
+            found = [m for m in self.server.state.messages if m["to"] == to]
+        self._answer(200, {"messages": found})
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    state: FakeProviderState
+
+
+class FakeProvider:
+    """The server on a free loopback port, run in a thread (``with FakeProvider() as p:``)."""
+
+    def __init__(self, state: FakeProviderState | None = None) -> None:
+        self.state = state or FakeProviderState()
+        self._server = _Server(("127.0.0.1", 0), _Handler)
+        self._server.state = self.state
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        """Base URL."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def __enter__(self) -> FakeProvider:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=10)

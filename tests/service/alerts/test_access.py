@@ -1,0 +1,192 @@
+"""Who may do what: API keys and roles, the OpenAPI security scheme, the rate limit on
+alert creation, and the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.alerts.audit import audit_entries
+from service.alerts.keys import authenticate, create_key, digest
+from service.alerts.models import ApiKeyRecord
+from service.cli import main
+from service.config import Settings
+from service.main import create_app
+from service.timeutil import today_local
+
+from .conftest import as_
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from fastapi import FastAPI
+
+    from service.networks import AreaNetworks
+
+
+def _alert() -> dict[str, Any]:
+    tomorrow = today_local() + timedelta(days=1)
+    return {
+        "message": "Hold øje.",
+        "area_name": "Sindal",
+        "area": {"center": {"lat": 57.47, "lon": 10.2}, "radius_m": 300},
+        "valid_from": f"{tomorrow}T18:00:00",
+        "valid_until": f"{tomorrow}T21:00:00",
+    }
+
+
+@pytest.mark.parametrize(
+    ("role", "method", "path", "status"),
+    [
+        ("police", "POST", "/v1/alerts", 202),
+        ("police", "GET", "/v1/plans/x", 403),
+        ("police", "POST", "/v1/plans", 403),
+        ("police", "GET", "/v1/plans/x/routes.geojson", 403),
+        ("dispatcher", "POST", "/v1/alerts", 403),
+        ("dispatcher", "GET", "/v1/alerts", 200),
+        ("dispatcher", "GET", "/v1/plans/x", 404),
+        ("scheduler", "GET", "/v1/plans/x", 404),
+        ("scheduler", "GET", "/v1/alerts", 403),
+        ("scheduler", "POST", "/v1/alerts", 403),
+        ("admin", "POST", "/v1/alerts", 202),
+        ("admin", "GET", "/v1/plans/x", 404),
+        ("police", "GET", "/v1/areas", 200),
+    ],
+)
+def test_roles(
+    api: TestClient, keys: dict[str, str], role: str, method: str, path: str, status: int
+) -> None:
+    """Police send alerts but see no plans; dispatchers plan and read alerts but send none;
+    schedulers plan only; admin does everything (404 = allowed but no such plan)."""
+    body = _alert() if path == "/v1/alerts" else {}
+    answer = api.request(
+        method, path, json=body if method == "POST" else None, headers=as_(keys[role])
+    )
+    assert answer.status_code == status, answer.text
+    if status >= 400:
+        assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize("headers", [{}, {"X-API-Key": "eyes_not-a-real-key"}])
+def test_no_valid_key_is_401(api: TestClient, headers: dict[str, str]) -> None:
+    """Without a valid key every route but /healthz is a 401 problem; /healthz stays open."""
+    for method, path in [("GET", "/v1/alerts"), ("GET", "/v1/plans/x"), ("GET", "/v1/areas")]:
+        answer = api.request(method, path, headers=headers)
+        assert answer.status_code == 401
+        assert answer.headers["www-authenticate"] == "ApiKey"
+    assert api.get("/healthz").status_code == 200
+
+
+def test_police_read_only_their_own_alerts(api: TestClient, keys: dict[str, str]) -> None:
+    """A police key sees its own alerts; another police key gets 404 and an empty list;
+    a dispatcher sees them all."""
+    alert_id = api.post("/v1/alerts", json=_alert(), headers=as_(keys["police"])).json()["id"]
+    assert api.get(f"/v1/alerts/{alert_id}", headers=as_(keys["police"])).status_code == 200
+    assert api.get(f"/v1/alerts/{alert_id}", headers=as_(keys["police2"])).status_code == 404
+    assert api.get("/v1/alerts", headers=as_(keys["police2"])).json() == []
+    listed = api.get("/v1/alerts", headers=as_(keys["dispatcher"])).json()
+    assert [a["id"] for a in listed] == [alert_id]
+
+
+def test_openapi_shows_the_security_scheme(api: TestClient) -> None:
+    """The OpenAPI declares the X-API-Key scheme and attaches it to the guarded routes."""
+    spec = api.get("/openapi.json").json()
+    assert spec["components"]["securitySchemes"]["ApiKey"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+        "description": "An API key from `eyes keys create --role ROLE`.",
+    }
+    assert spec["paths"]["/v1/alerts"]["post"]["security"] == [{"ApiKey": []}]
+    assert spec["paths"]["/v1/plans"]["post"]["security"] == [{"ApiKey": []}]
+    assert "security" not in spec["paths"]["/healthz"]["get"]
+
+
+def test_rate_limit_per_key(tmp_path: Path, networks: AreaNetworks) -> None:
+    """Past EYES_ALERT_RATE_PER_MIN alerts a key gets 429 with Retry-After; another key
+    is not affected."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'rl.db'}",
+        preload_area=False,
+        sender_in_process=False,
+        alert_rate_per_min=2,
+    )
+    app = create_app(settings, networks=networks)
+    one = create_key(app.state.alert_store, "police")[1]
+    two = create_key(app.state.alert_store, "police")[1]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        codes = [
+            client.post("/v1/alerts", json=_alert(), headers=as_(one)).status_code for _ in range(3)
+        ]
+        assert codes == [202, 202, 429]
+        limited = client.post("/v1/alerts", json=_alert(), headers=as_(one))
+        assert limited.headers["content-type"] == "application/problem+json"
+        assert 1 <= int(limited.headers["retry-after"]) <= 60
+        assert client.post("/v1/alerts", json=_alert(), headers=as_(two)).status_code == 202
+
+
+def test_audit_log_records_key_use_and_alerts(
+    api: TestClient, keys: dict[str, str], alert_app: FastAPI
+) -> None:
+    """Every key use, refusal and alert is in the audit log, by key id and role, without
+    phone numbers or alert text."""
+    alert_id = api.post("/v1/alerts", json=_alert(), headers=as_(keys["police"])).json()["id"]
+    api.get("/v1/plans/x", headers=as_(keys["police"]))
+    api.get("/v1/alerts", headers={"X-API-Key": "eyes_wrong"})
+    entries = [
+        (e.role, e.action, e.target, e.outcome) for e in audit_entries(alert_app.state.alert_store)
+    ]
+    assert ("police", "POST /v1/alerts", None, "key used") in entries
+    assert ("police", "alert.create", alert_id, "0 recipients") in entries
+    assert ("police", "GET /v1/plans/x", None, "403") in entries
+    assert (None, "GET /v1/alerts", None, "401 no valid key") in entries
+    text = repr(entries)
+    assert "Hold øje" not in text
+    assert "+45" not in text
+
+
+def test_keys_create_cli_prints_the_key_once_and_stores_its_hash(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`eyes keys create --role police` prints a working key; only its digest is stored;
+    an unknown role is refused by the parser."""
+    from service.alerts.store import AlertStore
+    from service.config import get_settings
+    from service.store import create_db_engine
+
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    monkeypatch.setenv("EYES_DATABASE_URL", url)
+    get_settings.cache_clear()
+    try:
+        assert main(["keys", "create", "--role", "police", "--label", "Nordjyllands Politi"]) == 0
+    finally:
+        get_settings.cache_clear()
+    out = capsys.readouterr()
+    key = out.out.strip()
+    assert key.startswith("eyes_")
+    assert "not shown again" in out.err
+    store = AlertStore(create_db_engine(url))
+    principal = authenticate(store, key)
+    assert principal is not None
+    assert principal.role == "police"
+    with store.sessions() as session:
+        [record] = session.query(ApiKeyRecord).all()
+    assert record.key_hash == digest(key) != key
+    with pytest.raises(SystemExit):
+        main(["keys", "create", "--role", "sheriff"])
+
+
+def test_auth_off_makes_every_caller_admin(tmp_path: Path, networks: AreaNetworks) -> None:
+    """EYES_AUTH=false (development only) lets requests through without a key."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'open.db'}",
+        preload_area=False,
+        sender_in_process=False,
+        auth=False,
+    )
+    with TestClient(create_app(settings, networks=networks)) as client:
+        assert client.post("/v1/alerts", json=_alert()).status_code == 202
+        assert client.get("/v1/areas").status_code == 200

@@ -1,0 +1,158 @@
+"""Delivery receipts over the API: signatures checked (401 otherwise), out-of-order reports."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import urlencode
+
+import jwt
+import pytest
+from fastapi.testclient import TestClient
+
+from service.alerts.outbox import Outbox
+from service.alerts.receipts import twilio_signature
+from service.config import Settings
+from service.main import create_app
+
+from .helpers import store_alert
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from service.alerts.store import AlertStore
+    from service.networks import AreaNetworks
+
+SECRET = "gatewayapi-webhook-secret-0123456789abcdef"
+TOKEN = "twilio-token"
+
+
+@pytest.fixture
+def receipt_api(tmp_path: Path, networks: AreaNetworks) -> TestClient:
+    """An app whose receipts are checked with known secrets."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}",
+        preload_area=False,
+        sender_in_process=False,
+        gatewayapi_webhook_secret=SECRET,  # type: ignore[arg-type]
+        sms_token=TOKEN,  # type: ignore[arg-type]
+    )
+    return TestClient(create_app(settings, networks=networks), raise_server_exceptions=False)
+
+
+def _sent_row(store: AlertStore, message_id: str) -> str:
+    """One alert row, claimed and recorded as sent with ``message_id``; returns its id."""
+    store_alert(store, 1)
+    outbox = Outbox(store, lease_s=60)
+    [claimed] = outbox.claim(now=datetime.now(UTC), limit=5)
+    assert outbox.record_sent(
+        claimed,
+        provider="gatewayapi",
+        message_id=message_id,
+        delivered=False,
+        now=datetime.now(UTC),
+    )
+    return claimed.id
+
+
+def _gwapi(client: TestClient, report: dict[str, object], secret: str = SECRET) -> object:
+    token = jwt.encode(report, secret, algorithm="HS256")
+    return client.post(
+        "/v1/sms/receipts/gatewayapi", json=report, headers={"X-Gwapi-Signature": token}
+    )
+
+
+def _status(store: AlertStore, alert_id: str) -> tuple[str, str | None]:
+    [row] = store.get(alert_id).recipients
+    return row.status, row.failure_reason
+
+
+def test_gatewayapi_receipt_final_state_wins_over_late_transient(receipt_api: TestClient) -> None:
+    """A signed DELIVERED report marks the row delivered (found by userref); an ENROUTE
+    arriving afterwards is ignored."""
+    store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
+    row_id = _sent_row(store, "1001")
+    enroute = {"id": 1001, "msisdn": 4520000000, "status": "ENROUTE", "userref": row_id}
+    assert _gwapi(receipt_api, enroute).json() == {"result": "applied"}  # type: ignore[attr-defined]
+    delivered = {**enroute, "status": "DELIVERED"}
+    assert _gwapi(receipt_api, delivered).json() == {"result": "applied"}  # type: ignore[attr-defined]
+    assert _gwapi(receipt_api, enroute).json() == {"result": "ignored"}  # type: ignore[attr-defined]
+    alert_id = store.recent()[0].id
+    assert _status(store, alert_id) == ("delivered", None)
+
+
+def test_gatewayapi_undeliverable_and_unknown(receipt_api: TestClient) -> None:
+    """UNDELIVERABLE marks the row failed with the provider's error; a report for no known
+    message is answered 'unknown'."""
+    store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
+    _sent_row(store, "2002")
+    report = {"id": 2002, "status": "UNDELIVERABLE", "error": "Absent subscriber"}
+    assert _gwapi(receipt_api, report).json() == {"result": "applied"}  # type: ignore[attr-defined]
+    assert _status(store, store.recent()[0].id) == (
+        "failed",
+        "provider reports UNDELIVERABLE (error Absent subscriber)",
+    )
+    assert _gwapi(receipt_api, {"id": 9, "status": "DELIVERED"}).json() == {"result": "unknown"}  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},
+        {"X-Gwapi-Signature": "not-a-jwt"},
+        {
+            "X-Gwapi-Signature": jwt.encode(
+                {"id": 1, "status": "DELIVERED"},
+                "wrong-secret-of-enough-length-0123456789",
+                algorithm="HS256",
+            )
+        },
+    ],
+)
+def test_gatewayapi_bad_signature_is_401(receipt_api: TestClient, headers: dict[str, str]) -> None:
+    """A missing, malformed or wrongly signed JWT is a 401 problem and changes nothing."""
+    answer = receipt_api.post(
+        "/v1/sms/receipts/gatewayapi", json={"id": 1, "status": "DELIVERED"}, headers=headers
+    )
+    assert answer.status_code == 401
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+def test_twilio_receipt_signed_and_unsigned(receipt_api: TestClient) -> None:
+    """A correctly signed Twilio callback marks the message delivered (by MessageSid); a
+    wrong signature is a 401 problem."""
+    store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
+    _sent_row(store, "SM77")
+    form = {"MessageSid": "SM77", "MessageStatus": "delivered", "AccountSid": "AC1"}
+    url = "http://testserver/v1/sms/receipts/twilio"
+    headers = {
+        "X-Twilio-Signature": twilio_signature(url, form, TOKEN),
+        "content-type": "application/x-www-form-urlencoded",
+    }
+    bad = {**headers, "X-Twilio-Signature": twilio_signature(url, form, "other")}
+    answer = receipt_api.post("/v1/sms/receipts/twilio", content=urlencode(form), headers=bad)
+    assert answer.status_code == 401
+    assert _status(store, store.recent()[0].id)[0] == "sent"
+    answer = receipt_api.post("/v1/sms/receipts/twilio", content=urlencode(form), headers=headers)
+    assert answer.json() == {"result": "applied"}
+    assert _status(store, store.recent()[0].id)[0] == "delivered"
+
+
+def test_twilio_signature_matches_the_documented_example() -> None:
+    """The HMAC-SHA1 scheme reproduces Twilio's own worked example."""
+    url = "https://mycompany.com/myapp.php?foo=1&bar=2"
+    params = {
+        "CallSid": "CA1234567890ABCDE",
+        "Caller": "+12349013030",
+        "Digits": "1234",
+        "From": "+12349013030",
+        "To": "+18005551212",
+    }
+    assert twilio_signature(url, params, "12345") == "0/KCTR6DLpKmkAf8muzZqo1nDgQ="
+
+
+def test_unknown_receipt_provider_is_422(receipt_api: TestClient) -> None:
+    """A provider that does not exist is a 422 naming the path field."""
+    answer = receipt_api.post("/v1/sms/receipts/pigeon", json={})
+    assert answer.status_code == 422
+    assert answer.json()["errors"][0]["field"].endswith("provider")

@@ -1,0 +1,241 @@
+"""The HTTP senders' request shapes and how they classify answers (httpx.MockTransport),
+and choosing the provider by configuration."""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from service.alerts.errors import SmsConfigError
+from service.alerts.sms import (
+    ConsoleSender,
+    GatewayApiSender,
+    OutgoingSms,
+    TwilioSender,
+    build_sender,
+)
+from service.cli import main
+from service.config import Settings
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from service.alerts.store import AlertStore
+
+SMS = OutgoingSms("ref123", "+4520000001", "Hold øje. Område: Sindal")
+
+
+def _client(handler: Callable[[httpx.Request], httpx.Response]) -> httpx.Client:
+    return httpx.Client(transport=httpx.MockTransport(handler))
+
+
+def _basic(request: httpx.Request) -> tuple[str, str]:
+    user, _, password = (
+        base64.b64decode(request.headers["authorization"].split()[1]).decode().partition(":")
+    )
+    return user, password
+
+
+def test_gatewayapi_request_shape() -> None:
+    """POST /rest/mtsms, token as Basic user, JSON with sender, message, integer msisdn,
+    the reference as userref and the callback URL; the first answer id is kept."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, json={"ids": [421332671], "usage": {}})
+
+    sender = GatewayApiSender(
+        _client(handler),
+        base_url="https://gatewayapi.eu/",
+        token="tok",
+        sender="Eyes",
+        callback_url="https://eyes.example/v1/sms/receipts/gatewayapi",
+    )
+    result = sender.send(SMS)
+    assert (result.kind, result.provider_message_id) == ("accepted", "421332671")
+    [request] = seen
+    assert request.method == "POST"
+    assert str(request.url) == "https://gatewayapi.eu/rest/mtsms"
+    assert _basic(request) == ("tok", "")
+    assert json.loads(request.content) == {
+        "sender": "Eyes",
+        "message": SMS.text,
+        "recipients": [{"msisdn": 4520000001}],
+        "userref": "ref123",
+        "callback_url": "https://eyes.example/v1/sms/receipts/gatewayapi",
+    }
+    assert sender.find(SMS, since=datetime.now(UTC)).kind == "unknown"
+    sender.close()
+
+
+def test_twilio_request_shape_and_find() -> None:
+    """Form POST to Accounts/{sid}/Messages.json with Basic SID:token, To/From/Body and
+    StatusCallback; find lists by To and DateSent> and matches the body."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        if request.method == "GET":
+            return httpx.Response(
+                200, json={"messages": [{"sid": "SM1", "to": SMS.phone, "body": SMS.text}]}
+            )
+        return httpx.Response(201, json={"sid": "SM1", "status": "queued"})
+
+    sender = TwilioSender(
+        _client(handler),
+        base_url="https://api.twilio.com",
+        account_sid="AC1",
+        token="tok",
+        sender="+4570000000",
+        callback_url="https://eyes.example/cb",
+    )
+    result = sender.send(SMS)
+    assert (result.kind, result.provider_message_id) == ("accepted", "SM1")
+    post = seen[0]
+    assert str(post.url) == "https://api.twilio.com/2010-04-01/Accounts/AC1/Messages.json"
+    assert _basic(post) == ("AC1", "tok")
+    assert post.headers["content-type"] == "application/x-www-form-urlencoded"
+    assert dict(parse_qsl(post.content.decode())) == {
+        "To": SMS.phone,
+        "From": "+4570000000",
+        "Body": SMS.text,
+        "StatusCallback": "https://eyes.example/cb",
+    }
+    found = sender.find(SMS, since=datetime(2026, 11, 24, tzinfo=UTC))
+    assert (found.kind, found.provider_message_id) == ("found", "SM1")
+    get = seen[1]
+    assert dict(get.url.params) == {"To": SMS.phone, "DateSent>": "2026-11-24"}
+    other = OutgoingSms("ref9", SMS.phone, "another text")
+    assert sender.find(other, since=datetime.now(UTC)).kind == "absent"
+
+
+def test_twilio_messaging_service_sender() -> None:
+    """A sender starting with MG goes as MessagingServiceSid instead of From; a failing
+    look-up is an error to retry, not a verdict."""
+    sender = TwilioSender(
+        _client(lambda _: httpx.Response(500)),
+        base_url="https://api.twilio.com",
+        account_sid="AC1",
+        token="tok",
+        sender="MG123",
+        callback_url=None,
+    )
+    assert sender.request_form(SMS) == {
+        "To": SMS.phone,
+        "Body": SMS.text,
+        "MessagingServiceSid": "MG123",
+    }
+    failed = sender.find(SMS, since=datetime.now(UTC))
+    assert (failed.kind, failed.reason) == ("error", "HTTPStatusError asking the provider")
+
+
+@pytest.mark.parametrize(
+    ("response", "kind", "retry_after", "reason"),
+    [
+        (httpx.Response(500), "retry", None, "provider answered 500"),
+        (httpx.Response(503), "retry", None, "provider answered 503"),
+        (httpx.Response(429, headers={"Retry-After": "7"}), "retry", 7.0, "provider answered 429"),
+        (
+            httpx.Response(400, json={"code": "0x0213"}),
+            "rejected",
+            None,
+            "provider refused the message (400)",
+        ),
+        (httpx.Response(401), "rejected", None, "provider refused the message (401)"),
+    ],
+)
+def test_answers_are_classified(
+    response: httpx.Response, kind: str, retry_after: float | None, reason: str
+) -> None:
+    """5xx and 429 are retried (429 with its Retry-After); other 4xx are final failures."""
+    sender = GatewayApiSender(
+        _client(lambda _: response), base_url="https://x", token="t", sender="E", callback_url=None
+    )
+    result = sender.send(SMS)
+    assert (result.kind, result.retry_after_s, result.reason, result.in_doubt) == (
+        kind,
+        retry_after,
+        reason,
+        False,
+    )
+
+
+@pytest.mark.parametrize(
+    ("exc", "in_doubt"),
+    [
+        (httpx.ConnectError("refused"), False),
+        (httpx.ConnectTimeout("slow connect"), False),
+        (httpx.ReadTimeout("no answer"), True),
+        (httpx.RemoteProtocolError("dropped"), True),
+    ],
+)
+def test_transport_failures_are_retried_in_doubt_when_the_request_may_have_left(
+    exc: httpx.TransportError, in_doubt: bool
+) -> None:
+    """A failure before the request left is a plain retry; after, the retry is in doubt."""
+
+    def handler(_: httpx.Request) -> httpx.Response:
+        raise exc
+
+    sender = TwilioSender(
+        _client(handler),
+        base_url="https://x",
+        account_sid="A",
+        token="t",
+        sender="+1",
+        callback_url=None,
+    )
+    result = sender.send(SMS)
+    assert (result.kind, result.in_doubt) == ("retry", in_doubt)
+
+
+def test_provider_chosen_by_configuration(sqlite_store: AlertStore) -> None:
+    """console is the default; gatewayapi and twilio build HTTP senders; twilio without an
+    account SID is a clear configuration error."""
+    assert isinstance(build_sender(Settings(), sqlite_store), ConsoleSender)
+    gateway = build_sender(Settings(sms_provider="gatewayapi"), sqlite_store)
+    assert isinstance(gateway, GatewayApiSender)
+    gateway.close()
+    twilio = build_sender(
+        Settings(sms_provider="twilio", twilio_account_sid="AC1", public_base_url="https://e.x"),
+        sqlite_store,
+    )
+    assert isinstance(twilio, TwilioSender)
+    assert twilio.request_form(SMS)["StatusCallback"] == "https://e.x/v1/sms/receipts/twilio"
+    twilio.close()
+    with pytest.raises(SmsConfigError, match="EYES_TWILIO_ACCOUNT_SID"):
+        build_sender(Settings(sms_provider="twilio"), sqlite_store)
+
+
+def test_unknown_provider_is_a_startup_error(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """EYES_SMS_PROVIDER=carrier-pigeon fails settings, and the CLI says which variable."""
+    monkeypatch.setenv("EYES_SMS_PROVIDER", "carrier-pigeon")
+    with pytest.raises(ValidationError, match="sms_provider"):
+        Settings()
+    from service.config import get_settings
+
+    get_settings.cache_clear()
+    try:
+        assert main(["areas"]) == 2
+    finally:
+        get_settings.cache_clear()
+    err = capsys.readouterr().err
+    assert err.startswith(
+        "error: EYES_SMS_PROVIDER: Input should be 'console', 'gatewayapi' or 'twilio'"
+    )
+
+
+def test_lease_must_outlast_the_timeout() -> None:
+    """A lease shorter than the HTTP timeout would let a second worker take a live row."""
+    with pytest.raises(ValidationError, match="EYES_SMS_LEASE_S"):
+        Settings(sms_timeout_s=30, sms_lease_s=10)
