@@ -8,7 +8,6 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
-from ortools.util import optional_boolean_pb2
 
 from .coverage import hotspot_reachable, reachable_alone
 from .errors import InfeasibleError, SolverError
@@ -23,12 +22,6 @@ if TYPE_CHECKING:
 
 
 log = logging.getLogger(__name__)
-
-ORIENTEERING_OPERATORS = (
-    "use_extended_swap_active",
-    "use_relocate_and_make_active",
-    "use_exchange_and_make_active",
-)
 
 
 def check_visits_servable(problem: RoutingProblem) -> None:
@@ -74,10 +67,6 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
         routing_enums_pb2.LocalSearchMetaheuristic, params.metaheuristic
     )
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
-    # Moves that trade visited stops for unvisited ones: the heart of orienteering.
-    operators = search.local_search_operators
-    for name in ORIENTEERING_OPERATORS:
-        setattr(operators, name, optional_boolean_pb2.BOOL_TRUE)
     search.log_search = params.log_search
     return search
 
