@@ -6,7 +6,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, String, create_engine, select
+from sqlalchemy import JSON, DateTime, String, create_engine, event, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -31,14 +31,35 @@ class PlanRecord(Base):
     geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
 
+def _sqlite_wal(dbapi_connection: Any, _record: Any) -> None:
+    """Write-ahead log: the API and an ``eyes sender`` process read while the other writes.
+
+    ``synchronous=FULL`` keeps every commit durable (an outbox claim must survive a power
+    cut); ``busy_timeout`` lets a writer wait for the other instead of failing at once.
+    """
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 def create_db_engine(url: str) -> Engine:
-    """An engine for ``url``; a SQLite file's folder is created if missing."""
+    """An engine for ``url``; a SQLite file's folder is created if missing (WAL mode)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (
+        None,
+        "",
+        ":memory:",
+    )
+    if sqlite_file:
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    return create_engine(parsed, pool_pre_ping=True)
+    engine = create_engine(parsed, pool_pre_ping=True)
+    if sqlite_file:
+        event.listen(engine, "connect", _sqlite_wal)
+    return engine
 
 
 class PlanStore:

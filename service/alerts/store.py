@@ -185,6 +185,11 @@ class AlertStore:
             counts[alert_id][status] = n
         return counts
 
+    def counts(self, alert_id: str) -> dict[str, int]:
+        """How many of an alert's recipients are in each state (one cheap query)."""
+        with self.sessions() as session:
+            return self._counts(session, [alert_id])[alert_id]
+
     def get(self, alert_id: str, *, owner: str | None = None) -> AlertPublic:
         """An alert with every recipient's state; ``owner`` limits it to one key's alerts.
 

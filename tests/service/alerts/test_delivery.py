@@ -49,7 +49,7 @@ def _wait_until(what: str, done: object, *, timeout_s: float) -> None:
 
 
 def _all_final(store: AlertStore, alert_id: str) -> bool:
-    counts = store.get(alert_id).counts
+    counts = store.counts(alert_id)
     return counts["queued"] == 0 and counts["sending"] == 0
 
 
