@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -94,6 +95,29 @@ def verify_twilio(url: str, params: Mapping[str, str], signature: str | None, to
         raise SignatureError(msg)
 
 
+def signed_report(claims: Mapping[str, Any], body: bytes) -> dict[str, Any]:
+    """The report to trust: the JWT's claims, completed from the JSON body where they lack a
+    field. A body that contradicts a signed claim is refused.
+
+    Raises
+    ------
+    SignatureError
+        If body and claims disagree, or the body is not a JSON object.
+    """
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        msg = "the receipt body is not a JSON object"
+        raise SignatureError(msg)
+    for name, value in claims.items():
+        if name in data and data[name] != value:
+            msg = f"the receipt body's {name!r} does not match the signed one"
+            raise SignatureError(msg)
+    return {**data, **claims}
+
+
 def receipt_from_gatewayapi(claims: Mapping[str, Any]) -> Receipt:
     """A receipt from GatewayAPI's (verified) report fields."""
     state = str(claims.get("status", "")).upper()
@@ -107,11 +131,13 @@ def receipt_from_gatewayapi(claims: Mapping[str, Any]) -> Receipt:
     )
 
 
-def receipt_from_twilio(form: Mapping[str, str]) -> Receipt:
-    """A receipt from Twilio's (verified) status callback."""
+def receipt_from_twilio(form: Mapping[str, str], *, reference: str | None = None) -> Receipt:
+    """A receipt from Twilio's (verified) status callback; ``reference`` comes from the
+    callback URL's ``ref`` (signed with it), so a report that beats the send's own commit
+    still finds its row."""
     state = form.get("MessageStatus", "").lower()
     return Receipt(
-        reference=None,
+        reference=reference,
         provider_message_id=form.get("MessageSid"),
         provider_status=state,
         status=TWILIO_FINAL.get(state),

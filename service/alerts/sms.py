@@ -244,11 +244,12 @@ class TwilioSender:
         self._callback_url = callback_url
 
     def request_form(self, sms: OutgoingSms) -> dict[str, str]:
-        """The form fields for one message (``From`` or ``MessagingServiceSid``)."""
+        """The form fields for one message (``From`` or ``MessagingServiceSid``); the status
+        callback carries the outbox reference as ``?ref=``."""
         form = {"To": sms.phone, "Body": sms.text}
         form["MessagingServiceSid" if self._sender.startswith("MG") else "From"] = self._sender
         if self._callback_url:
-            form["StatusCallback"] = self._callback_url
+            form["StatusCallback"] = f"{self._callback_url}?ref={sms.reference}"
         return form
 
     def send(self, sms: OutgoingSms) -> SendResult:

@@ -13,6 +13,7 @@ from ..alerts.receipts import (
     apply_receipt,
     receipt_from_gatewayapi,
     receipt_from_twilio,
+    signed_report,
     verify_gatewayapi,
     verify_twilio,
 )
@@ -49,19 +50,20 @@ async def post_receipt(
             request.headers.get("x-gwapi-signature"),
             settings.gatewayapi_webhook_secret.get_secret_value(),
         )
-        receipt = receipt_from_gatewayapi(claims)
+        receipt = receipt_from_gatewayapi(signed_report(claims, await request.body()))
     else:
         form = dict(
             parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
         )
         url = str(request.url)
         if settings.public_base_url:
-            url = settings.public_base_url.rstrip("/") + request.url.path
+            query = f"?{request.url.query}" if request.url.query else ""
+            url = settings.public_base_url.rstrip("/") + request.url.path + query
         verify_twilio(
             url,
             form,
             request.headers.get("x-twilio-signature"),
             settings.sms_token.get_secret_value(),
         )
-        receipt = receipt_from_twilio(form)
+        receipt = receipt_from_twilio(form, reference=request.query_params.get("ref"))
     return ReceiptAnswer(result=apply_receipt(store, receipt, now=datetime.now(UTC)))

@@ -138,6 +138,56 @@ def test_twilio_receipt_signed_and_unsigned(receipt_api: TestClient) -> None:
     assert _status(store, store.recent()[0].id)[0] == "delivered"
 
 
+def test_twilio_receipt_before_the_send_is_recorded_finds_its_row(
+    tmp_path: Path, networks: AreaNetworks
+) -> None:
+    """A Twilio report that arrives while the row is still 'sending' (before its message
+    id is stored) finds the row by the signed ?ref= of the callback URL, also behind a
+    proxy (EYES_PUBLIC_BASE_URL, query included in the signed URL)."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'r.db'}",
+        preload_area=False,
+        sender_in_process=False,
+        sms_token=TOKEN,  # type: ignore[arg-type]
+        public_base_url="https://eyes.example.dk",
+    )
+    client = TestClient(create_app(settings, networks=networks))
+    store = client.app.state.alert_store  # type: ignore[attr-defined]
+    store_alert(store, 1)
+    [claimed] = Outbox(store, lease_s=60).claim(now=datetime.now(UTC), limit=1)
+    form = {"MessageSid": "SM5", "MessageStatus": "delivered"}
+    path = f"/v1/sms/receipts/twilio?ref={claimed.id}"
+    signature = twilio_signature("https://eyes.example.dk" + path, form, TOKEN)
+    answer = client.post(
+        path,
+        content=urlencode(form),
+        headers={
+            "X-Twilio-Signature": signature,
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert answer.json() == {"result": "applied"}
+    assert _status(store, store.recent()[0].id) == ("delivered", None)
+
+
+def test_gatewayapi_body_must_agree_with_the_signed_claims(receipt_api: TestClient) -> None:
+    """Fields the JWT lacks are taken from the body; a body contradicting a signed claim is
+    a 401."""
+    store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
+    row_id = _sent_row(store, "3003")
+    token = jwt.encode({"id": 3003, "userref": row_id}, SECRET, algorithm="HS256")
+    headers = {"X-Gwapi-Signature": token}
+    forged = receipt_api.post(
+        "/v1/sms/receipts/gatewayapi", json={"id": 9999, "status": "DELIVERED"}, headers=headers
+    )
+    assert forged.status_code == 401
+    answer = receipt_api.post(
+        "/v1/sms/receipts/gatewayapi", json={"id": 3003, "status": "DELIVERED"}, headers=headers
+    )
+    assert answer.json() == {"result": "applied"}
+    assert _status(store, store.recent()[0].id) == ("delivered", None)
+
+
 def test_twilio_signature_matches_the_documented_example() -> None:
     """The HMAC-SHA1 scheme reproduces Twilio's own worked example."""
     url = "https://mycompany.com/myapp.php?foo=1&bar=2"

@@ -107,7 +107,7 @@ def test_twilio_request_shape_and_find() -> None:
         "To": SMS.phone,
         "From": "+4570000000",
         "Body": SMS.text,
-        "StatusCallback": "https://eyes.example/cb",
+        "StatusCallback": "https://eyes.example/cb?ref=ref123",
     }
     found = sender.find(SMS, since=datetime(2026, 11, 24, tzinfo=UTC))
     assert (found.kind, found.provider_message_id) == ("found", "SM1")
@@ -209,7 +209,10 @@ def test_provider_chosen_by_configuration(sqlite_store: AlertStore) -> None:
         sqlite_store,
     )
     assert isinstance(twilio, TwilioSender)
-    assert twilio.request_form(SMS)["StatusCallback"] == "https://e.x/v1/sms/receipts/twilio"
+    assert (
+        twilio.request_form(SMS)["StatusCallback"]
+        == "https://e.x/v1/sms/receipts/twilio?ref=ref123"
+    )
     twilio.close()
     with pytest.raises(SmsConfigError, match="EYES_TWILIO_ACCOUNT_SID"):
         build_sender(Settings(sms_provider="twilio"), sqlite_store)
