@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..store import Base, PlanRecord
+from ..timeutil import LOCAL_TZ
 from .errors import AlertNotFoundError, IdempotencyConflictError
 from .models import AlertRecord, ConsoleMessage, OutboxRecord
 from .schemas import AlertPublic, AlertSummary, RecipientPublic
@@ -60,6 +61,11 @@ def _aware(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def _local(moment: datetime) -> datetime:
+    """A stored moment in Copenhagen time, as plans show theirs."""
+    return (_aware(moment) or moment).astimezone(LOCAL_TZ)
 
 
 class AlertStore:
@@ -111,8 +117,9 @@ class AlertStore:
             message=alert.message,
             area_name=alert.area_name,
             area=alert.area,
-            valid_from=alert.valid_from,
-            valid_until=alert.valid_until,
+            # UTC: SQLite keeps no offset, so every stored moment is UTC.
+            valid_from=alert.valid_from.astimezone(UTC),
+            valid_until=alert.valid_until.astimezone(UTC),
             severity=alert.severity,
             targeting=alert.targeting,
             segments=alert.segments,
@@ -211,8 +218,8 @@ class AlertStore:
             created_at=_aware(record.created_at) or record.created_at,
             area_name=record.area_name,
             area=record.area,
-            valid_from=_aware(record.valid_from) or record.valid_from,
-            valid_until=_aware(record.valid_until) or record.valid_until,
+            valid_from=_local(record.valid_from),
+            valid_until=_local(record.valid_until),
             severity=record.severity,
             targeting=record.targeting,
             message=record.message,
@@ -252,8 +259,8 @@ class AlertStore:
                 created_at=_aware(r.created_at) or r.created_at,
                 area_name=r.area_name,
                 severity=r.severity,
-                valid_from=_aware(r.valid_from) or r.valid_from,
-                valid_until=_aware(r.valid_until) or r.valid_until,
+                valid_from=_local(r.valid_from),
+                valid_until=_local(r.valid_until),
                 recipient_count=r.recipient_count,
                 counts=counts[r.id],
             )

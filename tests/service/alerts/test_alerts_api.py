@@ -222,6 +222,22 @@ def test_bad_alerts_are_422_naming_the_field(
     assert field in [e["field"] for e in answer.json()["errors"]]
 
 
+def test_validity_round_trips_in_copenhagen_time(
+    api: TestClient, keys: dict[str, str], alert_app: FastAPI
+) -> None:
+    """A validity without offset is Copenhagen time and reads back as the same instant
+    (SQLite keeps no offset: stored as UTC); the sender does not treat it as expired early."""
+    body = _valid_body()
+    alert_id = api.post("/v1/alerts", json=body, headers=as_(keys["police"])).json()["id"]
+    stored = api.get(f"/v1/alerts/{alert_id}", headers=as_(keys["police"])).json()
+    for name in ("valid_from", "valid_until"):
+        sent = datetime.fromisoformat(body[name]).replace(tzinfo=LOCAL_TZ)
+        assert datetime.fromisoformat(stored[name]) == sent
+        assert stored[name].endswith(("+01:00", "+02:00"))
+    [summary] = api.get("/v1/alerts", headers=as_(keys["police"])).json()
+    assert summary["valid_until"] == stored["valid_until"]
+
+
 def test_until_before_from_and_overlong_validity(api: TestClient, keys: dict[str, str]) -> None:
     """valid_until must come after valid_from and within 48 hours of it."""
     body = _valid_body()
