@@ -165,9 +165,7 @@ def apply_receipt(store: AlertStore, receipt: Receipt, *, now: datetime) -> str:
         if receipt.provider_message_id and not row.provider_message_id:
             row.provider_message_id = receipt.provider_message_id
         if receipt.status is None:
-            if row.status in {"queued", "sending"}:
-                return "applied"  # the send result will be recorded by its worker
-            return "applied"
+            return "applied"  # transient: noted; the row's status waits for a final state
         row.receipt_final = True
         row.status = receipt.status
         if receipt.status == "delivered":

@@ -80,7 +80,9 @@ class AlertStore:
         """Stored plans created at or after ``since``."""
         with self.sessions() as session:
             return list(
-                session.scalars(select(PlanRecord).where(PlanRecord.created_at >= since)).all()
+                session.scalars(
+                    select(PlanRecord).where(PlanRecord.created_at >= since.astimezone(UTC))
+                ).all()
             )
 
     def find_by_key(self, owner: str, key: str) -> AlertRecord | None:
