@@ -57,15 +57,15 @@ EVENING_PATROL: dict[str, Any] = {
 }
 
 MATRIX_PLAN: dict[str, Any] = {
-    "area": {"travel_time_s": [[0, 300, 420], [300, 0, 240], [420, 240, 0]]},
+    "area": {"travel_time_s": [[0, 300, 900], [300, 0, 240], [420, 240, 0]]},
     "shifts": [
         {
             "id": "hc-7",
             "phone": "+4520000007",
             "role": "home_care",
             "start_location": {"index": 0},
-            "start_time": "2026-11-24T17:00:00+01:00",
-            "end_time": "2026-11-24T21:00:00+01:00",
+            "start_time": "17:00",
+            "end_time": "21:00",
         }
     ],
     "hotspots": [{"id": "h1", "location": {"index": 1}, "weight": 3}],

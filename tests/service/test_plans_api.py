@@ -9,6 +9,8 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
+from service.examples import MATRIX_PLAN
+
 from .replay import replay_plan
 
 if TYPE_CHECKING:
@@ -104,30 +106,8 @@ def test_another_latest_end_allows_later_routes(
 
 def test_plan_on_an_explicit_matrix(client: TestClient) -> None:
     """An integrator's own matrix plans without street data; its GeoJSON is a clear 404."""
-    request = {
-        "area": {"travel_time_s": [[0, 300, 900], [300, 0, 240], [420, 240, 0]]},
-        "date": "2026-11-24",
-        "shifts": [
-            {
-                "id": "hc-7",
-                "phone": "+4520000007",
-                "role": "home_care",
-                "start_location": {"index": 0},
-                "start_time": "17:00",
-                "end_time": "21:00",
-            }
-        ],
-        "hotspots": [{"id": "h1", "location": {"index": 1}, "weight": 3}],
-        "visits": [
-            {
-                "id": "v1",
-                "location": {"index": 2},
-                "window": {"start": "18:00", "end": "18:30"},
-                "duration_min": 20,
-            }
-        ],
-        "options": {"time_limit_s": 1},
-    }
+    request = copy.deepcopy(MATRIX_PLAN)  # the OpenAPI example: it must plan as documented
+    request["date"] = "2026-11-24"
     answer = client.post("/v1/plans", json=request)
     assert answer.status_code == 201, answer.text
     plan = answer.json()
