@@ -52,8 +52,14 @@ from orienteering_instances import Check, Instance, check_routes, load_set
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, solve
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench"
-ENGINES = ("ours", "pyvrp", "pyvrp2", "vroom")
-ENGINE_TITLES = {"ours": "ours", "pyvrp": "PyVRP", "pyvrp2": "PyVRP x2", "vroom": "VROOM"}
+ENGINES = ("ours", "ortools", "pyvrp", "pyvrp2", "vroom")
+ENGINE_TITLES = {
+    "ours": "ours",
+    "ortools": "OR-Tools alone",
+    "pyvrp": "PyVRP",
+    "pyvrp2": "PyVRP x2",
+    "vroom": "VROOM",
+}
 EXCLUSIVE = frozenset({"ours", "pyvrp2"})  # run alone: they may use both cores
 DEFAULT_INSTANCES = {
     "top-set4": [f"p4.2.{c}" for c in "chn"]
@@ -151,6 +157,14 @@ def to_problem(instance: Instance) -> RoutingProblem:
 def solve_ours(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
     """The product's solver on ``to_problem(instance)``."""
     solution = solve(to_problem(instance), params=SolveParams(time_limit_s=time_limit_s, seed=seed))
+    return [[stop.location for stop in route.stops] for route in solution.routes]
+
+
+def solve_ortools(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
+    """The product's model with OR-Tools alone (drop penalties, guided local search): the
+    obvious way, before the portfolio."""
+    params = SolveParams(time_limit_s=time_limit_s, seed=seed, engine="ortools")
+    solution = solve(to_problem(instance), params=params)
     return [[stop.location for stop in route.stops] for route in solution.routes]
 
 
@@ -274,7 +288,7 @@ def solve_vroom(instance: Instance, time_limit_s: float, seed: int) -> list[list
     return routes
 
 
-SOLVERS = {"ours": solve_ours, "pyvrp": solve_pyvrp, "vroom": solve_vroom}
+SOLVERS = {"ours": solve_ours, "ortools": solve_ortools, "pyvrp": solve_pyvrp, "vroom": solve_vroom}
 
 
 # --- running and checking -----------------------------------------------------------------
