@@ -34,6 +34,13 @@ class Settings(BaseSettings):
     )
     default_time_limit_s: float = Field(default=5.0, gt=0)
     max_time_limit_s: float = Field(default=120.0, gt=0)
+    solver_engine: Literal["portfolio", "ortools"] = Field(
+        default="portfolio",
+        description="portfolio: PyVRP searches, OR-Tools checks and polishes; ortools: alone.",
+    )
+    solver_workers: int = Field(
+        default=2, ge=1, le=16, description="Processes per plan search (one seed each)."
+    )
     preload_area: bool = Field(default=True, description="Load the default area at start-up.")
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)

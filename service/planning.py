@@ -221,9 +221,13 @@ def plan_routes(
         request.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s
     )
     try:
-        solution = solve(
-            problem, params=SolveParams(time_limit_s=time_limit_s, seed=request.options.seed)
+        params = SolveParams(
+            time_limit_s=time_limit_s,
+            seed=request.options.seed,
+            engine=settings.solver_engine,
+            workers=settings.solver_workers,
         )
+        solution = solve(problem, params=params)
     except InfeasibleError as exc:
         start, end = resolved.visit_windows[exc.visit]
         field = (
