@@ -73,9 +73,11 @@ class Settings(BaseSettings):
         default=None,
         description="This service's public URL: receipt callbacks and Twilio signatures use it.",
     )
-    sms_timeout_s: float = Field(default=10.0, gt=0)
+    sms_timeout_s: float = Field(
+        default=10.0, gt=0, description="Total deadline of one provider request (all phases)."
+    )
     sms_lease_s: float = Field(
-        default=60.0, gt=0, description="A claimed row's lease; must exceed the timeout."
+        default=60.0, gt=0, description="A row's lease, renewed before each send; > 2 x timeout."
     )
     sms_backoff_base_s: float = Field(default=2.0, gt=0)
     sms_backoff_max_s: float = Field(default=300.0, gt=0)
@@ -94,8 +96,11 @@ class Settings(BaseSettings):
         if self.environment == "prod" and self.sms_token.get_secret_value() == PLACEHOLDER_SECRET:
             msg = "EYES_SMS_TOKEN must be set to a real secret when EYES_ENVIRONMENT=prod."
             raise ValueError(msg)
-        if self.sms_lease_s <= self.sms_timeout_s:
-            msg = "EYES_SMS_LEASE_S must be longer than EYES_SMS_TIMEOUT_S."
+        if self.sms_lease_s <= 2 * self.sms_timeout_s:
+            msg = (
+                "EYES_SMS_LEASE_S must be longer than twice EYES_SMS_TIMEOUT_S (a send's "
+                "deadline, plus as long again for the provider to land it before a look-up)."
+            )
             raise ValueError(msg)
         return self
 

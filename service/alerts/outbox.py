@@ -18,17 +18,25 @@ Never lost, never twice
    means it is sent; unknown (the provider cannot be asked) means it is NOT resent but
    marked failed with that reason, and a later delivery receipt (which carries the
    reference) still turns it into delivered. A duplicate is never risked.
-4. ``record`` writes the result only if the row still has the version this worker claimed;
+4. Right before each send the worker renews the row's lease (``renew``: ``lease_until =
+   now + lease``, a compare-and-set on ``version``) and skips the row if that fails: a batch
+   is claimed at once but sent ``concurrency`` rows at a time, so a row waiting its turn
+   may outlive the claim's lease and be reclaimed (in doubt) by another worker, whose
+   look-up would find nothing yet and send; the renewal makes only one of the two send.
+   Each provider request has a TOTAL deadline (``EYES_SMS_TIMEOUT_S``, not only httpx's
+   per-phase timeouts), and the lease (``EYES_SMS_LEASE_S``) must exceed twice it: a
+   renewed row's request has ended before its lease runs out, with a timeout's worth of
+   margin for the provider to have landed it before anyone looks it up.
+5. ``record`` writes the result only if the row still has the version this worker holds;
    otherwise another worker took it over after the lease ran out, and its own in-doubt
-   check decides. The lease (``EYES_SMS_LEASE_S``) is longer than the HTTP timeout, so a
-   live worker's row is not taken over.
+   check decides.
 The reference sent to the provider is the row id, unique per (alert, recipient); GatewayAPI
 gets it as ``userref`` and echoes it in delivery reports.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -164,6 +172,28 @@ class Outbox:
                     )
                 )
         return out
+
+    def renew(self, claimed: Claimed, *, now: datetime) -> Claimed | None:
+        """Extend the lease to ``now`` + lease right before a send; ``None`` if the row is no
+        longer this worker's (another worker reclaimed it after the lease ran out).
+
+        A compare-and-set on ``version`` (which it bumps): a batch is claimed at once but sent
+        a few rows at a time, so a row late in the batch may have outlived its claim's lease.
+        """
+        with self._store.sessions() as session, session.begin():
+            moved = session.execute(
+                update(OutboxRecord)
+                .where(
+                    OutboxRecord.id == claimed.id,
+                    OutboxRecord.version == claimed.version,
+                    OutboxRecord.status == "sending",
+                )
+                .values(version=claimed.version + 1, lease_until=now + self._lease)
+                .execution_options(synchronize_session=False)
+            )
+        if _rowcount(moved) != 1:
+            return None
+        return replace(claimed, version=claimed.version + 1)
 
     def _set(self, claimed: Claimed, **values: object) -> bool:
         with self._store.sessions() as session, session.begin():

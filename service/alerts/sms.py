@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import email.utils
 import logging
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
 from sqlalchemy.exc import IntegrityError
@@ -23,6 +24,8 @@ from .models import ConsoleMessage
 from .text import mask_phone
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..config import Settings
     from .store import AlertStore
 
@@ -119,6 +122,75 @@ class ConsoleSender:
         """Nothing to release."""
 
 
+def post_with_deadline(
+    client: httpx.Client,
+    url: str,
+    *,
+    total_s: float,
+    clock: Callable[[], float] = time.monotonic,
+    auth: httpx.Auth | None = None,
+    **kwargs: Any,
+) -> httpx.Response:
+    """``client.post`` whose TOTAL time is bounded by ``total_s``, not only each phase's.
+
+    httpx's timeouts apply per phase (pool, connect, write, read), so a provider that is slow
+    phase after phase can hold a request far longer than the timeout, and outlive the outbox
+    lease. httpcore announces each phase through the ``trace`` extension before it starts and
+    takes that phase's timeout from the ``timeout`` extension (or the traced arguments) as it
+    starts: the trace here cuts every phase's timeout to the time left. The body is streamed
+    and checked against the deadline between chunks. Residual: within one phase each socket
+    read may wait the phase's timeout, so a server dripping its status line and headers byte
+    by byte could still overrun.
+
+    Raises
+    ------
+    httpx.TimeoutException
+        When the deadline passes (``ReadTimeout`` once the request has been written).
+    """
+    end = clock() + total_s
+    caps = client.timeout.as_dict()
+    timeouts: dict[str, float] = {
+        phase: total_s if cap is None else min(total_s, cap) for phase, cap in caps.items()
+    }
+
+    def trace(event: str, info: dict[str, Any]) -> None:
+        if not event.endswith(".started"):
+            return
+        left = max(0.001, end - clock())
+        for phase, value in timeouts.items():
+            timeouts[phase] = min(value, left)
+        if isinstance(info.get("timeout"), int | float):
+            info["timeout"] = min(info["timeout"], left)
+
+    request = client.build_request(
+        "POST", url, extensions={"timeout": timeouts, "trace": trace}, **kwargs
+    )
+    response = client.send(request, stream=True, auth=auth)
+    try:
+        chunks = []
+        for chunk in response.iter_bytes():
+            chunks.append(chunk)
+            if clock() > end:
+                msg = f"no complete answer within the {total_s:g} s deadline"
+                raise httpx.ReadTimeout(msg, request=request)
+    finally:
+        response.close()
+    # The body is decoded already: drop the headers that describe its encoding on the wire.
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in {"content-encoding", "content-length", "transfer-encoding"}
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=b"".join(chunks), request=request
+    )
+
+
+def _client_total_s(client: httpx.Client) -> float:
+    """The client's longest per-phase timeout: the default total deadline of a request."""
+    return max((t for t in client.timeout.as_dict().values() if t is not None), default=30.0)
+
+
 def _retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("retry-after")
     if value is None:
@@ -170,8 +242,10 @@ class GatewayApiSender:
         token: str,
         sender: str,
         callback_url: str | None,
+        deadline_s: float | None = None,
     ) -> None:
         self._client = client
+        self._deadline_s = deadline_s or _client_total_s(client)
         self._url = base_url.rstrip("/") + "/rest/mtsms"
         self._auth = httpx.BasicAuth(token, "")
         self._sender = sender
@@ -192,7 +266,13 @@ class GatewayApiSender:
     def send(self, sms: OutgoingSms) -> SendResult:
         """Send one message; the answer's first id is the provider's message id."""
         try:
-            response = self._client.post(self._url, json=self.request_body(sms), auth=self._auth)
+            response = post_with_deadline(
+                self._client,
+                self._url,
+                total_s=self._deadline_s,
+                json=self.request_body(sms),
+                auth=self._auth,
+            )
         except httpx.TransportError as exc:
             return classify_transport(exc)
         failed = classify_http(response)
@@ -236,8 +316,10 @@ class TwilioSender:
         token: str,
         sender: str,
         callback_url: str | None,
+        deadline_s: float | None = None,
     ) -> None:
         self._client = client
+        self._deadline_s = deadline_s or _client_total_s(client)
         self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._auth = httpx.BasicAuth(account_sid, token)
         self._sender = sender
@@ -255,7 +337,13 @@ class TwilioSender:
     def send(self, sms: OutgoingSms) -> SendResult:
         """Send one message; the answer's ``sid`` is the provider's message id."""
         try:
-            response = self._client.post(self._url, data=self.request_form(sms), auth=self._auth)
+            response = post_with_deadline(
+                self._client,
+                self._url,
+                total_s=self._deadline_s,
+                data=self.request_form(sms),
+                auth=self._auth,
+            )
         except httpx.TransportError as exc:
             return classify_transport(exc)
         failed = classify_http(response)
@@ -310,6 +398,7 @@ def build_sender(settings: Settings, store: AlertStore) -> SmsSender:
             token=token,
             sender=settings.sms_sender,
             callback_url=callback,
+            deadline_s=settings.sms_timeout_s,
         )
     if not settings.twilio_account_sid:
         client.close()
@@ -322,4 +411,5 @@ def build_sender(settings: Settings, store: AlertStore) -> SmsSender:
         token=token,
         sender=settings.sms_sender,
         callback_url=callback,
+        deadline_s=settings.sms_timeout_s,
     )

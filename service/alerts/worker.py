@@ -82,8 +82,9 @@ class SenderWorker:
                 claimed, reason=claimed.expired_reason or "nothing to send", now=now
             )
             return "failed"
+        sms = claimed.sms
         if claimed.in_doubt:
-            found = self.sender.find(claimed.sms, since=claimed.first_attempt_at)
+            found = self.sender.find(sms, since=claimed.first_attempt_at)
             if found.kind == "found":
                 log.info("outbox %s: the provider already has it; not resent", claimed.id)
                 self.outbox.record_sent(
@@ -109,7 +110,12 @@ class SenderWorker:
                 )
                 self.outbox.record_failed(claimed, reason=reason, now=self._clock())
                 return "failed"
-        result = self.sender.send(claimed.sms)
+        renewed = self.outbox.renew(claimed, now=self._clock())
+        if renewed is None:
+            log.info("outbox %s: lease lost to another worker before sending; skipped", claimed.id)
+            return "skipped"
+        claimed = renewed
+        result = self.sender.send(sms)
         now = self._clock()
         if result.kind == "accepted":
             self.outbox.record_sent(

@@ -3,7 +3,10 @@
 It keeps every message it accepted, so a test can count what each phone received. With
 ``fault_rate`` > 0 it fails that share of send calls, evenly split between a 500, a 429
 with ``Retry-After`` and a hang (the message is kept, then the answer is held longer than the
-client waits: the worst case, where the sender cannot know the message went out).
+client waits: the worst case, where the sender cannot know the message went out). With
+``delay_s`` > 0 every accepted message is answered that much later (a slow provider); with
+``drip_s`` > 0 every answer's body is written a byte at a time, ``drip_s`` apart (each read
+is quick, the whole answer slow: what per-phase timeouts alone do not catch).
 """
 
 from __future__ import annotations
@@ -25,6 +28,8 @@ class FakeProviderState:
 
     fault_rate: float = 0.0
     hang_s: float = 1.5
+    delay_s: float = 0.0
+    drip_s: float = 0.0
     retry_after: str = "1"
     seed: int = 7
     messages: list[dict[str, str]] = field(default_factory=list)
@@ -56,7 +61,13 @@ class _Handler(BaseHTTPRequestHandler):
             for name, value in (headers or {}).items():
                 self.send_header(name, value)
             self.end_headers()
-            self.wfile.write(data)
+            if self.server.state.drip_s:
+                for i in range(len(data)):
+                    self.wfile.write(data[i : i + 1])
+                    self.wfile.flush()
+                    time.sleep(self.server.state.drip_s)
+            else:
+                self.wfile.write(data)
         except OSError:
             pass  # the client gave up (hang)
 
@@ -109,6 +120,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         if fault == "hang":
             time.sleep(state.hang_s)
+        elif state.delay_s:
+            time.sleep(state.delay_s)
         self._answer(status, answer)
 
     def do_GET(self) -> None:

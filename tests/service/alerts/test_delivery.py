@@ -227,3 +227,64 @@ def test_in_process_sender_sends_in_the_background(tmp_path: Path) -> None:
         assert "eyes-sender" in thread_names
     assert "eyes-sender" not in {t.name for t in threading.enumerate()}
     assert sorted(m.phone or "" for m in store.console_messages()) == [phone(i) for i in range(3)]
+
+
+def _twilio_worker(
+    engine: Engine,
+    provider_url: str,
+    *,
+    lease_s: float,
+    timeout_s: float,
+    batch: int,
+    concurrency: int,
+) -> tuple[SenderWorker, _Counting]:
+    sender = _Counting(
+        TwilioSender(
+            httpx.Client(timeout=timeout_s),
+            base_url=provider_url,
+            account_sid="AC1",
+            token="t",
+            sender="+4570000000",
+            callback_url=None,
+        )
+    )
+    worker = SenderWorker(
+        Outbox(AlertStore(engine.execution_options()), lease_s=lease_s),
+        sender,  # type: ignore[arg-type]
+        policy=RetryPolicy(
+            base_s=0.05, max_s=0.5, give_up_after_s=600, in_doubt_settle_s=timeout_s
+        ),
+        batch=batch,
+        concurrency=concurrency,
+        poll_s=0.05,
+    )
+    return worker, sender
+
+
+@pytest.mark.postgres
+def test_a_batch_outliving_its_lease_is_not_sent_twice(postgres_engine: Engine) -> None:
+    """The reviewer's repro: two senders claim 8 rows at a time but send 2 at a time, the
+    lease is 1 s and the provider takes 0.4 s per message, so the last rows of a batch wait
+    longer than the claim's lease and the other sender reclaims them. The lease is renewed
+    right before each send, so every phone still gets exactly one message."""
+    n = 24
+    store = AlertStore(postgres_engine)
+    alert = store_alert(store, n)
+    state = FakeProviderState(delay_s=0.4)
+    with FakeProvider(state) as provider:
+        workers = [
+            _twilio_worker(
+                postgres_engine, provider.url, lease_s=1, timeout_s=0.45, batch=8, concurrency=2
+            )
+            for _ in range(2)
+        ]
+        for worker, _ in workers:
+            worker.start()
+        try:
+            _wait_until("every row final", lambda: _all_final(store, alert.id), timeout_s=120)
+        finally:
+            for worker, sender in workers:
+                worker.stop()
+                sender.close()
+    assert state.per_phone() == Counter({phone(i): 1 for i in range(n)})
+    assert store.get(alert.id).counts["sent"] == n

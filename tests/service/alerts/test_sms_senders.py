@@ -24,6 +24,8 @@ from service.alerts.sms import (
 from service.cli import main
 from service.config import Settings
 
+from .fake_provider import FakeProvider, FakeProviderState
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -239,6 +241,46 @@ def test_unknown_provider_is_a_startup_error(
 
 
 def test_lease_must_outlast_the_timeout() -> None:
-    """A lease shorter than the HTTP timeout would let a second worker take a live row."""
+    """A lease not longer than twice the send deadline would let a second worker take a row
+    whose request may still be landing at the provider."""
     with pytest.raises(ValidationError, match="EYES_SMS_LEASE_S"):
         Settings(sms_timeout_s=30, sms_lease_s=10)
+    with pytest.raises(ValidationError, match="twice EYES_SMS_TIMEOUT_S"):
+        Settings(sms_timeout_s=10, sms_lease_s=15)
+    assert Settings(sms_timeout_s=10, sms_lease_s=21).sms_lease_s == 21
+
+
+def test_a_send_has_a_total_deadline_not_only_per_read_timeouts() -> None:
+    """A provider that answers a byte at a time never trips httpx's per-read timeout (1 s
+    here) yet takes seconds in all; the send's total deadline (0.3 s) ends it as a retry in
+    doubt, so a renewed lease always outlasts the request."""
+    state = FakeProviderState(drip_s=0.05)
+    with FakeProvider(state) as provider:
+        sender = GatewayApiSender(
+            httpx.Client(timeout=1.0),
+            base_url=provider.url,
+            token="t",
+            sender="E",
+            callback_url=None,
+            deadline_s=0.3,
+        )
+        result = sender.send(SMS)
+        sender.close()
+    assert (result.kind, result.in_doubt) == ("retry", True)
+    assert result.reason == "ReadTimeout talking to the provider"
+    assert len(state.messages) == 1
+
+
+def test_the_deadline_leaves_a_normal_answer_alone() -> None:
+    """Within the deadline the answer is read whole: the message id comes back."""
+    with FakeProvider() as provider:
+        sender = GatewayApiSender(
+            httpx.Client(timeout=1.0),
+            base_url=provider.url,
+            token="t",
+            sender="E",
+            callback_url=None,
+        )
+        result = sender.send(SMS)
+        sender.close()
+    assert (result.kind, result.provider_message_id) == ("accepted", "0")
