@@ -79,6 +79,12 @@ class Settings(BaseSettings):
     sms_lease_s: float = Field(
         default=60.0, gt=0, description="A row's lease, renewed before each send; > 2 x timeout."
     )
+    sms_receipt_wait_s: float = Field(
+        default=300.0,
+        ge=0,
+        description="GatewayAPI: how long a message in doubt waits for its delivery report "
+        "before it is sent again with the same userref.",
+    )
     sms_backoff_base_s: float = Field(default=2.0, gt=0)
     sms_backoff_max_s: float = Field(default=300.0, gt=0)
     sms_give_up_after_s: float = Field(default=3600.0, gt=0)

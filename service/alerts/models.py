@@ -64,6 +64,10 @@ class OutboxRecord(Base):
     phone_masked: Mapped[str] = mapped_column(String(24))
     status: Mapped[str] = mapped_column(String(12), index=True)
     in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
+    # When the row's fate at the provider became uncertain (a send that may have landed).
+    in_doubt_since: Mapped[datetime | None] = mapped_column(
+        DateTime(timezone=True), nullable=True, default=None
+    )
     version: Mapped[int] = mapped_column(Integer, default=0)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -40,7 +40,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 
 from .models import AlertRecord, OutboxRecord
 from .sms import OutgoingSms, SendResult
@@ -69,6 +69,10 @@ class Claimed:
     first_attempt_at: datetime
     sms: OutgoingSms | None  # None when the alert expired or its text is gone
     expired_reason: str | None
+    in_doubt_since: datetime | None = None
+    # A delivery report already names this row (its provider state or message id).
+    receipt_seen: bool = False
+    provider_message_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +136,13 @@ class Outbox:
                         lease_until=now + self._lease,
                         attempts=OutboxRecord.attempts + 1,
                         in_doubt=or_(OutboxRecord.in_doubt, OutboxRecord.status == "sending"),
+                        in_doubt_since=case(
+                            (
+                                OutboxRecord.status == "sending",
+                                func.coalesce(OutboxRecord.in_doubt_since, now),
+                            ),
+                            else_=OutboxRecord.in_doubt_since,
+                        ),
                         first_attempt_at=row.first_attempt_at or now,
                     )
                     .execution_options(synchronize_session=False)
@@ -169,6 +180,10 @@ class Outbox:
                         first_attempt_at=_aware(row.first_attempt_at) or now,
                         sms=sms,
                         expired_reason=expired,
+                        in_doubt_since=_aware(row.in_doubt_since),
+                        receipt_seen=row.provider_status is not None
+                        or row.provider_message_id is not None,
+                        provider_message_id=row.provider_message_id,
                     )
                 )
         return out
@@ -223,6 +238,7 @@ class Outbox:
             claimed,
             status="delivered" if delivered else "sent",
             in_doubt=False,
+            in_doubt_since=None,
             provider=provider,
             provider_message_id=message_id,
             sent_at=now,
@@ -234,6 +250,16 @@ class Outbox:
         """Give up on the row with ``reason``."""
         return self._set(claimed, status="failed", failure_reason=reason[:300], failed_at=now)
 
+    def record_waiting(self, claimed: Claimed, *, until: datetime) -> bool:
+        """Keep a row in doubt, queued until ``until``, waiting for a delivery report."""
+        return self._set(
+            claimed,
+            status="queued",
+            in_doubt=True,
+            next_attempt_at=until,
+            failure_reason="in doubt: waiting for the provider's delivery report",
+        )
+
     def record_retry(
         self,
         claimed: Claimed,
@@ -242,8 +268,13 @@ class Outbox:
         policy: RetryPolicy,
         rng: random.Random,
         now: datetime,
+        in_doubt_since: datetime | None = None,
     ) -> bool:
-        """Queue the row again after a backoff, or give up once past the give-up time."""
+        """Queue the row again after a backoff, or give up once past the give-up time.
+
+        ``in_doubt_since``: when the request that may have landed was made (for a result in
+        doubt; defaults to ``now``)."""
+        since = (in_doubt_since or now) if result.in_doubt else None
         delay = policy.delay_s(
             claimed.attempts, result.retry_after_s, rng, in_doubt=result.in_doubt
         )
@@ -254,6 +285,7 @@ class Outbox:
                 claimed,
                 status="failed",
                 in_doubt=result.in_doubt,
+                in_doubt_since=since,
                 failure_reason=reason[:300],
                 failed_at=now,
             )
@@ -261,6 +293,7 @@ class Outbox:
             claimed,
             status="queued",
             in_doubt=result.in_doubt,
+            in_doubt_since=since,
             next_attempt_at=now + timedelta(seconds=delay),
             failure_reason=result.reason,
         )

@@ -13,7 +13,7 @@ import email.utils
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import httpx
@@ -64,6 +64,9 @@ class FindResult:
     kind: Literal["found", "absent", "unknown", "error"]
     provider_message_id: str | None = None
     reason: str | None = None
+    # With ``unknown``: how long a delivery report may take to arrive and settle the row;
+    # past that, the message is sent again with the same reference (see ``outbox.py``).
+    receipt_wait_s: float | None = None
 
 
 class SmsSender(Protocol):
@@ -228,8 +231,9 @@ class GatewayApiSender:
     """GatewayAPI REST: ``POST /rest/mtsms`` with the token as Basic-auth user name.
 
     The outbox reference goes as ``userref`` and comes back in every delivery report.
-    GatewayAPI has no look-up by ``userref``, so ``find`` answers ``unknown``: a message in
-    doubt is then not resent, and its delivery report settles it.
+    GatewayAPI has no look-up by ``userref``, so ``find`` answers ``unknown`` with a settle
+    window (``receipt_wait_s``): a message in doubt waits that long for its delivery report,
+    and is sent again (same ``userref``) only if none came.
     """
 
     name = "gatewayapi"
@@ -243,9 +247,11 @@ class GatewayApiSender:
         sender: str,
         callback_url: str | None,
         deadline_s: float | None = None,
+        receipt_wait_s: float = 300.0,
     ) -> None:
         self._client = client
         self._deadline_s = deadline_s or _client_total_s(client)
+        self._receipt_wait_s = receipt_wait_s
         self._url = base_url.rstrip("/") + "/rest/mtsms"
         self._auth = httpx.BasicAuth(token, "")
         self._sender = sender
@@ -287,22 +293,43 @@ class GatewayApiSender:
         return SendResult("accepted", provider_message_id=message_id)
 
     def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
-        """GatewayAPI cannot be asked by ``userref``."""
-        return FindResult("unknown")
+        """GatewayAPI cannot be asked by ``userref``: wait for the delivery report."""
+        return FindResult("unknown", receipt_wait_s=self._receipt_wait_s)
 
     def close(self) -> None:
         """Close the HTTP client."""
         self._client.close()
 
 
+# How far Twilio's clock may be behind ours when matching ``date_created``.
+CLOCK_SKEW = timedelta(minutes=2)
+PAGE_SIZE = 50
+MAX_PAGES = 20
+
+
+def _twilio_match(message: dict[str, Any], sms: OutgoingSms, earliest: datetime) -> bool:
+    """Whether a listed Twilio message is ``sms``: same To and Body, created since
+    ``earliest`` (``date_created`` is RFC 2822; unreadable counts as a match, the safe side)."""
+    if message.get("to") != sms.phone or message.get("body") != sms.text:
+        return False
+    try:
+        created = email.utils.parsedate_to_datetime(str(message.get("date_created")))
+    except (TypeError, ValueError):
+        return True
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=UTC)
+    return created >= earliest
+
+
 class TwilioSender:
     """Twilio Messages API: form-encoded ``POST .../Messages.json``, Basic auth SID:token.
 
-    Twilio takes no reference of ours, so ``find`` lists the messages sent to the number
-    since the first attempt (``To`` and ``DateSent>=`` filters) and matches the body. Two
-    alerts with the same text to the same person on the same day would look alike; the
-    alert text carries the area name, which makes that rare, and the cost is a message not
-    repeated rather than one sent twice.
+    Twilio takes no reference of ours (the status callback's ``?ref=`` comes back only in
+    reports), so ``find`` lists the messages to the number and matches the body and a
+    creation time since the first attempt. Two alerts with the same text to the same person
+    within minutes would look alike; the alert text carries the area name, which makes that
+    rare, and the cost is a message not repeated rather than one sent twice. A status
+    callback already recorded on the row settles it before any look-up (``outbox.py``).
     """
 
     name = "twilio"
@@ -320,7 +347,8 @@ class TwilioSender:
     ) -> None:
         self._client = client
         self._deadline_s = deadline_s or _client_total_s(client)
-        self._url = f"{base_url.rstrip('/')}/2010-04-01/Accounts/{account_sid}/Messages.json"
+        self._origin = base_url.rstrip("/")
+        self._url = f"{self._origin}/2010-04-01/Accounts/{account_sid}/Messages.json"
         self._auth = httpx.BasicAuth(account_sid, token)
         self._sender = sender
         self._callback_url = callback_url
@@ -356,18 +384,36 @@ class TwilioSender:
         return SendResult("accepted", provider_message_id=sid)
 
     def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
-        """Look for a message with this body to this number since ``since``."""
-        params = {"To": sms.phone, "DateSent>": since.date().isoformat()}
-        try:
-            response = self._client.get(self._url, params=params, auth=self._auth)
-            response.raise_for_status()
-            messages = response.json().get("messages", [])
-        except (httpx.HTTPError, ValueError, AttributeError) as exc:
-            return FindResult("error", reason=f"{type(exc).__name__} asking the provider")
-        for message in messages:
-            if message.get("to") == sms.phone and message.get("body") == sms.text:
-                return FindResult("found", message.get("sid"))
-        return FindResult("absent")
+        """Look for a message with this body to this number created since ``since``.
+
+        Lists by ``To`` only: a queued message has no ``date_sent`` yet, so a ``DateSent``
+        filter would hide exactly the messages in question. ``date_created`` is compared
+        here (allowing ``CLOCK_SKEW`` for the two clocks), following ``next_page_uri``
+        over at most ``MAX_PAGES`` pages; more than that is an error to ask again about,
+        never a verdict of absent.
+        """
+        earliest = since - CLOCK_SKEW
+        url: str | None = self._url
+        params: dict[str, str] | None = {"To": sms.phone, "PageSize": str(PAGE_SIZE)}
+        for _ in range(MAX_PAGES):
+            if url is None:
+                return FindResult("absent")
+            try:
+                response = self._client.get(url, params=params, auth=self._auth)
+                response.raise_for_status()
+                page = response.json()
+                messages = page.get("messages", [])
+                next_uri = page.get("next_page_uri")
+            except (httpx.HTTPError, ValueError, AttributeError) as exc:
+                return FindResult("error", reason=f"{type(exc).__name__} asking the provider")
+            for message in messages:
+                if _twilio_match(message, sms, earliest):
+                    return FindResult("found", message.get("sid"))
+            url = self._origin + next_uri if next_uri else None
+            params = None  # the next page's URI carries the query
+        if url is None:
+            return FindResult("absent")
+        return FindResult("error", reason=f"more than {MAX_PAGES} pages of messages to look at")
 
     def close(self) -> None:
         """Close the HTTP client."""
@@ -399,6 +445,7 @@ def build_sender(settings: Settings, store: AlertStore) -> SmsSender:
             sender=settings.sms_sender,
             callback_url=callback,
             deadline_s=settings.sms_timeout_s,
+            receipt_wait_s=settings.sms_receipt_wait_s,
         )
     if not settings.twilio_account_sid:
         client.close()

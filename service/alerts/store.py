@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, inspect, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -68,12 +68,26 @@ def _local(moment: datetime) -> datetime:
     return (_aware(moment) or moment).astimezone(LOCAL_TZ)
 
 
+def upgrade_schema(engine: Engine) -> None:
+    """Bring an outbox table made by an earlier version up to date (``create_all`` only
+    creates missing tables): add ``in_doubt_since``."""
+    table = OutboxRecord.__tablename__
+    schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
+    columns = {c["name"] for c in inspect(engine).get_columns(table, schema=schema)}
+    name = f'"{schema}".{table}' if schema else table
+    if "in_doubt_since" not in columns:
+        kind = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
+        with engine.begin() as connection:
+            connection.execute(text(f"ALTER TABLE {name} ADD COLUMN in_doubt_since {kind}"))
+
+
 class AlertStore:
     """Alerts, their outbox rows and the console provider's messages."""
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         Base.metadata.create_all(engine)
+        upgrade_schema(engine)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
 
     def plans_since(self, since: datetime) -> list[PlanRecord]:

@@ -11,7 +11,7 @@ import logging
 import random
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from .sms import SendResult
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from .outbox import Claimed, Outbox, RetryPolicy
-    from .sms import SmsSender
+    from .sms import OutgoingSms, SmsSender
 
 log = logging.getLogger(__name__)
 
@@ -84,33 +84,11 @@ class SenderWorker:
             return "failed"
         sms = claimed.sms
         if claimed.in_doubt:
-            found = self.sender.find(sms, since=claimed.first_attempt_at)
-            if found.kind == "found":
-                log.info("outbox %s: the provider already has it; not resent", claimed.id)
-                self.outbox.record_sent(
-                    claimed,
-                    provider=self.sender.name,
-                    message_id=found.provider_message_id,
-                    delivered=False,
-                    now=self._clock(),
-                )
-                return "found"
-            if found.kind == "error":
-                # Asking failed this time: still in doubt, ask again after a backoff.
-                result = SendResult("retry", reason=found.reason, in_doubt=True)
-                with self._rng_lock:
-                    self.outbox.record_retry(
-                        claimed, result, policy=self.policy, rng=self._rng, now=self._clock()
-                    )
-                return "retry"
-            if found.kind == "unknown":
-                reason = (
-                    "outcome unknown (the sender stopped or timed out mid-send) and the "
-                    "provider cannot be asked; not resent to avoid a duplicate"
-                )
-                self.outbox.record_failed(claimed, reason=reason, now=self._clock())
-                return "failed"
-        renewed = self.outbox.renew(claimed, now=self._clock())
+            checked = self._check_in_doubt(claimed, sms)
+            if checked is not None:
+                return checked
+        started = self._clock()
+        renewed = self.outbox.renew(claimed, now=started)
         if renewed is None:
             log.info("outbox %s: lease lost to another worker before sending; skipped", claimed.id)
             return "skipped"
@@ -130,9 +108,67 @@ class SenderWorker:
             self.outbox.record_failed(claimed, reason=result.reason or "rejected", now=now)
             return "failed"
         with self._rng_lock:
-            self.outbox.record_retry(claimed, result, policy=self.policy, rng=self._rng, now=now)
+            self.outbox.record_retry(
+                claimed, result, policy=self.policy, rng=self._rng, now=now, in_doubt_since=started
+            )
         log.info("outbox %s: %s; will retry", claimed.id, result.reason)
         return "retry"
+
+    def _check_in_doubt(self, claimed: Claimed, sms: OutgoingSms) -> str | None:
+        """Settle a row in doubt without sending; ``None`` when it is to be sent (again)."""
+        if claimed.receipt_seen:
+            log.info("outbox %s: a delivery report names it; not resent", claimed.id)
+            self.outbox.record_sent(
+                claimed,
+                provider=self.sender.name,
+                message_id=claimed.provider_message_id,
+                delivered=False,
+                now=self._clock(),
+            )
+            return "found"
+        found = self.sender.find(sms, since=claimed.first_attempt_at)
+        if found.kind == "found":
+            log.info("outbox %s: the provider already has it; not resent", claimed.id)
+            self.outbox.record_sent(
+                claimed,
+                provider=self.sender.name,
+                message_id=found.provider_message_id,
+                delivered=False,
+                now=self._clock(),
+            )
+            return "found"
+        if found.kind == "error":
+            # Asking failed this time: still in doubt, ask again after a backoff.
+            result = SendResult("retry", reason=found.reason, in_doubt=True)
+            with self._rng_lock:
+                self.outbox.record_retry(
+                    claimed,
+                    result,
+                    policy=self.policy,
+                    rng=self._rng,
+                    now=self._clock(),
+                    in_doubt_since=claimed.in_doubt_since,
+                )
+            return "retry"
+        if found.kind == "unknown" and found.receipt_wait_s is None:
+            reason = (
+                "outcome unknown (the sender stopped or timed out mid-send) and the "
+                "provider cannot be asked; not resent to avoid a duplicate"
+            )
+            self.outbox.record_failed(claimed, reason=reason, now=self._clock())
+            return "failed"
+        if found.kind == "unknown":
+            since = claimed.in_doubt_since or claimed.first_attempt_at
+            until = since + timedelta(seconds=found.receipt_wait_s or 0.0)
+            if self._clock() < until:
+                self.outbox.record_waiting(claimed, until=until)
+                return "waiting"
+            log.warning(
+                "outbox %s: no delivery report within the settle window; sending again "
+                "with the same reference",
+                claimed.id,
+            )
+        return None
 
     def run_once(self) -> int:
         """Claim one batch and process it; returns the number of rows claimed."""

@@ -6,20 +6,29 @@ with ``Retry-After`` and a hang (the message is kept, then the answer is held lo
 client waits: the worst case, where the sender cannot know the message went out). With
 ``delay_s`` > 0 every accepted message is answered that much later (a slow provider); with
 ``drip_s`` > 0 every answer's body is written a byte at a time, ``drip_s`` apart (each read
-is quick, the whole answer slow: what per-phase timeouts alone do not catch).
+is quick, the whole answer slow: what per-phase timeouts alone do not catch). With
+``receipt_secret`` set, every GatewayAPI message that names a ``callback_url`` gets a
+DELIVERED report POSTed there (JSON, signed with an HS256 JWT in ``X-Gwapi-Signature``),
+retried until the service takes it, as the gateway does.
 """
 
 from __future__ import annotations
 
+import email.utils
 import json
+import queue
 import random
 import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import httpx
+import jwt
 
 
 @dataclass
@@ -30,6 +39,9 @@ class FakeProviderState:
     hang_s: float = 1.5
     delay_s: float = 0.0
     drip_s: float = 0.0
+    page_size_max: int = 1000
+    receipt_secret: str | None = None
+    receipts_sent: int = 0
     retry_after: str = "1"
     seed: int = 7
     messages: list[dict[str, str]] = field(default_factory=list)
@@ -83,7 +95,12 @@ class _Handler(BaseHTTPRequestHandler):
     def _accept(self, to: str, body: str, userref: str | None) -> dict[str, str]:
         state = self.server.state
         with state.lock:
-            message = {"sid": f"SM{len(state.messages):032d}", "to": to, "body": body}
+            message = {
+                "sid": f"SM{len(state.messages):032d}",
+                "to": to,
+                "body": body,
+                "date_created": email.utils.format_datetime(datetime.now(UTC)),
+            }
             if userref:
                 message["userref"] = userref
             state.messages.append(message)
@@ -115,6 +132,15 @@ class _Handler(BaseHTTPRequestHandler):
             message = self._accept(to, body["message"], body.get("userref"))
             answer = {"ids": [int(message["sid"][2:])], "usage": {}}
             status = 200
+            if state.receipt_secret and body.get("callback_url"):
+                report = {
+                    "id": int(message["sid"][2:]),
+                    "msisdn": body["recipients"][0]["msisdn"],
+                    "time": int(time.time()),
+                    "status": "DELIVERED",
+                    "userref": body.get("userref"),
+                }
+                self.server.receipts.put((body["callback_url"], report))
         else:
             self._answer(404, {"message": "no such endpoint"})
             return
@@ -125,20 +151,63 @@ class _Handler(BaseHTTPRequestHandler):
         self._answer(status, answer)
 
     def do_GET(self) -> None:
-        """Twilio's message list, filtered by ``To``."""
+        """Twilio's message list as Twilio gives it: newest first, ``To`` and ``DateSent``
+        filters (a queued message has no ``date_sent``, so any ``DateSent`` filter leaves it
+        out), pages of ``PageSize`` (capped) with ``next_page_uri``."""
         parts = urlsplit(self.path)
         if not parts.path.endswith("/Messages.json"):
             self._answer(404, {"message": "no such endpoint"})
             return
-        to = dict(parse_qsl(parts.query)).get("To")
-        with self.server.state.lock:
-            found = [m for m in self.server.state.messages if m["to"] == to]
-        self._answer(200, {"messages": found})
+        query = dict(parse_qsl(parts.query))
+        state = self.server.state
+        with state.lock:
+            found = [
+                {**m, "status": "queued", "date_sent": None}
+                for m in reversed(state.messages)
+                if m["to"] == query.get("To")
+            ]
+        if any(name.startswith("DateSent") for name in query):
+            found = [m for m in found if m["date_sent"] is not None]
+        size = min(int(query.get("PageSize", "50")), state.page_size_max)
+        page = int(query.get("Page", "0"))
+        rest = {k: v for k, v in query.items() if k not in {"Page", "PageSize"}}
+        next_uri = None
+        if (page + 1) * size < len(found):
+            next_query = urlencode({**rest, "PageSize": size, "Page": page + 1})
+            next_uri = f"{parts.path}?{next_query}"
+        self._answer(
+            200,
+            {
+                "messages": found[page * size : (page + 1) * size],
+                "page": page,
+                "page_size": size,
+                "next_page_uri": next_uri,
+            },
+        )
 
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
     state: FakeProviderState
+    receipts: queue.Queue[tuple[str, dict[str, Any]] | None]
+
+
+def _post_receipts(server: _Server) -> None:
+    """Deliver queued reports in order, each retried until the service answers 200."""
+    with httpx.Client(timeout=5) as client:
+        while (item := server.receipts.get()) is not None:
+            url, report = item
+            token = jwt.encode(report, server.state.receipt_secret or "", algorithm="HS256")
+            for _ in range(50):
+                try:
+                    answer = client.post(url, json=report, headers={"X-Gwapi-Signature": token})
+                    if answer.status_code == 200:
+                        with server.state.lock:
+                            server.state.receipts_sent += 1
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.1)
 
 
 class FakeProvider:
@@ -148,7 +217,11 @@ class FakeProvider:
         self.state = state or FakeProviderState()
         self._server = _Server(("127.0.0.1", 0), _Handler)
         self._server.state = self.state
+        self._server.receipts = queue.Queue()
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._receipt_thread = threading.Thread(
+            target=_post_receipts, args=(self._server,), daemon=True
+        )
 
     @property
     def url(self) -> str:
@@ -158,9 +231,12 @@ class FakeProvider:
 
     def __enter__(self) -> FakeProvider:
         self._thread.start()
+        self._receipt_thread.start()
         return self
 
     def __exit__(self, *_: object) -> None:
+        self._server.receipts.put(None)
+        self._receipt_thread.join(timeout=10)
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)

@@ -3,6 +3,9 @@ that fails about 30 % of calls with a 500, a 429 or a hang.
 
 * SQLite: a sender process (``eyes sender``) is killed with SIGKILL part-way through an
   alert to 200 recipients and started again.
+* The same with GatewayAPI, which cannot be asked whether a message arrived: its delivery
+  reports (signed, POSTed by the fake to the service's receipt endpoint served by uvicorn)
+  settle the messages in doubt, and only those without a report are sent again.
 * PostgreSQL (where one answers): two senders at once share the work through
   ``FOR UPDATE SKIP LOCKED``.
 Every recipient ends with exactly one message at the provider, none twice.
@@ -10,8 +13,10 @@ Every recipient ends with exactly one message at the provider, none twice.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -22,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy.exc import IntegrityError
 
 from service.alerts.outbox import Outbox, RetryPolicy
@@ -34,6 +40,9 @@ from .fake_provider import FakeProvider, FakeProviderState
 from .helpers import phone, store_alert
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from fastapi import FastAPI
     from sqlalchemy.engine import Engine
 
 REPO = Path(__file__).resolve().parents[3]
@@ -71,6 +80,23 @@ def _sender_env(db_url: str, provider_url: str) -> dict[str, str]:
         EYES_SENDER_POLL_S="0.1",
     )
     return env
+
+
+@contextlib.contextmanager
+def _serve(app: FastAPI) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on a free loopback port in a thread; yields its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    _wait_until("uvicorn start", lambda: server.started, timeout_s=30)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
 
 
 def _start_sender(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
@@ -114,6 +140,69 @@ def test_killed_sender_restarts_without_losing_or_doubling(tmp_path: Path) -> No
     final = store.get(alert.id)
     assert final.counts["sent"] == N, final.counts
     assert {"500", "429", "hang"} <= set(state.faults), state.faults
+    assert second.returncode == 0
+
+
+def test_killed_gatewayapi_sender_relies_on_reports_and_loses_nothing(tmp_path: Path) -> None:
+    """GatewayAPI variant: the provider cannot be asked, so a message in doubt (a hang, or
+    the killed sender's) waits for its signed delivery report; the fake posts one for every
+    message it took to the service's receipt endpoint. After SIGKILL and a restart every
+    recipient has exactly one message and every row ends delivered: nothing failed as
+    "unknown", nothing sent twice."""
+    from service.config import Settings
+    from service.main import create_app
+
+    db_url = f"sqlite:///{tmp_path / 'eyes.db'}"
+    store = AlertStore(create_db_engine(db_url))
+    alert = store_alert(store, N)
+    secret = "receipt-secret-of-the-fault-test-0123456789"
+    app = create_app(
+        Settings(
+            database_url=db_url,
+            preload_area=False,
+            sender_in_process=False,
+            sms_provider="gatewayapi",
+            gatewayapi_webhook_secret=secret,
+        )
+    )
+    state = FakeProviderState(
+        fault_rate=0.3, hang_s=1.5, retry_after="1", seed=13, receipt_secret=secret
+    )
+    log = tmp_path / "sender.log"
+    with _serve(app) as service_url, FakeProvider(state) as provider:
+        env = _sender_env(db_url, provider.url)
+        env.update(
+            EYES_SMS_PROVIDER="gatewayapi",
+            EYES_GATEWAYAPI_BASE_URL=provider.url,
+            EYES_GATEWAYAPI_WEBHOOK_SECRET=secret,
+            EYES_PUBLIC_BASE_URL=service_url,
+            EYES_SMS_RECEIPT_WAIT_S="3",
+        )
+        first = _start_sender(env, log)
+        try:
+            _wait_until("70 messages", lambda: len(state.messages) >= 70, timeout_s=90)
+        finally:
+            first.send_signal(signal.SIGKILL)
+            first.wait(timeout=10)
+        assert store.get(alert.id).counts["delivered"] < N, "the sender was killed part-way"
+        second = _start_sender(env, log)
+        try:
+            _wait_until(
+                "every row delivered",
+                lambda: store.get(alert.id).counts["delivered"] == N,
+                timeout_s=120,
+            )
+        except AssertionError as exc:
+            counts = store.get(alert.id).counts
+            msg = f"{exc}: {counts}, {state.receipts_sent} reports, {state.faults}"
+            raise AssertionError(msg + "\n" + log.read_text()[-3000:]) from exc
+        finally:
+            second.send_signal(signal.SIGTERM)
+            second.wait(timeout=20)
+        per_phone = state.per_phone()
+    assert per_phone == Counter({phone(i): 1 for i in range(N)}), log.read_text()[-3000:]
+    assert {"500", "429", "hang"} <= set(state.faults), state.faults
+    assert state.receipts_sent >= N
     assert second.returncode == 0
 
 

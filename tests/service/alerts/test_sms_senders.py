@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
@@ -80,7 +80,7 @@ def test_gatewayapi_request_shape() -> None:
 
 def test_twilio_request_shape_and_find() -> None:
     """Form POST to Accounts/{sid}/Messages.json with Basic SID:token, To/From/Body and
-    StatusCallback; find lists by To and DateSent> and matches the body."""
+    StatusCallback; find lists by To alone and matches the body."""
     seen: list[httpx.Request] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -114,7 +114,7 @@ def test_twilio_request_shape_and_find() -> None:
     found = sender.find(SMS, since=datetime(2026, 11, 24, tzinfo=UTC))
     assert (found.kind, found.provider_message_id) == ("found", "SM1")
     get = seen[1]
-    assert dict(get.url.params) == {"To": SMS.phone, "DateSent>": "2026-11-24"}
+    assert dict(get.url.params) == {"To": SMS.phone, "PageSize": "50"}
     other = OutgoingSms("ref9", SMS.phone, "another text")
     assert sender.find(other, since=datetime.now(UTC)).kind == "absent"
 
@@ -284,3 +284,56 @@ def test_the_deadline_leaves_a_normal_answer_alone() -> None:
         result = sender.send(SMS)
         sender.close()
     assert (result.kind, result.provider_message_id) == ("accepted", "0")
+
+
+def _twilio(url: str) -> TwilioSender:
+    return TwilioSender(
+        httpx.Client(timeout=5),
+        base_url=url,
+        account_sid="AC1",
+        token="t",
+        sender="+4570000000",
+        callback_url=None,
+    )
+
+
+def test_twilio_find_sees_queued_messages_across_pages() -> None:
+    """Against a Twilio-like list (newest first, pages of 2, no date_sent while queued) the
+    look-up finds a queued message four pages back, by To, body and creation time."""
+    state = FakeProviderState(page_size_max=2)
+    with FakeProvider(state) as provider:
+        sender = _twilio(provider.url)
+        since = datetime.now(UTC)
+        assert sender.send(SMS).kind == "accepted"
+        for i in range(7):
+            other = OutgoingSms(f"r{i}", SMS.phone, f"Andet {i}. Område: Sindal")
+            assert sender.send(other).kind == "accepted"
+        found = sender.find(SMS, since=since)
+        missing = sender.find(OutgoingSms("x", SMS.phone, "aldrig sendt"), since=since)
+        sender.close()
+    assert (found.kind, found.provider_message_id) == ("found", f"SM{0:032d}")
+    assert missing.kind == "absent"
+
+
+def test_twilio_find_ignores_an_older_message_with_the_same_text() -> None:
+    """The same text to the same number from well before this attempt (an earlier alert)
+    is not taken for this one."""
+    with FakeProvider() as provider:
+        sender = _twilio(provider.url)
+        assert sender.send(SMS).kind == "accepted"
+        later = datetime.now(UTC) + timedelta(minutes=10)
+        result = sender.find(SMS, since=later)
+        sender.close()
+    assert result.kind == "absent"
+
+
+def test_twilio_find_gives_no_verdict_past_the_page_limit() -> None:
+    """More pages than it will read is an error to ask about again, never 'absent'."""
+    state = FakeProviderState(page_size_max=1)
+    with FakeProvider(state) as provider:
+        sender = _twilio(provider.url)
+        for i in range(25):
+            sender.send(OutgoingSms(f"r{i}", SMS.phone, f"Andet {i}"))
+        result = sender.find(SMS, since=datetime.now(UTC))
+        sender.close()
+    assert (result.kind, result.reason) == ("error", "more than 20 pages of messages to look at")

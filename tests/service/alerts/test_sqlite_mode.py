@@ -25,3 +25,18 @@ def test_sqlite_file_uses_wal_and_full_sync(tmp_path: Path) -> None:
     with memory.connect() as connection:
         assert connection.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar() == "memory"
     engine.dispose()
+
+
+def test_an_outbox_from_an_earlier_version_is_upgraded(tmp_path: Path) -> None:
+    """A database whose outbox table predates ``in_doubt_since`` gets the column when the
+    alert store opens it (``create_all`` alone would leave the table as it was)."""
+    from service.alerts.store import AlertStore
+
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    AlertStore(engine)
+    with engine.begin() as connection:
+        connection.exec_driver_sql("ALTER TABLE alert_outbox DROP COLUMN in_doubt_since")
+    AlertStore(engine)
+    columns = {c["name"] for c in sqlalchemy.inspect(engine).get_columns("alert_outbox")}
+    assert "in_doubt_since" in columns
+    engine.dispose()

@@ -8,7 +8,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from service.alerts.models import OutboxRecord
 from service.alerts.outbox import Outbox, RetryPolicy
+from service.alerts.receipts import Receipt, apply_receipt
 from service.alerts.sms import FindResult, OutgoingSms, SendResult
 from service.alerts.worker import SenderWorker
 
@@ -26,6 +30,7 @@ class ScriptedSender:
 
     script: list[SendResult]
     find_kind: str = "absent"
+    receipt_wait_s: float | None = None
     name: str = "scripted"
     sent: list[OutgoingSms] = field(default_factory=list)
     finds: list[str] = field(default_factory=list)
@@ -40,6 +45,7 @@ class ScriptedSender:
             self.find_kind,  # type: ignore[arg-type]
             "X1" if self.find_kind == "found" else None,
             reason="ReadTimeout asking the provider" if self.find_kind == "error" else None,
+            receipt_wait_s=self.receipt_wait_s,
         )
 
     def close(self) -> None:
@@ -227,3 +233,72 @@ def test_in_doubt_retries_wait_for_the_settle_time() -> None:
     rng = random.Random(0)
     assert policy.delay_s(1, None, rng, in_doubt=True) == 10
     assert policy.delay_s(1, None, rng) <= 0.1
+
+
+def _outbox_id(store: AlertStore) -> str:
+    with store.sessions() as session:
+        return session.scalars(select(OutboxRecord.id)).one()
+
+
+TIMEOUT = SendResult("retry", reason="ReadTimeout talking to the provider", in_doubt=True)
+
+
+def test_unaskable_provider_waits_for_a_report_then_resends_with_the_same_reference(
+    sqlite_store: AlertStore,
+) -> None:
+    """GatewayAPI cannot be asked: a send that timed out stays queued in doubt for the settle
+    window after the attempt, waiting for a delivery report; with none, it is sent again
+    (same reference, so a late report still lands on the row) instead of being lost."""
+    store_alert(sqlite_store, 1, now=T0)
+    sender = ScriptedSender(
+        [TIMEOUT, SendResult("accepted", "m2")], find_kind="unknown", receipt_wait_s=300
+    )
+    clock = Clock()
+    worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=1)
+    worker.run_once()
+    clock.now = T0 + timedelta(seconds=2)
+    assert worker.run_once() == 1  # in doubt: asked, told to wait
+    status, reason, _ = _row(sqlite_store)
+    assert (status, reason) == ("queued", "in doubt: waiting for the provider's delivery report")
+    assert len(sender.sent) == 1
+    clock.now = T0 + timedelta(seconds=299)
+    assert worker.run_once() == 0
+    clock.now = T0 + timedelta(seconds=301)
+    assert worker.run_once() == 1
+    assert _row(sqlite_store)[:2] == ("sent", None)
+    assert [s.reference for s in sender.sent] == [sender.sent[0].reference] * 2
+
+
+def test_a_report_already_on_the_row_counts_as_found(sqlite_store: AlertStore) -> None:
+    """A transient delivery report (ENROUTE) that arrived for a row in doubt shows the
+    provider has it: it is recorded as sent with the report's message id, not resent."""
+    store_alert(sqlite_store, 1, now=T0)
+    sender = ScriptedSender([TIMEOUT], find_kind="unknown", receipt_wait_s=300)
+    clock = Clock()
+    worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=1)
+    worker.run_once()
+    report = Receipt(_outbox_id(sqlite_store), "77", "ENROUTE", None, None)
+    assert apply_receipt(sqlite_store, report, now=T0) == "applied"
+    clock.now = T0 + timedelta(seconds=2)
+    assert worker.run_once() == 1
+    assert _row(sqlite_store)[:2] == ("sent", None)
+    assert len(sender.sent) == 1
+    assert sender.finds == []
+
+
+def test_a_final_report_while_waiting_settles_the_row(sqlite_store: AlertStore) -> None:
+    """A DELIVERED report arriving during the settle window makes the row delivered; it is
+    never claimed or sent again."""
+    store_alert(sqlite_store, 1, now=T0)
+    sender = ScriptedSender([TIMEOUT], find_kind="unknown", receipt_wait_s=300)
+    clock = Clock()
+    worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=1)
+    worker.run_once()
+    clock.now = T0 + timedelta(seconds=2)
+    worker.run_once()
+    report = Receipt(_outbox_id(sqlite_store), "77", "DELIVERED", "delivered", None)
+    assert apply_receipt(sqlite_store, report, now=clock.now) == "applied"
+    clock.now = T0 + timedelta(seconds=400)
+    assert worker.run_once() == 0
+    assert _row(sqlite_store)[0] == "delivered"
+    assert len(sender.sent) == 1
