@@ -19,6 +19,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ..store import Base
 
+RECIPIENT_KEY_LENGTH = 100
+
 
 class AlertRecord(Base):
     """One police alert. ``(owner, idempotency_key)`` is unique: a replay finds the first."""
@@ -56,7 +58,8 @@ class OutboxRecord(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), index=True)
-    recipient_key: Mapped[str] = mapped_column(String(64))
+    # "YYYY-MM-DD:" + a staff id of up to 64 characters.
+    recipient_key: Mapped[str] = mapped_column(String(RECIPIENT_KEY_LENGTH))
     staff_id: Mapped[str] = mapped_column(String(64))
     plan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reason: Mapped[str] = mapped_column(String(200))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..store import Base, PlanRecord
 from ..timeutil import LOCAL_TZ
 from .errors import AlertNotFoundError, IdempotencyConflictError
-from .models import AlertRecord, ConsoleMessage, OutboxRecord
+from .models import RECIPIENT_KEY_LENGTH, AlertRecord, ConsoleMessage, OutboxRecord
 from .schemas import AlertPublic, AlertSummary, RecipientPublic
 from .text import mask_phone
 
@@ -70,15 +70,26 @@ def _local(moment: datetime) -> datetime:
 
 def upgrade_schema(engine: Engine) -> None:
     """Bring an outbox table made by an earlier version up to date (``create_all`` only
-    creates missing tables): add ``in_doubt_since``."""
+    creates missing tables): add ``in_doubt_since``; widen ``recipient_key`` (it was 64
+    characters, too short for a date and a 64-character staff id)."""
     table = OutboxRecord.__tablename__
     schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
-    columns = {c["name"] for c in inspect(engine).get_columns(table, schema=schema)}
+    found = {c["name"]: c for c in inspect(engine).get_columns(table, schema=schema)}
+    columns = set(found)
     name = f'"{schema}".{table}' if schema else table
     if "in_doubt_since" not in columns:
         kind = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
         with engine.begin() as connection:
             connection.execute(text(f"ALTER TABLE {name} ADD COLUMN in_doubt_since {kind}"))
+    length = getattr(found["recipient_key"]["type"], "length", None)
+    if engine.dialect.name == "postgresql" and (length or 0) < RECIPIENT_KEY_LENGTH:
+        with engine.begin() as connection:
+            connection.execute(
+                text(
+                    f"ALTER TABLE {name} ALTER COLUMN recipient_key "
+                    f"TYPE VARCHAR({RECIPIENT_KEY_LENGTH})"
+                )
+            )
 
 
 class AlertStore:

@@ -22,6 +22,7 @@ import sys
 import threading
 import time
 from collections import Counter
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,7 +33,8 @@ from sqlalchemy.exc import IntegrityError
 
 from service.alerts.outbox import Outbox, RetryPolicy
 from service.alerts.sms import OutgoingSms, SendResult, TwilioSender
-from service.alerts.store import AlertStore
+from service.alerts.store import AlertStore, NewAlert
+from service.alerts.targeting import Recipient
 from service.alerts.worker import SenderWorker
 from service.store import create_db_engine
 
@@ -377,3 +379,42 @@ def test_a_batch_outliving_its_lease_is_not_sent_twice(postgres_engine: Engine) 
                 sender.close()
     assert state.per_phone() == Counter({phone(i): 1 for i in range(n)})
     assert store.get(alert.id).counts["sent"] == n
+
+
+@pytest.mark.postgres
+def test_a_64_character_staff_id_fits_the_outbox_on_postgres(postgres_engine: Engine) -> None:
+    """Staff ids may be 64 characters; with the plan date in front the recipient key is 75,
+    which PostgreSQL (unlike SQLite) refuses in a 64-character column."""
+    store = AlertStore(postgres_engine)
+    staff_id = "s" * 64
+    now = datetime.now(UTC)
+    new = NewAlert(
+        owner="",
+        idempotency_key=None,
+        body_hash="h",
+        message="m",
+        area_name="a",
+        area={},
+        valid_from=now,
+        valid_until=now + timedelta(hours=1),
+        severity="info",
+        targeting="all_on_shift",
+        segments=1,
+    )
+    recipient = Recipient(staff_id, phone(1), "p", now.date(), "test")
+    record, created = store.create(new, [recipient], now=now)
+    assert created
+    [row] = store.get(record.id).recipients
+    assert row.staff_id == staff_id
+
+
+@pytest.mark.postgres
+def test_an_older_postgres_outbox_is_widened(postgres_engine: Engine) -> None:
+    """An outbox table made with the old 64-character recipient key is widened on start."""
+    AlertStore(postgres_engine)
+    schema = postgres_engine.get_execution_options()["schema_translate_map"][None]
+    with postgres_engine.begin() as connection:
+        connection.exec_driver_sql(
+            f'ALTER TABLE "{schema}".alert_outbox ALTER COLUMN recipient_key TYPE VARCHAR(64)'
+        )
+    test_a_64_character_staff_id_fits_the_outbox_on_postgres(postgres_engine)
