@@ -57,9 +57,21 @@ def check_alert(
         problems.append(
             FieldProblem("area.radius_m", f"must be at most {settings.max_alert_radius_m:g} m")
         )
+    # Years at the calendar's ends overflow any arithmetic or conversion: check them first,
+    # by the year alone (which cannot overflow).
+    for name, moment in (("valid_from", body.valid_from), ("valid_until", body.valid_until)):
+        if moment is not None and abs(moment.year - now.year) > 1:
+            problems.append(FieldProblem(name, "is not a plausible date (over a year away)"))
+    if problems:
+        raise RequestError(problems)
     valid_from = _local(body.valid_from) if body.valid_from else now.astimezone(LOCAL_TZ)
     valid_until = _local(body.valid_until)
-    if valid_until <= now:
+    ahead = timedelta(hours=settings.max_alert_hours)
+    if valid_from > now + ahead:
+        problems.append(
+            FieldProblem("valid_from", f"may be at most {settings.max_alert_hours} hours ahead")
+        )
+    elif valid_until <= now:
         problems.append(FieldProblem("valid_until", "is in the past"))
     elif valid_until <= valid_from:
         problems.append(FieldProblem("valid_until", "must be after valid_from"))

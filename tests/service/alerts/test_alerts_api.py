@@ -270,3 +270,52 @@ def test_unknown_alert_is_404(api: TestClient, keys: dict[str, str]) -> None:
     answer = api.get("/v1/alerts/nope", headers=as_(keys["dispatcher"]))
     assert answer.status_code == 404
     assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(
+    ("valid_from", "valid_until", "field"),
+    [
+        ("9999-12-31T20:00:00", "9999-12-31T23:59:59", "valid_from"),
+        ("0001-01-01T00:30:00", None, "valid_from"),
+        (None, "9999-12-31T23:59:59", "valid_until"),
+        ("9999-12-31T23:00:00+00:00", "9999-12-31T23:59:59-12:00", "valid_from"),
+    ],
+)
+def test_absurd_validity_is_a_422_naming_the_field(
+    api: TestClient,
+    keys: dict[str, str],
+    valid_from: str | None,
+    valid_until: str | None,
+    field: str,
+) -> None:
+    """Years near the ends of the calendar are refused with a 422 naming the field, not a
+    500 (an OverflowError converting them)."""
+    body = _valid_body()
+    if valid_from is not None:
+        body["valid_from"] = valid_from
+    else:
+        body.pop("valid_from")
+    if valid_until is not None:
+        body["valid_until"] = valid_until
+    answer = api.post("/v1/alerts", json=body, headers=as_(keys["police"]))
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"][0]["field"] == field
+
+
+def test_an_alert_may_start_at_most_the_alert_hours_ahead(
+    api: TestClient, keys: dict[str, str]
+) -> None:
+    """valid_from more than EYES_MAX_ALERT_HOURS (48) ahead is refused; within it, accepted."""
+    start = datetime.now(LOCAL_TZ) + timedelta(hours=49)
+    body = _valid_body()
+    body["valid_from"] = start.isoformat()
+    body["valid_until"] = (start + timedelta(hours=1)).isoformat()
+    answer = api.post("/v1/alerts", json=body, headers=as_(keys["police"]))
+    assert answer.status_code == 422
+    assert answer.json()["errors"] == [
+        {"field": "valid_from", "message": "may be at most 48 hours ahead"}
+    ]
+    start = datetime.now(LOCAL_TZ) + timedelta(hours=47)
+    body["valid_from"] = start.isoformat()
+    body["valid_until"] = (start + timedelta(hours=1)).isoformat()
+    assert api.post("/v1/alerts", json=body, headers=as_(keys["police"])).status_code == 202
