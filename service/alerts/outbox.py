@@ -95,11 +95,13 @@ class RetryPolicy:
         """Seconds to wait after attempt number ``attempts`` (1-based).
 
         An attempt in doubt waits at least ``in_doubt_settle_s`` (the HTTP timeout), so a
-        request the provider is still working on has landed before it is looked for.
+        request the provider is still working on has landed before it is looked for. A
+        provider's Retry-After is honoured up to ``max_s`` (clamped to [0, ``max_s``]).
         """
-        backoff = min(self.max_s, self.base_s * 2 ** max(0, attempts - 1))
+        backoff = min(self.max_s, self.base_s * 2 ** max(0, min(attempts - 1, 60)))
         delay = backoff * rng.uniform(0.5, 1.0)
-        floor = max(retry_after_s or 0.0, self.in_doubt_settle_s if in_doubt else 0.0)
+        retry_after = min(self.max_s, max(0.0, retry_after_s or 0.0))
+        floor = max(retry_after, self.in_doubt_settle_s if in_doubt else 0.0)
         return float(max(delay, floor))
 
 

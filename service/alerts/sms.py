@@ -195,14 +195,22 @@ def _client_total_s(client: httpx.Client) -> float:
 
 
 def _retry_after(response: httpx.Response) -> float | None:
+    """Seconds the provider asks us to wait (delta-seconds or an HTTP date), at least 0;
+    ``None`` when absent or unreadable (the backoff then decides; the policy caps it)."""
     value = response.headers.get("retry-after")
     if value is None:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
-        moment = email.utils.parsedate_to_datetime(value)
-        return max(0.0, (moment - datetime.now(UTC)).total_seconds())
+        try:
+            moment = email.utils.parsedate_to_datetime(value)
+            seconds = (moment - datetime.now(UTC)).total_seconds()
+        except (TypeError, ValueError, OverflowError):
+            return None
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
 
 
 def classify_http(response: httpx.Response) -> SendResult | None:

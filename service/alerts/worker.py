@@ -93,7 +93,15 @@ class SenderWorker:
             log.info("outbox %s: lease lost to another worker before sending; skipped", claimed.id)
             return "skipped"
         claimed = renewed
-        result = self.sender.send(sms)
+        try:
+            result = self.sender.send(sms)
+        except Exception as exc:
+            # A sender bug or an unforeseen error: an attempt like any other (the request may
+            # have left), so backoff and the give-up time apply rather than endless retries.
+            log.exception("outbox %s: the SMS sender raised", claimed.id)
+            result = SendResult(
+                "retry", reason=f"{type(exc).__name__} while sending", in_doubt=True
+            )
         now = self._clock()
         if result.kind == "accepted":
             self.outbox.record_sent(

@@ -152,6 +152,25 @@ def test_twilio_messaging_service_sender() -> None:
             "provider refused the message (400)",
         ),
         (httpx.Response(401), "rejected", None, "provider refused the message (401)"),
+        (
+            httpx.Response(429, headers={"Retry-After": "soon"}),
+            "retry",
+            None,
+            "provider answered 429",
+        ),
+        (
+            httpx.Response(429, headers={"Retry-After": "Mon, 32 Foo 2026 99:00:00"}),
+            "retry",
+            None,
+            "provider answered 429",
+        ),
+        (
+            httpx.Response(429, headers={"Retry-After": "nan"}),
+            "retry",
+            None,
+            "provider answered 429",
+        ),
+        (httpx.Response(429, headers={"Retry-After": "-3"}), "retry", 0.0, "provider answered 429"),
     ],
 )
 def test_answers_are_classified(

@@ -91,7 +91,7 @@ def test_retry_after_is_respected_then_sent(sqlite_store: AlertStore) -> None:
         ]
     )
     clock = Clock()
-    worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=5)
+    worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=60)
     assert worker.run_once() == 1
     assert _row(sqlite_store) == ("queued", "provider answered 429", 1)
     clock.now = T0 + timedelta(seconds=29)
@@ -109,7 +109,7 @@ def test_backoff_doubles_with_jitter_and_is_capped() -> None:
     for attempt, full in [(1, 2), (2, 4), (3, 8), (4, 16), (5, 20), (9, 20)]:
         delay = policy.delay_s(attempt, None, rng)
         assert full * 0.5 <= delay <= full
-    assert policy.delay_s(1, 45.0, rng) == 45.0
+    assert policy.delay_s(1, 15.0, rng) == 15.0
 
 
 def test_gives_up_after_the_configured_time(sqlite_store: AlertStore) -> None:
@@ -302,3 +302,41 @@ def test_a_final_report_while_waiting_settles_the_row(sqlite_store: AlertStore) 
     assert worker.run_once() == 0
     assert _row(sqlite_store)[0] == "delivered"
     assert len(sender.sent) == 1
+
+
+@dataclass
+class RaisingSender(ScriptedSender):
+    """Raises from every send, as a sender bug would."""
+
+    def send(self, sms: OutgoingSms) -> SendResult:
+        self.sent.append(sms)
+        msg = "boom"
+        raise ValueError(msg)
+
+
+def test_a_send_that_raises_counts_as_an_attempt_and_gives_up(sqlite_store: AlertStore) -> None:
+    """An exception from the sender is an attempt (in doubt: the request may have left):
+    backoff and the give-up time apply, so the row ends failed instead of being retried
+    forever each time its lease runs out."""
+    store_alert(sqlite_store, 1, now=T0)
+    sender = RaisingSender([], find_kind="absent")
+    clock = Clock()
+    worker = _worker(sqlite_store, sender, clock, base_s=10, max_s=10, give_up_after_s=35)
+    for _ in range(20):
+        worker.run_once()
+        clock.now += timedelta(seconds=11)
+        if _row(sqlite_store)[0] == "failed":
+            break
+    status, reason, attempts = _row(sqlite_store)
+    assert status == "failed"
+    assert reason == f"gave up after {attempts} attempts: ValueError while sending"
+    assert len(sender.sent) == attempts
+
+
+def test_retry_after_is_clamped_to_the_backoff_maximum() -> None:
+    """A huge or negative Retry-After is held to [0, max_s]."""
+    policy = RetryPolicy(base_s=1, max_s=60)
+    rng = random.Random(0)
+    assert policy.delay_s(1, 1e12, rng) == 60
+    assert policy.delay_s(1, -5.0, rng) <= 1
+    assert policy.delay_s(10_000, None, rng) <= 60
