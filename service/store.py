@@ -56,7 +56,9 @@ def create_db_engine(url: str) -> Engine:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, pool_pre_ping=True)
+    # hide_parameters: SQLAlchemy otherwise puts bound values (phones, alert texts) into
+    # exception messages, which end up in logs.
+    engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     if sqlite_file:
         event.listen(engine, "connect", _sqlite_wal)
     return engine

@@ -40,3 +40,35 @@ def test_an_outbox_from_an_earlier_version_is_upgraded(tmp_path: Path) -> None:
     columns = {c["name"] for c in sqlalchemy.inspect(engine).get_columns("alert_outbox")}
     assert "in_doubt_since" in columns
     engine.dispose()
+
+
+def test_database_errors_do_not_carry_phones_or_texts(tmp_path: Path) -> None:
+    """A failing statement's exception (which gets logged) names no bound values: no phone
+    number, no alert text."""
+    from datetime import UTC, datetime
+
+    import pytest
+    from sqlalchemy.exc import IntegrityError
+
+    from service.alerts.models import ConsoleMessage
+    from service.alerts.store import AlertStore
+
+    store = AlertStore(create_db_engine(f"sqlite:///{tmp_path / 'e.db'}"))
+
+    def add() -> None:
+        with store.sessions() as session, session.begin():
+            session.add(
+                ConsoleMessage(
+                    reference="r1",
+                    created_at=datetime.now(UTC),
+                    phone="+4520999999",
+                    text="Hemmelig tekst",
+                )
+            )
+
+    add()
+    with pytest.raises(IntegrityError, match="hidden due to hide_parameters") as caught:
+        add()
+    assert "+4520999999" not in str(caught.value)
+    assert "Hemmelig" not in str(caught.value)
+    store.engine.dispose()
