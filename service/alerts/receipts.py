@@ -119,7 +119,17 @@ def signed_report(claims: Mapping[str, Any], body: bytes) -> dict[str, Any]:
 
 
 def receipt_from_gatewayapi(claims: Mapping[str, Any]) -> Receipt:
-    """A receipt from GatewayAPI's (verified) report fields."""
+    """A receipt from GatewayAPI's verified JWT claims alone (never the unsigned body).
+
+    Raises
+    ------
+    SignatureError
+        If the signed claims lack ``status`` or both ``userref`` and ``id``: an unsigned
+        body could otherwise choose the state or the message.
+    """
+    if not claims.get("status") or (claims.get("userref") is None and claims.get("id") is None):
+        msg = "the signed claims must carry status and userref or id"
+        raise SignatureError(msg)
     state = str(claims.get("status", "")).upper()
     error = claims.get("error") or claims.get("code")
     return Receipt(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
 
 from ..alerts.receipts import (
@@ -34,6 +34,7 @@ class ReceiptAnswer(BaseModel):
     "/{provider}",
     responses={
         401: {"description": "Bad or missing signature", **PROBLEM},
+        404: {"description": "Not the configured SMS provider", **PROBLEM},
         422: {"description": "Unknown provider", **PROBLEM},
     },
 )
@@ -44,13 +45,19 @@ async def post_receipt(
     settings: SettingsDep,
 ) -> ReceiptAnswer:
     """A delivery report. GatewayAPI signs with a JWT (HS256) in `X-Gwapi-Signature`;
-    Twilio with `X-Twilio-Signature` (HMAC-SHA1 of the URL and the sorted form fields)."""
+    Twilio with `X-Twilio-Signature` (HMAC-SHA1 of the URL and the sorted form fields).
+    Only the configured provider (`EYES_SMS_PROVIDER`) is listened to; any other is a 404.
+    GatewayAPI reports are read from the signed claims only (which must hold `status` and
+    `userref` or `id`); a body contradicting them is refused."""
+    if provider != settings.sms_provider:
+        raise HTTPException(status_code=404, detail=f"{provider} is not the SMS provider in use")
     if provider == "gatewayapi":
         claims = verify_gatewayapi(
             request.headers.get("x-gwapi-signature"),
             settings.gatewayapi_webhook_secret.get_secret_value(),
         )
-        receipt = receipt_from_gatewayapi(signed_report(claims, await request.body()))
+        signed_report(claims, await request.body())  # refuses a contradicting body
+        receipt = receipt_from_gatewayapi(claims)
     else:
         form = dict(
             parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)

@@ -27,17 +27,29 @@ SECRET = "gatewayapi-webhook-secret-0123456789abcdef"
 TOKEN = "twilio-token"
 
 
-@pytest.fixture
-def receipt_api(tmp_path: Path, networks: AreaNetworks) -> TestClient:
-    """An app whose receipts are checked with known secrets."""
+def _receipt_app(tmp_path: Path, networks: AreaNetworks, provider: str) -> TestClient:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'r.db'}",
         preload_area=False,
         sender_in_process=False,
+        sms_provider=provider,  # type: ignore[arg-type]
+        twilio_account_sid="AC1",
         gatewayapi_webhook_secret=SECRET,  # type: ignore[arg-type]
         sms_token=TOKEN,  # type: ignore[arg-type]
     )
     return TestClient(create_app(settings, networks=networks), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def receipt_api(tmp_path: Path, networks: AreaNetworks) -> TestClient:
+    """An app sending through GatewayAPI whose receipts are checked with known secrets."""
+    return _receipt_app(tmp_path, networks, "gatewayapi")
+
+
+@pytest.fixture
+def twilio_api(tmp_path: Path, networks: AreaNetworks) -> TestClient:
+    """The same, sending through Twilio."""
+    return _receipt_app(tmp_path, networks, "twilio")
 
 
 def _sent_row(store: AlertStore, message_id: str) -> str:
@@ -118,9 +130,10 @@ def test_gatewayapi_bad_signature_is_401(receipt_api: TestClient, headers: dict[
     assert answer.headers["content-type"] == "application/problem+json"
 
 
-def test_twilio_receipt_signed_and_unsigned(receipt_api: TestClient) -> None:
+def test_twilio_receipt_signed_and_unsigned(twilio_api: TestClient) -> None:
     """A correctly signed Twilio callback marks the message delivered (by MessageSid); a
     wrong signature is a 401 problem."""
+    receipt_api = twilio_api
     store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
     _sent_row(store, "SM77")
     form = {"MessageSid": "SM77", "MessageStatus": "delivered", "AccountSid": "AC1"}
@@ -149,6 +162,8 @@ def test_twilio_receipt_before_the_send_is_recorded_finds_its_row(
         preload_area=False,
         sender_in_process=False,
         sms_token=TOKEN,  # type: ignore[arg-type]
+        sms_provider="twilio",
+        twilio_account_sid="AC1",
         public_base_url="https://eyes.example.dk",
     )
     client = TestClient(create_app(settings, networks=networks))
@@ -170,22 +185,52 @@ def test_twilio_receipt_before_the_send_is_recorded_finds_its_row(
     assert _status(store, store.recent()[0].id) == ("delivered", None)
 
 
-def test_gatewayapi_body_must_agree_with_the_signed_claims(receipt_api: TestClient) -> None:
-    """Fields the JWT lacks are taken from the body; a body contradicting a signed claim is
-    a 401."""
+def test_gatewayapi_report_is_read_from_the_signed_claims_only(receipt_api: TestClient) -> None:
+    """A JWT without status, or without userref and id, is a 401 even when the unsigned body
+    supplies them (the body could otherwise pick the state of any message); a body
+    contradicting a signed claim is a 401; a fully signed report applies."""
     store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
     row_id = _sent_row(store, "3003")
-    token = jwt.encode({"id": 3003, "userref": row_id}, SECRET, algorithm="HS256")
-    headers = {"X-Gwapi-Signature": token}
-    forged = receipt_api.post(
-        "/v1/sms/receipts/gatewayapi", json={"id": 9999, "status": "DELIVERED"}, headers=headers
-    )
-    assert forged.status_code == 401
+    url = "/v1/sms/receipts/gatewayapi"
+    unsigned_status = jwt.encode({"id": 3003, "userref": row_id}, SECRET, algorithm="HS256")
     answer = receipt_api.post(
-        "/v1/sms/receipts/gatewayapi", json={"id": 3003, "status": "DELIVERED"}, headers=headers
+        url,
+        json={"id": 3003, "status": "DELIVERED"},
+        headers={"X-Gwapi-Signature": unsigned_status},
     )
-    assert answer.json() == {"result": "applied"}
+    assert answer.status_code == 401
+    unsigned_id = jwt.encode({"status": "DELIVERED"}, SECRET, algorithm="HS256")
+    answer = receipt_api.post(
+        url, json={"id": 3003, "status": "DELIVERED"}, headers={"X-Gwapi-Signature": unsigned_id}
+    )
+    assert answer.status_code == 401
+    signed = {"id": 3003, "userref": row_id, "status": "DELIVERED"}
+    headers = {"X-Gwapi-Signature": jwt.encode(signed, SECRET, algorithm="HS256")}
+    forged = receipt_api.post(url, json={**signed, "status": "REJECTED"}, headers=headers)
+    assert forged.status_code == 401
+    assert _status(store, store.recent()[0].id) == ("sent", None)
+    assert receipt_api.post(url, json=signed, headers=headers).json() == {"result": "applied"}
     assert _status(store, store.recent()[0].id) == ("delivered", None)
+
+
+def test_a_provider_not_in_use_is_404(receipt_api: TestClient) -> None:
+    """With GatewayAPI configured, the Twilio receipt endpoint answers 404 (a problem), even
+    to a correctly signed callback: nothing is listened to that the service does not use."""
+    store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
+    _sent_row(store, "SM77")
+    form = {"MessageSid": "SM77", "MessageStatus": "failed"}
+    url = "http://testserver/v1/sms/receipts/twilio"
+    answer = receipt_api.post(
+        "/v1/sms/receipts/twilio",
+        content=urlencode(form),
+        headers={
+            "X-Twilio-Signature": twilio_signature(url, form, TOKEN),
+            "content-type": "application/x-www-form-urlencoded",
+        },
+    )
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert _status(store, store.recent()[0].id) == ("sent", None)
 
 
 def test_twilio_signature_matches_the_documented_example() -> None:
