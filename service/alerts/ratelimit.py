@@ -34,3 +34,10 @@ class RateLimiter:
                 return max(0.0, events[0] + self.window_s - now)
             events.append(now)
             return None
+
+    def refund(self, key: str) -> None:
+        """Take back the latest event of ``key`` (it did not store a new alert after all)."""
+        with self._lock:
+            events = self._events.get(key)
+            if events:
+                events.pop()

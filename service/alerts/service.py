@@ -86,6 +86,25 @@ def check_alert(
     return valid_from, valid_until
 
 
+def find_replay(
+    body: AlertCreate, *, principal: Principal, idempotency_key: str | None, store: AlertStore
+) -> AlertRecord | None:
+    """The alert an earlier request with this idempotency key and body stored, if any.
+
+    Raises
+    ------
+    IdempotencyConflictError
+        If the key was used with another body.
+    """
+    if idempotency_key is None:
+        return None
+    existing = store.find_by_key(principal.owner, idempotency_key)
+    if existing is None:
+        return None
+    hash_ = body_hash(body.model_dump(mode="json", exclude_unset=True))
+    return store.check_replay(existing, hash_)
+
+
 def create_alert(
     body: AlertCreate,
     *,
@@ -101,10 +120,9 @@ def create_alert(
     validity is over); with another body it raises ``IdempotencyConflictError``.
     """
     hash_ = body_hash(body.model_dump(mode="json", exclude_unset=True))
-    if idempotency_key is not None:
-        existing = store.find_by_key(principal.owner, idempotency_key)
-        if existing is not None:
-            return store.check_replay(existing, hash_), False
+    replay = find_replay(body, principal=principal, idempotency_key=idempotency_key, store=store)
+    if replay is not None:
+        return replay, False
     valid_from, valid_until = check_alert(body, settings=settings, now=now)
     recipients = choose_recipients(
         store.plans_since(valid_from - PLAN_LOOKBACK),

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 
 from ..alerts.audit import audit
 from ..alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
-from ..alerts.service import accepted, create_alert
+from ..alerts.service import accepted, create_alert, find_replay
 from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, SettingsDep
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -42,22 +42,36 @@ def post_alert(
 
     Answers 202 with the alert id and how many recipients were chosen; the messages are in
     the outbox and go out in the background. The same `Idempotency-Key` with the same body
-    returns the first alert again; with another body it is a 409.
+    returns the first alert again (not counted by the rate limit); with another body it is
+    a 409.
     """
-    wait = request.app.state.alert_limiter.hit(principal.owner or "anonymous")
+    replay = find_replay(body, principal=principal, idempotency_key=idempotency_key, store=store)
+    if replay is not None:
+        audit(store, principal, "alert.replay", target=replay.id, outcome="replayed")
+        response.headers["Location"] = f"/v1/alerts/{replay.id}"
+        return accepted(replay)
+    limiter = request.app.state.alert_limiter
+    limit_key = principal.owner or "anonymous"
+    wait = limiter.hit(limit_key)
     if wait is not None:
         audit(store, principal, "alert.create", outcome="429 rate limited")
         raise HTTPException(
             429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
         )
-    record, new = create_alert(
-        body,
-        principal=principal,
-        idempotency_key=idempotency_key,
-        store=store,
-        settings=settings,
-        now=datetime.now(UTC),
-    )
+    try:
+        record, new = create_alert(
+            body,
+            principal=principal,
+            idempotency_key=idempotency_key,
+            store=store,
+            settings=settings,
+            now=datetime.now(UTC),
+        )
+    except Exception:
+        limiter.refund(limit_key)  # only newly stored alerts count
+        raise
+    if not new:
+        limiter.refund(limit_key)  # a concurrent twin stored it first: a replay
     audit(
         store,
         principal,

@@ -128,6 +128,32 @@ def test_rate_limit_per_key(tmp_path: Path, networks: AreaNetworks) -> None:
         assert client.post("/v1/alerts", json=_alert(), headers=as_(two)).status_code == 202
 
 
+def test_rate_limit_counts_only_newly_stored_alerts(tmp_path: Path, networks: AreaNetworks) -> None:
+    """Replays of a stored alert (same Idempotency-Key and body) and refused requests (422)
+    do not use up a key's rate: with 2 per minute, one alert replayed three times and an
+    invalid one still leave room for a second new alert; the third new one is a 429."""
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'rl.db'}",
+        preload_area=False,
+        sender_in_process=False,
+        alert_rate_per_min=2,
+    )
+    app = create_app(settings, networks=networks)
+    key = create_key(app.state.alert_store, "police")[1]
+    with TestClient(app, raise_server_exceptions=False) as client:
+        headers = {**as_(key), "Idempotency-Key": "k1"}
+        first = client.post("/v1/alerts", json=_alert(), headers=headers)
+        assert first.status_code == 202
+        for _ in range(3):
+            again = client.post("/v1/alerts", json=_alert(), headers=headers)
+            assert (again.status_code, again.json()["id"]) == (202, first.json()["id"])
+        past = {**_alert(), "valid_until": "2020-01-01T12:00:00"}
+        invalid = client.post("/v1/alerts", json=past, headers=as_(key))
+        assert invalid.status_code == 422
+        assert client.post("/v1/alerts", json=_alert(), headers=as_(key)).status_code == 202
+        assert client.post("/v1/alerts", json=_alert(), headers=as_(key)).status_code == 429
+
+
 def test_audit_log_records_key_use_and_alerts(
     api: TestClient, keys: dict[str, str], alert_app: FastAPI
 ) -> None:
