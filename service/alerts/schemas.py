@@ -123,11 +123,17 @@ class AlertCreate(_Strict):
 
 
 class RecipientPublic(BaseModel):
-    """One staff member the alert goes to, and how far the SMS has got."""
+    """One staff member the alert goes to, and how far the SMS has got.
 
-    staff_id: str
-    phone: str = Field(description="Masked, e.g. +45 •••• ••12.")
-    reason: str = Field(description="Why this person was chosen.")
+    A police key sees recipients anonymised (discretion): a running label instead of the
+    staff id, no phone, no plan id, and only the kind of reason (no route times).
+    """
+
+    staff_id: str = Field(description="Police keys: an anonymous label, e.g. recipient-1.")
+    phone: str | None = Field(description="Masked, e.g. +45 •••• ••12; null for police keys.")
+    reason: str = Field(
+        description="Why this person was chosen (police keys: near_route or all_on_shift)."
+    )
     plan_id: str | None
     status: RecipientStatus
     attempts: int

@@ -92,6 +92,23 @@ def upgrade_schema(engine: Engine) -> None:
             )
 
 
+def anonymised(alert: AlertPublic) -> AlertPublic:
+    """The alert as police may read it: counts and each recipient's delivery state, but no
+    staff ids, phones, plan ids or route times (the reason is cut to its kind)."""
+    recipients = [
+        r.model_copy(
+            update={
+                "staff_id": f"recipient-{i}",
+                "phone": None,
+                "plan_id": None,
+                "reason": r.reason.split(":", 1)[0],
+            }
+        )
+        for i, r in enumerate(alert.recipients, start=1)
+    ]
+    return alert.model_copy(update={"recipients": recipients})
+
+
 class AlertStore:
     """Alerts, their outbox rows and the console provider's messages."""
 

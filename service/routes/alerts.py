@@ -10,6 +10,7 @@ from fastapi import APIRouter, Header, HTTPException, Request, Response
 from ..alerts.audit import audit
 from ..alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
 from ..alerts.service import accepted, create_alert, find_replay
+from ..alerts.store import anonymised
 from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, SettingsDep
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
@@ -97,8 +98,11 @@ def list_alerts(
 
 @router.get("/{alert_id}", responses=ERRORS)
 def get_alert(alert_id: str, principal: AlertReaderDep, store: AlertStoreDep) -> AlertPublic:
-    """An alert with each recipient's state: queued, sending, sent, delivered or failed."""
-    owner = principal.owner if principal.role == "police" else None
-    alert = store.get(alert_id, owner=owner)
+    """An alert with each recipient's state: queued, sending, sent, delivered or failed.
+
+    A police key reads only its own alerts, with the recipients anonymised (no staff ids,
+    phones, plan ids or route times); dispatchers and admins see the details."""
+    police = principal.role == "police"
+    alert = store.get(alert_id, owner=principal.owner if police else None)
     audit(store, principal, "alert.read", target=alert_id)
-    return alert
+    return anonymised(alert) if police else alert

@@ -77,6 +77,30 @@ def test_alert_reaches_staff_whose_route_passes_and_is_sent_once(
     )
 
 
+def test_police_read_their_alert_anonymised(
+    api: TestClient, keys: dict[str, str], stored_plan: dict[str, Any]
+) -> None:
+    """The police key that sent an alert sees its counts and each recipient's delivery state,
+    but no staff ids, phones, plan ids or route times; a dispatcher sees the details."""
+    _, stop = _busy_stop(stored_plan)
+    body = _alert_at(stop, targeting="all_on_shift")
+    alert_id = api.post("/v1/alerts", json=body, headers=as_(keys["police"])).json()["id"]
+    police = api.get(f"/v1/alerts/{alert_id}", headers=as_(keys["police"])).json()
+    dispatcher = api.get(f"/v1/alerts/{alert_id}", headers=as_(keys["dispatcher"])).json()
+    assert police["counts"] == dispatcher["counts"]
+    assert police["recipient_count"] == 2
+    assert [r["staff_id"] for r in police["recipients"]] == ["recipient-1", "recipient-2"]
+    assert {r["status"] for r in police["recipients"]} == {"queued"}
+    assert {r["reason"] for r in police["recipients"]} == {"all_on_shift"}
+    assert all(r["phone"] is None and r["plan_id"] is None for r in police["recipients"])
+    text = repr(police)
+    for recipient in dispatcher["recipients"]:
+        assert recipient["staff_id"] not in text
+        assert recipient["plan_id"] not in text
+        assert recipient["reason"] not in text
+    assert {r["staff_id"] for r in dispatcher["recipients"]} == {"guard-1", "care-1"}
+
+
 def _worker(app: FastAPI) -> Any:
     from service.main import build_worker
 
@@ -96,7 +120,7 @@ def test_all_on_shift_and_nobody_to_reach(
         "/v1/alerts", json=_alert_at(stop, targeting="all_on_shift"), headers=as_(keys["police"])
     ).json()
     assert everyone["recipients"] == 2
-    detail = api.get(f"/v1/alerts/{everyone['id']}", headers=as_(keys["police"])).json()
+    detail = api.get(f"/v1/alerts/{everyone['id']}", headers=as_(keys["dispatcher"])).json()
     assert {r["staff_id"] for r in detail["recipients"]} == {"guard-1", "care-1"}
     assert all(r["reason"].startswith("all_on_shift") for r in detail["recipients"])
 
@@ -134,7 +158,7 @@ def test_polygon_area_targets_like_the_circle(
     body = _alert_at(stop, area={"type": "Polygon", "coordinates": [[*square, square[0]]]})
     answer = api.post("/v1/alerts", json=body, headers=as_(keys["police"]))
     assert answer.status_code == 202, answer.text
-    detail = api.get(f"/v1/alerts/{answer.json()['id']}", headers=as_(keys["police"])).json()
+    detail = api.get(f"/v1/alerts/{answer.json()['id']}", headers=as_(keys["dispatcher"])).json()
     assert staff_id in {r["staff_id"] for r in detail["recipients"]}
 
 
