@@ -67,8 +67,8 @@ class Claimed:
     attempts: int
     in_doubt: bool
     first_attempt_at: datetime
-    sms: OutgoingSms | None  # None when the alert expired or its text is gone
-    expired_reason: str | None
+    sms: OutgoingSms | None  # None when the alert text or phone is gone (retention)
+    expired_reason: str | None  # set when the row must not be sent any more
     in_doubt_since: datetime | None = None
     # A delivery report already names this row (its provider state or message id).
     receipt_seen: bool = False
@@ -168,9 +168,10 @@ class Outbox:
                     expired = "the alert expired before the message could be sent"
                 elif alert.message is None or row.phone is None:
                     expired = "the alert text or phone number was deleted (retention)"
+                # Kept for an expired row too: one in doubt is looked up before it is failed.
                 sms = (
                     None
-                    if expired or row.phone is None or alert.message is None
+                    if row.phone is None or alert.message is None
                     else OutgoingSms(row.id, row.phone, sms_text(alert.message, alert.area_name))
                 )
                 out.append(

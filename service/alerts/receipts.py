@@ -164,16 +164,17 @@ def apply_receipt(store: AlertStore, receipt: Receipt, *, now: datetime) -> str:
         if row is None and receipt.provider_message_id:
             row = session.scalars(
                 select(OutboxRecord)
-                .where(OutboxRecord.provider_message_id == receipt.provider_message_id)
+                .where(OutboxRecord.provider_message_id == receipt.provider_message_id[:64])
                 .with_for_update()
             ).first()
         if row is None:
             return "unknown"
         if row.receipt_final:
             return "ignored"
-        row.provider_status = receipt.provider_status
+        # Provider-supplied strings are cut to their columns (PostgreSQL refuses overlong).
+        row.provider_status = receipt.provider_status[:32]
         if receipt.provider_message_id and not row.provider_message_id:
-            row.provider_message_id = receipt.provider_message_id
+            row.provider_message_id = receipt.provider_message_id[:64]
         if receipt.status is None:
             return "applied"  # transient: noted; the row's status waits for a final state
         row.receipt_final = True
@@ -183,7 +184,8 @@ def apply_receipt(store: AlertStore, receipt: Receipt, *, now: datetime) -> str:
             row.failure_reason = None
         elif receipt.status == "failed":
             row.failed_at = now
-            row.failure_reason = f"provider reports {receipt.provider_status}" + (
-                f" (error {receipt.error})" if receipt.error else ""
-            )
+            row.failure_reason = (
+                f"provider reports {receipt.provider_status[:32]}"
+                + (f" (error {receipt.error})" if receipt.error else "")
+            )[:300]
         return "applied"

@@ -219,8 +219,13 @@ def classify_http(response: httpx.Response) -> SendResult | None:
         return None
     status = response.status_code
     if status == 429 or status >= 500:
+        # 502/504 come from a gateway in front of the provider: the request may have reached
+        # the provider itself, so the message may exist.
         return SendResult(
-            "retry", reason=f"provider answered {status}", retry_after_s=_retry_after(response)
+            "retry",
+            reason=f"provider answered {status}",
+            retry_after_s=_retry_after(response),
+            in_doubt=status in {502, 504},
         )
     return SendResult("rejected", reason=f"provider refused the message ({status})")
 

@@ -14,7 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from .sms import SendResult
+from .sms import FindResult, SendResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -77,11 +77,8 @@ class SenderWorker:
     def process(self, claimed: Claimed) -> str:
         """Send one claimed row (checking first when in doubt); returns what happened."""
         now = self._clock()
-        if claimed.sms is None:
-            self.outbox.record_failed(
-                claimed, reason=claimed.expired_reason or "nothing to send", now=now
-            )
-            return "failed"
+        if claimed.expired_reason is not None or claimed.sms is None:
+            return self._expire(claimed)
         sms = claimed.sms
         if claimed.in_doubt:
             checked = self._check_in_doubt(claimed, sms)
@@ -121,6 +118,29 @@ class SenderWorker:
             )
         log.info("outbox %s: %s; will retry", claimed.id, result.reason)
         return "retry"
+
+    def _expire(self, claimed: Claimed) -> str:
+        """Fail a row that may no longer be sent; one in doubt is looked up first, since an
+        earlier attempt may have reached the provider (then it is recorded as sent)."""
+        reason = claimed.expired_reason or "nothing to send"
+        if claimed.in_doubt and claimed.sms is not None:
+            found = (
+                FindResult("found", claimed.provider_message_id)
+                if claimed.receipt_seen
+                else self.sender.find(claimed.sms, since=claimed.first_attempt_at)
+            )
+            if found.kind == "found":
+                self.outbox.record_sent(
+                    claimed,
+                    provider=self.sender.name,
+                    message_id=found.provider_message_id,
+                    delivered=False,
+                    now=self._clock(),
+                )
+                return "found"
+            reason += "; an earlier attempt's outcome is unknown (not resent)"
+        self.outbox.record_failed(claimed, reason=reason, now=self._clock())
+        return "failed"
 
     def _check_in_doubt(self, claimed: Claimed, sms: OutgoingSms) -> str | None:
         """Settle a row in doubt without sending; ``None`` when it is to be sent (again)."""

@@ -11,7 +11,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.alerts.outbox import Outbox
-from service.alerts.receipts import twilio_signature
+from service.alerts.receipts import Receipt, apply_receipt, twilio_signature
+from service.alerts.store import AlertStore
 from service.config import Settings
 from service.main import create_app
 
@@ -20,7 +21,8 @@ from .helpers import store_alert
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from service.alerts.store import AlertStore
+    from sqlalchemy.engine import Engine
+
     from service.networks import AreaNetworks
 
 SECRET = "gatewayapi-webhook-secret-0123456789abcdef"
@@ -251,3 +253,23 @@ def test_unknown_receipt_provider_is_422(receipt_api: TestClient) -> None:
     answer = receipt_api.post("/v1/sms/receipts/pigeon", json={})
     assert answer.status_code == 422
     assert answer.json()["errors"][0]["field"].endswith("provider")
+
+
+@pytest.mark.postgres
+def test_overlong_report_fields_are_cut_to_their_columns_on_postgres(
+    postgres_engine: Engine,
+) -> None:
+    """A (signed) report with a 100-character state, message id and error is stored cut to
+    the columns' lengths instead of failing on PostgreSQL."""
+    store = AlertStore(postgres_engine)
+    row_id = _sent_row(store, "4004")
+    long = "X" * 100
+    assert apply_receipt(store, Receipt(row_id, long, long, None, None), now=datetime.now(UTC)) == (
+        "applied"
+    )
+    final = Receipt(row_id, "4004", "UNDELIVERABLE" + long, "failed", "E" * 400)
+    assert apply_receipt(store, final, now=datetime.now(UTC)) == "applied"
+    [row] = store.get(store.recent()[0].id).recipients
+    assert row.status == "failed"
+    assert row.failure_reason is not None
+    assert len(row.failure_reason) == 300

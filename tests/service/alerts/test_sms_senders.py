@@ -190,6 +190,23 @@ def test_answers_are_classified(
 
 
 @pytest.mark.parametrize(
+    ("status", "in_doubt"), [(500, False), (502, True), (503, False), (504, True)]
+)
+def test_gateway_errors_are_in_doubt(status: int, in_doubt: bool) -> None:
+    """502 and 504 come from a gateway in front of the provider, which may have passed the
+    request on: retried in doubt (looked up first). 500 and 503 are plain retries."""
+    sender = GatewayApiSender(
+        _client(lambda _: httpx.Response(status)),
+        base_url="https://x",
+        token="t",
+        sender="E",
+        callback_url=None,
+    )
+    result = sender.send(SMS)
+    assert (result.kind, result.in_doubt) == ("retry", in_doubt)
+
+
+@pytest.mark.parametrize(
     ("exc", "in_doubt"),
     [
         (httpx.ConnectError("refused"), False),

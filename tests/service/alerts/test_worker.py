@@ -340,3 +340,28 @@ def test_retry_after_is_clamped_to_the_backoff_maximum() -> None:
     assert policy.delay_s(1, 1e12, rng) == 60
     assert policy.delay_s(1, -5.0, rng) <= 1
     assert policy.delay_s(10_000, None, rng) <= 60
+
+
+def test_an_expired_row_in_doubt_is_looked_up_before_it_is_failed(
+    sqlite_store: AlertStore,
+) -> None:
+    """A send that timed out just before the alert expired may have gone out: the provider
+    is asked first; found, the row is sent (not failed); absent, it is failed, never sent."""
+    for find_kind, expected in (("found", "sent"), ("absent", "failed")):
+        store_alert(sqlite_store, 1, now=T0, valid_for=timedelta(minutes=5))
+        sender = ScriptedSender([TIMEOUT], find_kind=find_kind)
+        clock = Clock()
+        worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=1)
+        worker.run_once()
+        clock.now = T0 + timedelta(minutes=6)
+        assert worker.run_once() == 1
+        [alert] = sqlite_store.recent(limit=1)
+        [row] = sqlite_store.get(alert.id).recipients
+        assert row.status == expected
+        assert len(sender.sent) == 1
+        assert len(sender.finds) == 1
+        if expected == "failed":
+            assert row.failure_reason == (
+                "the alert expired before the message could be sent; an earlier attempt's "
+                "outcome is unknown (not resent)"
+            )
