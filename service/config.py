@@ -102,6 +102,8 @@ class Settings(BaseSettings):
         if self.environment == "prod" and self.sms_token.get_secret_value() == PLACEHOLDER_SECRET:
             msg = "EYES_SMS_TOKEN must be set to a real secret when EYES_ENVIRONMENT=prod."
             raise ValueError(msg)
+        if self.environment == "prod":
+            self._prod_checks()
         if self.sms_lease_s <= 2 * self.sms_timeout_s:
             msg = (
                 "EYES_SMS_LEASE_S must be longer than twice EYES_SMS_TIMEOUT_S (a send's "
@@ -109,6 +111,27 @@ class Settings(BaseSettings):
             )
             raise ValueError(msg)
         return self
+
+    def _prod_checks(self) -> None:
+        """Settings that are fine for a demo but unsafe with real people's phones."""
+        if not self.auth:
+            msg = "EYES_AUTH=false is for development only, not EYES_ENVIRONMENT=prod."
+            raise ValueError(msg)
+        if (
+            self.sms_provider == "gatewayapi"
+            and not self.gatewayapi_webhook_secret.get_secret_value()
+        ):
+            msg = (
+                "EYES_GATEWAYAPI_WEBHOOK_SECRET must be set in prod: delivery reports settle "
+                "messages in doubt and must be verifiable."
+            )
+            raise ValueError(msg)
+        if self.sms_provider != "console" and not self.public_base_url:
+            msg = (
+                "EYES_PUBLIC_BASE_URL must be set in prod with an SMS provider: it is where "
+                "delivery reports are sent."
+            )
+            raise ValueError(msg)
 
 
 @lru_cache

@@ -442,6 +442,8 @@ def build_sender(settings: Settings, store: AlertStore) -> SmsSender:
         If a provider's required settings are missing.
     """
     if settings.sms_provider == "console":
+        if settings.environment == "prod":
+            log.warning("EYES_SMS_PROVIDER=console in prod: alerts are logged, no SMS is sent")
         return ConsoleSender(store)
     client = httpx.Client(timeout=settings.sms_timeout_s)
     token = settings.sms_token.get_secret_value()

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 import httpx
@@ -373,3 +374,44 @@ def test_twilio_find_gives_no_verdict_past_the_page_limit() -> None:
         result = sender.find(SMS, since=datetime.now(UTC))
         sender.close()
     assert (result.kind, result.reason) == ("error", "more than 20 pages of messages to look at")
+
+
+PROD: dict[str, Any] = {"environment": "prod", "sms_token": "a-real-token"}
+
+
+@pytest.mark.parametrize(
+    ("settings", "variable"),
+    [
+        ({"auth": False}, "EYES_AUTH"),
+        (
+            {"sms_provider": "gatewayapi", "public_base_url": "https://eyes.example.dk"},
+            "EYES_GATEWAYAPI_WEBHOOK_SECRET",
+        ),
+        (
+            {"sms_provider": "gatewayapi", "gatewayapi_webhook_secret": "s" * 40},
+            "EYES_PUBLIC_BASE_URL",
+        ),
+        ({"sms_provider": "twilio", "twilio_account_sid": "AC1"}, "EYES_PUBLIC_BASE_URL"),
+    ],
+)
+def test_prod_refuses_unsafe_settings(settings: dict[str, Any], variable: str) -> None:
+    """In prod: no EYES_AUTH=false, no GatewayAPI without a webhook secret, no SMS provider
+    without a public URL for its delivery reports."""
+    with pytest.raises(ValidationError, match=variable):
+        Settings(**PROD, **settings)
+    Settings(**{**PROD, "environment": "dev"}, **settings)  # fine outside prod
+
+
+def test_prod_accepts_a_complete_setup_and_warns_about_console(
+    sqlite_store: AlertStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A complete GatewayAPI setup passes; console in prod is allowed but logs a warning."""
+    Settings(
+        **PROD,
+        sms_provider="gatewayapi",
+        gatewayapi_webhook_secret="s" * 40,
+        public_base_url="https://eyes.example.dk",
+    )
+    with caplog.at_level(logging.WARNING, logger="service.alerts.sms"):
+        assert isinstance(build_sender(Settings(**PROD), sqlite_store), ConsoleSender)
+    assert "console in prod" in caplog.text
