@@ -15,9 +15,28 @@ Never lost, never twice
    last attempt timed out after the request may have left, is ``in_doubt``. Before sending
    it again the worker asks the provider (``SmsSender.find``) whether a message with that
    reference exists: found means it is recorded as sent without a second message; absent
-   means it is sent; unknown (the provider cannot be asked) means it is NOT resent but
-   marked failed with that reason, and a later delivery receipt (which carries the
-   reference) still turns it into delivered. A duplicate is never risked.
+   means it is sent. A delivery report already recorded on the row (its provider state or
+   message id, e.g. a Twilio callback found by its ``?ref=``) counts as found, asked or not.
+   A row whose alert expired meanwhile is looked up the same way before it is failed
+   (found: recorded as sent); it is never sent.
+
+   GatewayAPI cannot be asked (``find`` answers ``unknown`` with a settle window,
+   ``EYES_SMS_RECEIPT_WAIT_S``, a few minutes): the row stays queued in doubt until the
+   window after ``in_doubt_since`` (when the uncertain request was made, or the dead
+   worker's row was reclaimed) has passed, waiting for the delivery report that carries
+   its reference (``userref``). A final report makes it delivered/failed and it is never
+   claimed again; a transient one counts as found. Only when the window passes without any
+   report is it sent again, with the SAME ``userref``. Residual risk, accepted because a
+   police alert that never arrives is worse than one that arrives twice: if the first
+   request did reach GatewayAPI but no report for it reaches us within the window (our
+   receipt endpoint down or unreachable for longer than the gateway retries, no
+   ``EYES_PUBLIC_BASE_URL`` in development, or the gateway holding reports back), the
+   recipient gets the message twice; both carry the same ``userref``, so their reports
+   land on the one row. A provider answering ``unknown`` without a window is not resent:
+   the row is failed with that reason, and a later report can still make it delivered.
+
+   An exception from a send counts as an attempt in doubt, so backoff and the give-up
+   time apply to it like any other failure.
 4. Right before each send the worker renews the row's lease (``renew``: ``lease_until =
    now + lease``, a compare-and-set on ``version``) and skips the row if that fails: a batch
    is claimed at once but sent ``concurrency`` rows at a time, so a row waiting its turn

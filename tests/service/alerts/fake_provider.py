@@ -198,7 +198,7 @@ def _post_receipts(server: _Server) -> None:
         while (item := server.receipts.get()) is not None:
             url, report = item
             token = jwt.encode(report, server.state.receipt_secret or "", algorithm="HS256")
-            for _ in range(50):
+            for _ in range(300):  # about 30 s, as the gateway keeps retrying
                 try:
                     answer = client.post(url, json=report, headers={"X-Gwapi-Signature": token})
                     if answer.status_code == 200:
