@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 import json
+import os
+import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
+import sqlalchemy
 from fastapi.testclient import TestClient
 
 from graphs import AreaCatalog
@@ -15,14 +18,16 @@ from service.alerts.keys import create_key
 from service.config import SHIPPED_AREAS_DIR, Settings
 from service.main import create_app
 from service.networks import AreaNetworks
-from service.store import PlanStore
+from service.store import PlanStore, create_db_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from fastapi import FastAPI
+    from sqlalchemy.engine import Engine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture(scope="session")
@@ -80,3 +85,21 @@ def small_request(demo_request: dict[str, Any]) -> dict[str, Any]:
     data["visits"] = data["visits"][:2]
     data["options"] = {"time_limit_s": 1}
     return data
+
+
+@pytest.fixture
+def postgres_engine() -> Iterator[Engine]:
+    """An engine on real PostgreSQL, in a schema of its own; skipped where none answers."""
+    try:
+        engine = create_db_engine(POSTGRES_URL)
+        with engine.connect() as connection:
+            connection.execute(sqlalchemy.text("select 1"))
+    except Exception as exc:
+        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {type(exc).__name__}")
+    schema = f"eyes_test_{uuid.uuid4().hex[:8]}"
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
+    yield engine.execution_options(schema_translate_map={None: schema})
+    with engine.begin() as connection:
+        connection.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
+    engine.dispose()

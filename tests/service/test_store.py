@@ -2,49 +2,33 @@
 
 from __future__ import annotations
 
-import os
 import socket
 import threading
 import time
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
-import sqlalchemy
 import uvicorn
 
 from service.alerts.keys import create_key
 from service.config import Settings
 from service.main import create_app
-from service.store import PlanStore, create_db_engine
+from service.store import PlanStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
-    from service.networks import AreaNetworks
+    from sqlalchemy.engine import Engine
 
-POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+    from service.networks import AreaNetworks
 
 
 @pytest.fixture
-def postgres_store() -> Iterator[PlanStore]:
-    """A store on real PostgreSQL in a schema of its own; skipped where none answers."""
-    try:
-        engine = create_db_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("select 1"))
-    except Exception as exc:
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {type(exc).__name__}")
-    schema = f"eyes_test_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
-    scoped = engine.execution_options(schema_translate_map={None: schema})
-    yield PlanStore(scoped)
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
-    engine.dispose()
+def postgres_store(postgres_engine: Engine) -> PlanStore:
+    """A plan store on real PostgreSQL (skipped where none answers)."""
+    return PlanStore(postgres_engine)
 
 
 def _post_plan(base_url: str, request: dict[str, Any], key: str) -> dict[str, Any]:

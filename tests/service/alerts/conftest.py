@@ -4,13 +4,10 @@ for tomorrow evening in Sindal, and a real PostgreSQL database where one answers
 from __future__ import annotations
 
 import copy
-import os
-import uuid
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
-import sqlalchemy
 from fastapi.testclient import TestClient
 
 from service.alerts.keys import create_key
@@ -25,11 +22,8 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from fastapi import FastAPI
-    from sqlalchemy.engine import Engine
 
     from service.networks import AreaNetworks
-
-POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
 @pytest.fixture
@@ -89,24 +83,6 @@ def stored_plan(
     assert answer.status_code == 201, answer.text
     plan: dict[str, Any] = answer.json()
     return plan
-
-
-@pytest.fixture
-def postgres_engine() -> Iterator[Engine]:
-    """An engine on real PostgreSQL, in a schema of its own; skipped where none answers."""
-    try:
-        engine = create_db_engine(POSTGRES_URL)
-        with engine.connect() as connection:
-            connection.execute(sqlalchemy.text("select 1"))
-    except Exception as exc:
-        pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {type(exc).__name__}")
-    schema = f"eyes_alerts_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
-    yield engine.execution_options(schema_translate_map={None: schema})
-    with engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
-    engine.dispose()
 
 
 @pytest.fixture
