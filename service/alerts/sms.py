@@ -240,6 +240,44 @@ def classify_transport(exc: httpx.TransportError) -> SendResult:
     )
 
 
+def send_message(
+    client: httpx.Client,
+    url: str,
+    *,
+    total_s: float,
+    auth: httpx.Auth,
+    message_id: Callable[[Any], str],
+    **payload: Any,
+) -> SendResult:
+    """POST one message within ``total_s`` and classify the outcome.
+
+    Parameters
+    ----------
+    message_id
+        Reads the provider's message id from the JSON answer; an answer it cannot read
+        still means accepted (the provider took the message), with no id.
+    payload
+        ``json=`` or ``data=`` for the provider's request.
+
+    Returns
+    -------
+    SendResult
+        ``accepted``, or what ``classify_http`` / ``classify_transport`` make of a failure.
+    """
+    try:
+        response = post_with_deadline(client, url, total_s=total_s, auth=auth, **payload)
+    except httpx.TransportError as exc:
+        return classify_transport(exc)
+    failed = classify_http(response)
+    if failed is not None:
+        return failed
+    try:
+        provider_id: str | None = message_id(response.json())
+    except (ValueError, KeyError, IndexError, TypeError):
+        provider_id = None
+    return SendResult("accepted", provider_message_id=provider_id)
+
+
 class GatewayApiSender:
     """GatewayAPI REST: ``POST /rest/mtsms`` with the token as Basic-auth user name.
 
@@ -283,27 +321,18 @@ class GatewayApiSender:
         return body
 
     def send(self, sms: OutgoingSms) -> SendResult:
-        """Send one message; the answer's first id is the provider's message id."""
-        try:
-            response = post_with_deadline(
-                self._client,
-                self._url,
-                total_s=self._deadline_s,
-                json=self.request_body(sms),
-                auth=self._auth,
-            )
-        except httpx.TransportError as exc:
-            return classify_transport(exc)
-        failed = classify_http(response)
-        if failed is not None:
-            return failed
-        try:
-            ids = response.json()["ids"]
-            message_id = str(ids[0])
-        except (ValueError, KeyError, IndexError, TypeError):
-            # Accepted (200) but unreadable: it was sent; the receipt's userref will match.
-            message_id = None
-        return SendResult("accepted", provider_message_id=message_id)
+        """Send one message; the answer's first id is the provider's message id.
+
+        Accepted (200) but unreadable still counts as sent: the receipt's userref matches.
+        """
+        return send_message(
+            self._client,
+            self._url,
+            total_s=self._deadline_s,
+            auth=self._auth,
+            message_id=lambda answer: str(answer["ids"][0]),
+            json=self.request_body(sms),
+        )
 
     def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
         """GatewayAPI cannot be asked by ``userref``: wait for the delivery report."""
@@ -377,24 +406,14 @@ class TwilioSender:
 
     def send(self, sms: OutgoingSms) -> SendResult:
         """Send one message; the answer's ``sid`` is the provider's message id."""
-        try:
-            response = post_with_deadline(
-                self._client,
-                self._url,
-                total_s=self._deadline_s,
-                data=self.request_form(sms),
-                auth=self._auth,
-            )
-        except httpx.TransportError as exc:
-            return classify_transport(exc)
-        failed = classify_http(response)
-        if failed is not None:
-            return failed
-        try:
-            sid = str(response.json()["sid"])
-        except (ValueError, KeyError, TypeError):
-            sid = None
-        return SendResult("accepted", provider_message_id=sid)
+        return send_message(
+            self._client,
+            self._url,
+            total_s=self._deadline_s,
+            auth=self._auth,
+            message_id=lambda answer: str(answer["sid"]),
+            data=self.request_form(sms),
+        )
 
     def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:
         """Look for a message with this body to this number created since ``since``.

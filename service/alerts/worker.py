@@ -130,41 +130,31 @@ class SenderWorker:
                 else self.sender.find(claimed.sms, since=claimed.first_attempt_at)
             )
             if found.kind == "found":
-                self.outbox.record_sent(
-                    claimed,
-                    provider=self.sender.name,
-                    message_id=found.provider_message_id,
-                    delivered=False,
-                    now=self._clock(),
-                )
-                return "found"
+                return self._record_found(claimed, found.provider_message_id)
             reason += "; an earlier attempt's outcome is unknown (not resent)"
         self.outbox.record_failed(claimed, reason=reason, now=self._clock())
         return "failed"
+
+    def _record_found(self, claimed: Claimed, message_id: str | None) -> str:
+        """The provider has the message already: record it sent, never resend it."""
+        self.outbox.record_sent(
+            claimed,
+            provider=self.sender.name,
+            message_id=message_id,
+            delivered=False,
+            now=self._clock(),
+        )
+        return "found"
 
     def _check_in_doubt(self, claimed: Claimed, sms: OutgoingSms) -> str | None:
         """Settle a row in doubt without sending; ``None`` when it is to be sent (again)."""
         if claimed.receipt_seen:
             log.info("outbox %s: a delivery report names it; not resent", claimed.id)
-            self.outbox.record_sent(
-                claimed,
-                provider=self.sender.name,
-                message_id=claimed.provider_message_id,
-                delivered=False,
-                now=self._clock(),
-            )
-            return "found"
+            return self._record_found(claimed, claimed.provider_message_id)
         found = self.sender.find(sms, since=claimed.first_attempt_at)
         if found.kind == "found":
             log.info("outbox %s: the provider already has it; not resent", claimed.id)
-            self.outbox.record_sent(
-                claimed,
-                provider=self.sender.name,
-                message_id=found.provider_message_id,
-                delivered=False,
-                now=self._clock(),
-            )
-            return "found"
+            return self._record_found(claimed, found.provider_message_id)
         if found.kind == "error":
             # Asking failed this time: still in doubt, ask again after a backoff.
             result = SendResult("retry", reason=found.reason, in_doubt=True)
