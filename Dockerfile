@@ -8,19 +8,19 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 
 WORKDIR /app
 
-# Dependencies first, for layer caching.
-COPY pyproject.toml README.md ./
+# Dependencies first, for layer caching, pinned by the lock file.
+COPY pyproject.toml README.md requirements.lock ./
 COPY graphs/__init__.py graphs/__init__.py
 COPY solver/__init__.py solver/__init__.py
 COPY service/__init__.py service/__init__.py
-RUN pip install '.[postgres]' && pip uninstall -y protective-eyes
+RUN pip install --constraint requirements.lock '.[postgres]' && pip uninstall -y protective-eyes
 
 COPY graphs graphs
 COPY solver solver
 COPY service service
 COPY data data
 COPY examples examples
-RUN pip install --no-deps '.[postgres]' \
+RUN pip install --no-deps --constraint requirements.lock '.[postgres]' \
     && python -m compileall -q /app /usr/local/lib/python3.11/site-packages
 
 RUN useradd --create-home --uid 10001 eyes && mkdir -p /app/var && chown eyes /app/var

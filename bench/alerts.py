@@ -24,17 +24,21 @@ from sqlalchemy.orm import Session
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from service.alerts.keys import create_key
 from service.alerts.outbox import Outbox, RetryPolicy
-from service.alerts.sms import TwilioSender
+from service.alerts.sms.twilio import TwilioSender
 from service.alerts.store import AlertStore
 from service.alerts.worker import SenderWorker
+from service.api.app import create_app
+from service.auth.keys import create_key
 from service.config import Settings
-from service.main import create_app
-from service.store import PlanRecord, PlanStore, create_db_engine
+from service.db import create_db_engine
+from service.migrations import upgrade_to_head
+from service.plans.schemas import PlanResponse, PlanSummary, PointOut, RouteOut, StopOut
+from service.plans.store import PlanRecord, PlanStore
 from service.timeutil import LOCAL_TZ
 from tests.service.alerts.fake_provider import FakeProvider, FakeProviderState
 from tests.service.alerts.helpers import store_alert
+from tests.service.databases import in_schema
 
 POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 STAFF = 1000
@@ -45,6 +49,7 @@ LAT0, LON0 = 57.47, 10.20
 def _synthetic_plans(day: datetime) -> list[PlanRecord]:
     """10 plans x 100 staff, 17:00-22:00, each driving a 12-vertex line across Sindal."""
     plans = []
+    t0 = day.replace(hour=17)
     for p in range(STAFF // PER_PLAN):
         shifts, routes, features = [], [], []
         for s in range(PER_PLAN):
@@ -52,20 +57,20 @@ def _synthetic_plans(day: datetime) -> list[PlanRecord]:
             staff_id = f"staff-{i}"
             lat = LAT0 + (i % 50) * 0.0004
             coords = [[LON0 + k * 0.002, lat] for k in range(12)]
-            t0 = day.replace(hour=17)
-            stops = []
-            for k, (lon, la) in enumerate(coords[::3]):
-                moment = (t0 + timedelta(minutes=75 * k)).isoformat()
-                stops.append(
-                    {
-                        "kind": "start" if k == 0 else "hotspot",
-                        "id": None,
-                        "location": {"lat": la, "lon": lon},
-                        "arrival": moment,
-                        "start": moment,
-                        "departure": moment,
-                    }
+            stops = [
+                StopOut(
+                    kind="start" if k == 0 else "hotspot",
+                    id=None,
+                    location=PointOut(lat=la, lon=lon),
+                    arrival=t0 + timedelta(minutes=75 * k),
+                    start=t0 + timedelta(minutes=75 * k),
+                    departure=t0 + timedelta(minutes=75 * k),
+                    wait_min=0,
+                    dwell_min=0,
+                    weight=0,
                 )
+                for k, (lon, la) in enumerate(coords[::3])
+            ]
             shifts.append(
                 {
                     "id": staff_id,
@@ -74,7 +79,20 @@ def _synthetic_plans(day: datetime) -> list[PlanRecord]:
                     "end_time": "22:00",
                 }
             )
-            routes.append({"staff_id": staff_id, "stops": stops})
+            routes.append(
+                RouteOut(
+                    staff_id=staff_id,
+                    name="",
+                    role="service_guard",
+                    mode="drive",
+                    start=stops[0].start,
+                    end=stops[-1].arrival,
+                    travel_min=225,
+                    distance_km=2.4,
+                    weight_covered=0,
+                    stops=stops,
+                )
+            )
             features.append(
                 {
                     "type": "Feature",
@@ -82,13 +100,35 @@ def _synthetic_plans(day: datetime) -> list[PlanRecord]:
                     "properties": {"feature": "route", "staff_id": staff_id},
                 }
             )
+        plan_id = uuid.uuid4().hex
+        answer = PlanResponse(
+            id=plan_id,
+            created_at=datetime.now(UTC),
+            area="sindal",
+            date=day.date(),
+            latest_end=None,
+            summary=PlanSummary(
+                weight_total=0,
+                weight_visited=0,
+                weight_covered=0,
+                coverage_ratio=1,
+                hotspots_visited=0,
+                hotspots_left_out=0,
+                visits_kept=0,
+                travel_min=0,
+                distance_km=0,
+                solve_time_s=0,
+            ),
+            routes=routes,
+            left_out=[],
+        )
         plans.append(
             PlanRecord(
-                id=uuid.uuid4().hex,
-                created_at=datetime.now(UTC),
+                id=plan_id,
+                created_at=answer.created_at,
                 area="sindal",
                 request={"shifts": shifts},
-                plan={"date": day.date().isoformat(), "routes": routes},
+                plan=answer.model_dump(mode="json"),
                 geojson={"type": "FeatureCollection", "features": features},
             )
         )
@@ -109,12 +149,16 @@ def _databases() -> list[tuple[str, str, Any]]:
 
 
 def _store_on(url: str, admin_engine: Any) -> tuple[PlanStore, str | None]:
-    if admin_engine is None:
-        return PlanStore.from_url(url), None
-    schema = f"eyes_bench_{uuid.uuid4().hex[:8]}"
-    with admin_engine.begin() as connection:
-        connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
-    return PlanStore(admin_engine.execution_options(schema_translate_map={None: schema})), schema
+    """A plan store on a migrated database: the SQLite file, or a fresh PostgreSQL schema."""
+    schema = None
+    if admin_engine is not None:
+        schema = f"eyes_bench_{uuid.uuid4().hex[:8]}"
+        with admin_engine.begin() as connection:
+            connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
+        url = in_schema(url, schema)
+    store = PlanStore.from_url(url)
+    upgrade_to_head(store.engine)
+    return store, schema
 
 
 def _drop(admin_engine: Any, schema: str | None) -> None:

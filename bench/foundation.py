@@ -22,9 +22,9 @@ from liechtenstein import evening_request, liechtenstein_network
 
 from graphs import AreaCatalog, StreetNetwork, load_graph, travel_time_matrix
 from service.config import SHIPPED_AREAS_DIR, Settings
-from service.networks import AreaNetworks
-from service.planning import plan_routes
-from service.schemas import PlanRequest
+from service.plans.networks import AreaNetworks
+from service.plans.planning import plan_routes
+from service.plans.schemas import PlanRequest
 
 
 def bench_graph_build() -> None:
@@ -37,10 +37,10 @@ def bench_graph_build() -> None:
             with tempfile.TemporaryDirectory() as cache:
                 path = catalog.get(area).path
                 started = time.perf_counter()
-                graph = load_graph(path, mode=mode, cache_dir=Path(cache))  # type: ignore[arg-type]
+                graph = load_graph(path, mode=mode, cache_dir=Path(cache))
                 cold = time.perf_counter() - started
                 cached = min(
-                    _timed(lambda: load_graph(path, mode=mode, cache_dir=Path(cache)))  # type: ignore[arg-type]  # noqa: B023
+                    _timed(lambda: load_graph(path, mode=mode, cache_dir=Path(cache)))  # noqa: B023
                     for _ in range(3)
                 )
             print(

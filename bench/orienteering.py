@@ -244,7 +244,7 @@ def solve_vroom(instance: Instance, time_limit_s: float, seed: int) -> list[list
     scores are whole numbers in [0, 100] (VROOM's priority range); other scores are rescaled.
     """
     del seed  # VROOM is deterministic
-    import vroom
+    import vroom  # type: ignore[import-not-found,unused-ignore]
 
     data = integer_data(instance)
     scores = [instance.scores[v] for v in instance.customers]
@@ -433,7 +433,12 @@ def _cell(outcome: Outcome | None) -> str:
     return f"{outcome.score:g} · {gap_text} · {outcome.run.wall_s:.1f} s ✓"
 
 
-def report(title: str, instances: list[Instance], engines: list[str], outcomes: dict) -> list[str]:
+def report(
+    title: str,
+    instances: list[Instance],
+    engines: list[str],
+    outcomes: dict[tuple[str, str], Outcome],
+) -> list[str]:
     """One Markdown table: a row per instance, a column per engine, then summary rows."""
     lines = [f"## {title}", ""]
     lines.append("| instance | m | bks | " + " | ".join(ENGINE_TITLES[e] for e in engines) + " |")

@@ -107,9 +107,9 @@ class Instance:
         """Travel time (= distance) from ``i`` to ``j`` by the benchmark's convention."""
         d = math.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
         if self.decimals is None:
-            return d
+            return float(d)
         factor = 10**self.decimals
-        return math.floor(d * factor + 1e-9) / factor
+        return float(math.floor(d * factor + 1e-9) / factor)
 
     def travel_matrix(self) -> NDArray[np.float64]:
         """All travel times, as a float matrix."""

@@ -30,11 +30,11 @@ from liechtenstein import evening_request
 
 from graphs import AreaCatalog
 from service.config import SHIPPED_AREAS_DIR
-from service.locations import place_on_area
-from service.networks import AreaNetworks
-from service.planning import build_problem
-from service.resolve import resolve_request
-from service.schemas import PlanRequest
+from service.plans.locations import place_on_area
+from service.plans.networks import AreaNetworks
+from service.plans.planning import build_problem
+from service.plans.resolve import resolve_request
+from service.plans.schemas import PlanRequest
 from solver import RoutingProblem, SolveParams, check_solution, solve
 from solver.pyvrp_search import SearchResult, search_routes
 

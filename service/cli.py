@@ -1,7 +1,8 @@
-"""The ``eyes`` command: demo, plan, serve, areas, keys, sender and retention.
+"""The ``eyes`` command: demo, plan, serve, areas, keys, sender, retention and migrate.
 
 ``plan`` and ``demo`` make the same planning call as the API; bad input exits with status 2
-and the same messages the API gives.
+and the same messages the API gives. Each command imports what it needs when it runs, so
+``eyes --help`` answers at once.
 """
 
 from __future__ import annotations
@@ -9,35 +10,24 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import signal
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-from pydantic import ValidationError
-
-from graphs import AreaCatalog, GraphError, UnknownAreaError
-from solver import SolverError
-
-from .alerts.errors import SmsConfigError
-from .alerts.keys import ROLES, create_key
-from .alerts.sms import build_sender
-from .alerts.store import AlertStore, retention_cutoff
-from .config import get_settings
-from .errors import FieldProblem, RequestError, problems_from_validation
-from .networks import AreaNetworks
-from .planning import create_plan
-from .report import plan_to_text
-from .schemas import PlanRequest
-from .store import PlanStore
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from .planning import PlannedRoutes
+    from .alerts.store import AlertStore
+    from .config import Settings
+    from .errors import FieldProblem
+    from .plans.planning import PlannedRoutes
+    from .plans.schemas import PlanRequest
+    from .plans.store import PlanStore
+
+from .auth.roles import ROLES
 
 DEMO_REQUEST = Path(__file__).resolve().parents[1] / "examples" / "sindal_request.json"
+
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILED = 1
@@ -51,7 +41,35 @@ class CliError(Exception):
         self.status = status
 
 
+def _settings() -> Settings:
+    from .config import get_settings
+
+    return get_settings()
+
+
+def _plan_store() -> PlanStore:
+    """The plan store on the configured database, migrated in dev (checked in prod)."""
+    from .migrations import ensure_schema
+    from .plans.store import PlanStore
+
+    settings = _settings()
+    store = PlanStore.from_url(settings.database_url)
+    ensure_schema(store.engine, upgrade=settings.environment != "prod")
+    return store
+
+
+def _alert_store() -> AlertStore:
+    from .alerts.store import AlertStore
+
+    return AlertStore(_plan_store().engine)
+
+
 def _read_request(path: str) -> PlanRequest:
+    from pydantic import ValidationError
+
+    from .errors import RequestError, problems_from_validation
+    from .plans.schemas import PlanRequest
+
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
@@ -69,10 +87,14 @@ def _read_request(path: str) -> PlanRequest:
 
 
 def _plan(request: PlanRequest) -> PlannedRoutes:
-    settings = get_settings()
+    from graphs import AreaCatalog
+
+    from .plans.networks import AreaNetworks
+    from .plans.planning import create_plan
+
+    settings = _settings()
     networks = AreaNetworks(AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir)
-    store = PlanStore.from_url(settings.database_url)
-    return create_plan(request, networks=networks, settings=settings, store=store)
+    return create_plan(request, networks=networks, settings=settings, store=_plan_store())
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -91,6 +113,8 @@ def cmd_plan(args: argparse.Namespace) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> None:
     """Plan the shipped sample request on the default area and write plan + GeoJSON."""
+    from .plans.report import plan_to_text
+
     planned = _plan(_read_request(str(args.request)))
     out = Path(args.out)
     _write_json(out / "plan.json", planned.plan.model_dump(mode="json"))
@@ -105,9 +129,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
     """Run the API with uvicorn."""
     import uvicorn
 
-    from .main import create_app
+    from .api.app import create_app
 
-    settings = get_settings()
+    settings = _settings()
     uvicorn.run(
         create_app(settings), host=args.host or settings.host, port=args.port or settings.port
     )
@@ -115,18 +139,18 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_areas(_: argparse.Namespace) -> None:
     """List the registered areas."""
-    settings = get_settings()
+    from graphs import AreaCatalog
+
+    settings = _settings()
     for name in AreaCatalog([settings.areas_dir]).names():
         marker = " (default)" if name == settings.default_area else ""
         print(f"{name}{marker}")
 
 
-def _alert_store() -> AlertStore:
-    return AlertStore(PlanStore.from_url(get_settings().database_url).engine)
-
-
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """Create an API key and print it once (only its digest is stored)."""
+    from .auth.keys import create_key
+
     key_id, key = create_key(_alert_store(), args.role, label=args.label)
     print(key)
     print(
@@ -137,13 +161,16 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
 
 def cmd_sender(_: argparse.Namespace) -> None:
     """Run the SMS sender in the foreground until SIGINT/SIGTERM."""
-    from .main import build_worker
+    import signal
+
+    from .alerts.sms import build_sender
+    from .alerts.worker import worker_from_settings
 
     logging.getLogger("service").setLevel(logging.INFO)
-    settings = get_settings()
+    settings = _settings()
     store = _alert_store()
     sender = build_sender(settings, store)
-    worker = build_worker(settings, store, sender)
+    worker = worker_from_settings(settings, store, sender)
 
     def _stop(signum: int, _frame: object) -> None:
         worker.stop(timeout_s=0)
@@ -158,13 +185,29 @@ def cmd_sender(_: argparse.Namespace) -> None:
 
 def cmd_retention(_: argparse.Namespace) -> None:
     """Delete staff phones and alert texts older than EYES_RETENTION_DAYS."""
-    settings = get_settings()
+    from datetime import UTC, datetime
+
+    from .retention import forget_before, retention_cutoff
+
+    settings = _settings()
     cutoff = retention_cutoff(datetime.now(UTC), settings.retention_days)
-    alerts, plans = _alert_store().forget_before(cutoff)
+    forgotten = forget_before(_plan_store(), cutoff)
     print(
         f"retention ({settings.retention_days} days, before {cutoff:%Y-%m-%d %H:%M} UTC): "
-        f"{alerts} alert texts and the phones of {plans} plans deleted"
+        f"{forgotten.alerts} alert texts and the phones of {forgotten.plans} plans deleted"
     )
+
+
+def cmd_migrate(_: argparse.Namespace) -> None:
+    """Bring the database schema to the newest revision."""
+    from .db import create_db_engine
+    from .migrations import upgrade_to_head
+
+    before, head = upgrade_to_head(create_db_engine(_settings().database_url))
+    if before == head:
+        print(f"database already at revision {head}")
+    else:
+        print(f"database upgraded from revision {before or 'none'} to {head}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -200,6 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
         "retention", help="delete staff phones and alert texts past EYES_RETENTION_DAYS"
     )
     retention.set_defaults(func=cmd_retention)
+    migrate = sub.add_parser("migrate", help="bring the database schema to the newest revision")
+    migrate.set_defaults(func=cmd_migrate)
     return parser
 
 
@@ -207,36 +252,57 @@ def _report(problems: Sequence[FieldProblem]) -> str:
     return "\n".join(f"error: {p.field}: {p.message}" for p in problems)
 
 
+def _settings_problems(exc: Any) -> list[FieldProblem]:
+    from .errors import FieldProblem
+
+    return [
+        FieldProblem("EYES_" + str(e["loc"][0]).upper() if e["loc"] else "settings", e["msg"])
+        for e in exc.errors()
+    ]
+
+
+def _failure(exc: Exception) -> tuple[str, int] | None:
+    """The message and exit status for an error a command may end with (None: a bug)."""
+    from graphs import GraphError, UnknownAreaError
+    from solver import SolverError
+
+    from .alerts.errors import SmsConfigError
+    from .errors import RequestError
+    from .migrations import SchemaOutOfDateError
+
+    if isinstance(exc, CliError):
+        return f"error: {exc}", exc.status
+    if isinstance(exc, RequestError):
+        return _report(exc.problems), EXIT_BAD_INPUT
+    if isinstance(exc, UnknownAreaError):
+        return f"error: area: {exc}", EXIT_BAD_INPUT
+    if isinstance(exc, SmsConfigError | SchemaOutOfDateError):
+        return f"error: {exc}", EXIT_BAD_INPUT
+    if isinstance(exc, SolverError | GraphError):
+        return f"error: {exc}", EXIT_FAILED
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``eyes``; returns the exit status."""
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
+    from pydantic import ValidationError
+
     try:
-        get_settings()
+        _settings()
     except ValidationError as exc:
-        problems = [
-            FieldProblem("EYES_" + str(e["loc"][0]).upper() if e["loc"] else "settings", e["msg"])
-            for e in exc.errors()
-        ]
-        print(_report(problems), file=sys.stderr)
+        print(_report(_settings_problems(exc)), file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
         args.func(args)
-    except CliError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return exc.status
-    except RequestError as exc:
-        print(_report(exc.problems), file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except UnknownAreaError as exc:
-        print(f"error: area: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except SmsConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    except (SolverError, GraphError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except Exception as exc:
+        failure = _failure(exc)
+        if failure is None:
+            raise
+        message, status = failure
+        print(message, file=sys.stderr)
+        return status
     return 0
 
 

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         return self
 
+    def receipt_url(self) -> str | None:
+        """Where the SMS provider posts delivery reports (None without a public URL)."""
+        if not self.public_base_url:
+            return None
+        return f"{self.public_base_url.rstrip('/')}/v1/sms/receipts/{self.sms_provider}"
+
     def _prod_checks(self) -> None:
         """Settings that are fine for a demo but unsafe with real people's phones."""
         if not self.auth:

@@ -1,4 +1,4 @@
-"""Tables of the alerts feature, on the service's declarative base (same database as plans)."""
+"""Tables of the alerts feature: alerts, their outbox and the console provider's copies."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..store import Base
+from ..db import Base
 
 RECIPIENT_KEY_LENGTH = 100
 
@@ -96,30 +96,3 @@ class ConsoleMessage(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     text: Mapped[str | None] = mapped_column(Text, nullable=True)
-
-
-class ApiKeyRecord(Base):
-    """An API key: only its SHA-256 is stored; the key itself is shown once at creation."""
-
-    __tablename__ = "api_keys"
-
-    id: Mapped[str] = mapped_column(String(16), primary_key=True)
-    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    role: Mapped[str] = mapped_column(String(16))
-    label: Mapped[str] = mapped_column(String(100), default="")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class AuditRecord(Base):
-    """One entry of the audit log: who (key id and role) did what, to which object."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
-    key_id: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    role: Mapped[str | None] = mapped_column(String(16), nullable=True)
-    action: Mapped[str] = mapped_column(String(40))
-    target: Mapped[str | None] = mapped_column(String(200), nullable=True)
-    outcome: Mapped[str] = mapped_column(String(40))

@@ -61,9 +61,9 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import and_, case, func, or_, select, update
 
+from ..db import aware_utc
 from .models import AlertRecord, OutboxRecord
 from .sms import OutgoingSms, SendResult
-from .store import _aware
 from .text import sms_text
 
 if TYPE_CHECKING:
@@ -183,7 +183,7 @@ class Outbox:
                 session.refresh(row)
                 alert = alerts[row.alert_id]
                 expired = None
-                if (_aware(alert.valid_until) or now) <= now:
+                if aware_utc(alert.valid_until) <= now:
                     expired = "the alert expired before the message could be sent"
                 elif alert.message is None or row.phone is None:
                     expired = "the alert text or phone number was deleted (retention)"
@@ -199,10 +199,10 @@ class Outbox:
                         version=version,
                         attempts=row.attempts,
                         in_doubt=row.in_doubt,
-                        first_attempt_at=_aware(row.first_attempt_at) or now,
+                        first_attempt_at=aware_utc(row.first_attempt_at) or now,
                         sms=sms,
                         expired_reason=expired,
-                        in_doubt_since=_aware(row.in_doubt_since),
+                        in_doubt_since=aware_utc(row.in_doubt_since),
                         receipt_seen=row.provider_status is not None
                         or row.provider_message_id is not None,
                         provider_message_id=row.provider_message_id,

@@ -9,7 +9,7 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 from shapely.geometry import Polygon
 
-from ..schemas import Point
+from ..geo import Point
 from .text import MAX_SEGMENTS, segment_count, sms_text
 
 Severity = Literal["info", "warning", "urgent"]

@@ -13,8 +13,9 @@ from .targeting import choose_recipients
 from .text import MAX_SEGMENTS, segment_count
 
 if TYPE_CHECKING:
+    from ..auth.keys import Principal
     from ..config import Settings
-    from .keys import Principal
+    from ..plans.store import PlanStore
     from .models import AlertRecord
     from .schemas import AlertCreate
     from .store import AlertStore
@@ -111,6 +112,7 @@ def create_alert(
     principal: Principal,
     idempotency_key: str | None,
     store: AlertStore,
+    plans: PlanStore,
     settings: Settings,
     now: datetime,
 ) -> tuple[AlertRecord, bool]:
@@ -125,7 +127,7 @@ def create_alert(
         return replay, False
     valid_from, valid_until = check_alert(body, settings=settings, now=now)
     recipients = choose_recipients(
-        store.plans_since(valid_from - PLAN_LOOKBACK),
+        plans.staff_plans_since(valid_from - PLAN_LOOKBACK),
         body.area,
         valid_from,
         valid_until,

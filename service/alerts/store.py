@@ -9,17 +9,17 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import delete, func, inspect, select, text, update
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..store import Base, PlanRecord
+from ..db import aware_utc
 from ..timeutil import LOCAL_TZ
 from .errors import AlertNotFoundError, IdempotencyConflictError
-from .models import RECIPIENT_KEY_LENGTH, AlertRecord, ConsoleMessage, OutboxRecord
+from .models import AlertRecord, ConsoleMessage, OutboxRecord
 from .schemas import AlertPublic, AlertSummary, RecipientPublic
 from .text import mask_phone
 
@@ -56,40 +56,9 @@ class NewAlert:
     segments: int
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    """SQLite hands back naive datetimes; everything stored is UTC."""
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=UTC)
-
-
 def _local(moment: datetime) -> datetime:
     """A stored moment in Copenhagen time, as plans show theirs."""
-    return (_aware(moment) or moment).astimezone(LOCAL_TZ)
-
-
-def upgrade_schema(engine: Engine) -> None:
-    """Bring an outbox table made by an earlier version up to date (``create_all`` only
-    creates missing tables): add ``in_doubt_since``; widen ``recipient_key`` (it was 64
-    characters, too short for a date and a 64-character staff id)."""
-    table = OutboxRecord.__tablename__
-    schema = engine.get_execution_options().get("schema_translate_map", {}).get(None)
-    found = {c["name"]: c for c in inspect(engine).get_columns(table, schema=schema)}
-    columns = set(found)
-    name = f'"{schema}".{table}' if schema else table
-    if "in_doubt_since" not in columns:
-        kind = "TIMESTAMP WITH TIME ZONE" if engine.dialect.name == "postgresql" else "DATETIME"
-        with engine.begin() as connection:
-            connection.execute(text(f"ALTER TABLE {name} ADD COLUMN in_doubt_since {kind}"))
-    length = getattr(found["recipient_key"]["type"], "length", None)
-    if engine.dialect.name == "postgresql" and (length or 0) < RECIPIENT_KEY_LENGTH:
-        with engine.begin() as connection:
-            connection.execute(
-                text(
-                    f"ALTER TABLE {name} ALTER COLUMN recipient_key "
-                    f"TYPE VARCHAR({RECIPIENT_KEY_LENGTH})"
-                )
-            )
+    return aware_utc(moment).astimezone(LOCAL_TZ)
 
 
 def anonymised(alert: AlertPublic) -> AlertPublic:
@@ -114,18 +83,7 @@ class AlertStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        Base.metadata.create_all(engine)
-        upgrade_schema(engine)
         self.sessions = sessionmaker(engine, expire_on_commit=False)
-
-    def plans_since(self, since: datetime) -> list[PlanRecord]:
-        """Stored plans created at or after ``since``."""
-        with self.sessions() as session:
-            return list(
-                session.scalars(
-                    select(PlanRecord).where(PlanRecord.created_at >= since.astimezone(UTC))
-                ).all()
-            )
 
     def find_by_key(self, owner: str, key: str) -> AlertRecord | None:
         """The alert an earlier request with this idempotency key made."""
@@ -259,7 +217,7 @@ class AlertStore:
             counts = self._counts(session, [alert_id])[alert_id]
         return AlertPublic(
             id=record.id,
-            created_at=_aware(record.created_at) or record.created_at,
+            created_at=aware_utc(record.created_at),
             area_name=record.area_name,
             area=record.area,
             valid_from=_local(record.valid_from),
@@ -280,10 +238,10 @@ class AlertStore:
                     status=row.status,
                     attempts=row.attempts,
                     failure_reason=row.failure_reason,
-                    queued_at=_aware(row.queued_at) or row.queued_at,
-                    sent_at=_aware(row.sent_at),
-                    delivered_at=_aware(row.delivered_at),
-                    failed_at=_aware(row.failed_at),
+                    queued_at=aware_utc(row.queued_at),
+                    sent_at=aware_utc(row.sent_at),
+                    delivered_at=aware_utc(row.delivered_at),
+                    failed_at=aware_utc(row.failed_at),
                 )
                 for row in rows
             ],
@@ -300,7 +258,7 @@ class AlertStore:
         return [
             AlertSummary(
                 id=r.id,
-                created_at=_aware(r.created_at) or r.created_at,
+                created_at=aware_utc(r.created_at),
                 area_name=r.area_name,
                 severity=r.severity,
                 valid_from=_local(r.valid_from),
@@ -315,38 +273,3 @@ class AlertStore:
         """Every message the console provider has "sent"."""
         with self.sessions() as session:
             return list(session.scalars(select(ConsoleMessage)).all())
-
-    def forget_before(self, cutoff: datetime) -> tuple[int, int]:
-        """Retention: drop alert texts and staff phones of alerts created before ``cutoff``.
-
-        Plans made before ``cutoff`` lose the phone numbers in their stored request, and
-        the console provider's copies go. Returns (alerts, plans) changed.
-        """
-        with self.sessions() as session, session.begin():
-            old = select(AlertRecord.id).where(AlertRecord.created_at < cutoff)
-            result = session.execute(
-                update(AlertRecord)
-                .where(AlertRecord.created_at < cutoff, AlertRecord.message.is_not(None))
-                .values(message=None)
-            )
-            alerts = int(getattr(result, "rowcount", 0) or 0)
-            session.execute(
-                update(OutboxRecord)
-                .where(OutboxRecord.alert_id.in_(old), OutboxRecord.phone.is_not(None))
-                .values(phone=None)
-            )
-            session.execute(delete(ConsoleMessage).where(ConsoleMessage.created_at < cutoff))
-            plans = 0
-            for plan in session.scalars(select(PlanRecord).where(PlanRecord.created_at < cutoff)):
-                shifts = plan.request.get("shifts", [])
-                if any(s.get("phone") for s in shifts):
-                    request = dict(plan.request)
-                    request["shifts"] = [{**s, "phone": None} for s in shifts]
-                    plan.request = request
-                    plans += 1
-        return alerts, plans
-
-
-def retention_cutoff(now: datetime, days: int) -> datetime:
-    """The moment before which personal data goes."""
-    return now - timedelta(days=days)

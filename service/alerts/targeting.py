@@ -1,6 +1,7 @@
 """Who gets an alert: staff on shift whose planned route passes the area while it is valid.
 
-Routes come from the stored plans (the latest plan per staff member and date wins). A route
+Routes come from the stored plans, read through ``service.plans.store`` as typed
+``StaffPlan`` objects (the latest plan per staff member and date wins). A route
 is a timed track: at each stop the staff member stays put from arrival to departure; between
 stops they move along the GeoJSON street line, with times interpolated by distance from the
 departure at one stop to the arrival at the next (straight lines when a plan has no line).
@@ -13,13 +14,13 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import shapely
 from shapely.geometry import LineString, Point, Polygon
 
-from ..timeutil import LOCAL_TZ, hhmm, to_local
+from ..timeutil import LOCAL_TZ, hhmm
 from .schemas import CircleArea, PolygonArea
 
 if TYPE_CHECKING:
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
 
     from shapely.geometry.base import BaseGeometry
 
-    from ..store import PlanRecord
+    from ..plans.schemas import RouteOut
+    from ..plans.store import StaffPlan
 
 M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LON_EQUATOR = 111_320.0
@@ -79,23 +81,19 @@ class _Sample:
     y: float
 
 
-def _stop_times(route: dict[str, Any]) -> list[tuple[float, float, float, float] | None]:
+def _stop_times(route: RouteOut) -> list[tuple[float, float, float, float] | None]:
     """Per stop (lon, lat, arrival, departure) as POSIX seconds; None without coordinates."""
-    out: list[tuple[float, float, float, float] | None] = []
-    for stop in route["stops"]:
-        loc = stop["location"]
-        if loc.get("lat") is None or loc.get("lon") is None:
-            out.append(None)
-            continue
-        out.append(
-            (
-                loc["lon"],
-                loc["lat"],
-                datetime.fromisoformat(stop["arrival"]).timestamp(),
-                datetime.fromisoformat(stop["departure"]).timestamp(),
-            )
+    return [
+        None
+        if stop.location.lat is None or stop.location.lon is None
+        else (
+            stop.location.lon,
+            stop.location.lat,
+            stop.arrival.timestamp(),
+            stop.departure.timestamp(),
         )
-    return out
+        for stop in route.stops
+    ]
 
 
 def _leg_samples(coords: Sequence[tuple[float, float]], t0: float, t1: float) -> list[_Sample]:
@@ -111,7 +109,7 @@ def _leg_samples(coords: Sequence[tuple[float, float]], t0: float, t1: float) ->
 
 
 def route_track(
-    route: dict[str, Any], line: Sequence[Sequence[float]] | None, proj: LocalProjection
+    route: RouteOut, line: Sequence[Sequence[float]] | None, proj: LocalProjection
 ) -> list[_Sample]:
     """The route as timed samples in metres (empty for a plan on an explicit matrix)."""
     stops = _stop_times(route)
@@ -176,18 +174,8 @@ def first_pass(
     return None
 
 
-def _route_lines(geojson: dict[str, Any] | None) -> dict[str, list[list[float]]]:
-    if not geojson:
-        return {}
-    return {
-        f["properties"]["staff_id"]: f["geometry"]["coordinates"]
-        for f in geojson.get("features", [])
-        if f.get("properties", {}).get("feature") == "route"
-    }
-
-
 def choose_recipients(
-    plans: Iterable[PlanRecord],
+    plans: Iterable[StaffPlan],
     area: CircleArea | PolygonArea,
     valid_from: datetime,
     valid_until: datetime,
@@ -199,7 +187,8 @@ def choose_recipients(
     Parameters
     ----------
     plans
-        Stored plans, any order; for each (date, staff id) the newest plan counts.
+        Staff members' parts of stored plans, any order; for each (date, staff id) the
+        newest plan counts.
     area
         The alert area.
     valid_from, valid_until
@@ -212,44 +201,28 @@ def choose_recipients(
     list of Recipient
         In the order of the plans' shifts.
     """
-    latest: dict[tuple[date, str], tuple[PlanRecord, dict[str, Any]]] = {}
-    for record in sorted(plans, key=lambda r: r.created_at):
-        day = date.fromisoformat(record.plan["date"])
-        for shift in record.request.get("shifts", []):
-            latest[(day, shift["id"])] = (record, shift)
+    latest: dict[tuple[date, str], StaffPlan] = {}
+    for staff in sorted(plans, key=lambda s: s.created_at):
+        latest[(staff.day, staff.staff_id)] = staff
     proj, shape = area_to_shape(area)
     start, end = valid_from.timestamp(), valid_until.timestamp()
     chosen: dict[str, Recipient] = {}
-    tracks: dict[str, dict[str, dict[str, Any]]] = {}
-    for (day, staff_id), (record, shift) in latest.items():
-        shift_start = to_local(_clock(shift["start_time"]), day)
-        shift_end = to_local(_clock(shift["end_time"]), day)
-        if shift_end <= shift_start:
-            shift_end += timedelta(days=1)
-        if not (shift_start < valid_until and shift_end > valid_from):
+    for staff in latest.values():
+        if not (staff.shift_start < valid_until and staff.shift_end > valid_from):
             continue
-        phone = shift.get("phone")
+        phone = staff.phone
         if not phone or phone in chosen:
             continue
         if all_on_shift:
-            reason = f"all_on_shift: on shift {hhmm(shift_start)}-{hhmm(shift_end)}"
+            reason = f"all_on_shift: on shift {hhmm(staff.shift_start)}-{hhmm(staff.shift_end)}"
         else:
-            routes = tracks.setdefault(
-                record.id, {r["staff_id"]: r for r in record.plan.get("routes", [])}
-            )
-            route = routes.get(staff_id)
-            if route is None:
+            if staff.route is None:
                 continue
-            line = _route_lines(record.geojson).get(staff_id)
-            moment = first_pass(route_track(route, line, proj), shape, start, end)
+            track = route_track(staff.route, staff.line, proj)
+            moment = first_pass(track, shape, start, end)
             if moment is None:
                 continue
             local = datetime.fromtimestamp(moment, LOCAL_TZ)
             reason = f"near_route: planned route passes the area at {hhmm(local)}"
-        chosen[phone] = Recipient(staff_id, phone, record.id, day, reason)
+        chosen[phone] = Recipient(staff.staff_id, phone, staff.plan_id, staff.day, reason)
     return list(chosen.values())
-
-
-def _clock(value: str) -> datetime | time:
-    """A stored shift time (ISO clock time or datetime) as ``time``/``datetime``."""
-    return datetime.fromisoformat(value) if "T" in value else time.fromisoformat(value)

@@ -14,13 +14,16 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from .outbox import Outbox, RetryPolicy
 from .sms import FindResult, SendResult
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from .outbox import Claimed, Outbox, RetryPolicy
+    from ..config import Settings
+    from .outbox import Claimed
     from .sms import OutgoingSms, SmsSender
+    from .store import AlertStore
 
 log = logging.getLogger(__name__)
 
@@ -237,3 +240,20 @@ class SenderWorker:
         if self._thread is not None:
             self._thread.join(timeout=timeout_s)
             self._thread = None
+
+
+def worker_from_settings(settings: Settings, store: AlertStore, sender: SmsSender) -> SenderWorker:
+    """The SMS sender loop as configured."""
+    return SenderWorker(
+        Outbox(store, lease_s=settings.sms_lease_s),
+        sender,
+        policy=RetryPolicy(
+            base_s=settings.sms_backoff_base_s,
+            max_s=settings.sms_backoff_max_s,
+            give_up_after_s=settings.sms_give_up_after_s,
+            in_doubt_settle_s=settings.sms_timeout_s,
+        ),
+        concurrency=settings.sms_concurrency,
+        poll_s=settings.sender_poll_s,
+        rng=random.Random(),
+    )

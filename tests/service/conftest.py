@@ -14,11 +14,14 @@ import sqlalchemy
 from fastapi.testclient import TestClient
 
 from graphs import AreaCatalog
-from service.alerts.keys import create_key
+from service.api.app import create_app
+from service.auth.keys import create_key
 from service.config import SHIPPED_AREAS_DIR, Settings
-from service.main import create_app
-from service.networks import AreaNetworks
-from service.store import PlanStore, create_db_engine
+from service.db import create_db_engine
+from service.plans.networks import AreaNetworks
+from service.plans.store import PlanStore
+
+from .databases import in_schema, migrated_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -88,18 +91,28 @@ def small_request(demo_request: dict[str, Any]) -> dict[str, Any]:
 
 
 @pytest.fixture
-def postgres_engine() -> Iterator[Engine]:
-    """An engine on real PostgreSQL, in a schema of its own; skipped where none answers."""
+def postgres_url() -> Iterator[str]:
+    """A URL on real PostgreSQL whose connections work in an empty schema of their own
+    (dropped afterwards); skipped where no server answers."""
     try:
-        engine = create_db_engine(POSTGRES_URL)
-        with engine.connect() as connection:
+        admin = create_db_engine(POSTGRES_URL)
+        with admin.connect() as connection:
             connection.execute(sqlalchemy.text("select 1"))
     except Exception as exc:
         pytest.skip(f"no PostgreSQL at {POSTGRES_URL}: {type(exc).__name__}")
     schema = f"eyes_test_{uuid.uuid4().hex[:8]}"
-    with engine.begin() as connection:
+    with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f'create schema "{schema}"'))
-    yield engine.execution_options(schema_translate_map={None: schema})
-    with engine.begin() as connection:
+    yield in_schema(POSTGRES_URL, schema)
+    with admin.begin() as connection:
         connection.execute(sqlalchemy.text(f'drop schema "{schema}" cascade'))
+    admin.dispose()
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    """An engine on real PostgreSQL in a schema of its own, migrated to the newest revision;
+    skipped where no server answers."""
+    engine = migrated_engine(postgres_url)
+    yield engine
     engine.dispose()

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from graphs import snap_points, travel_time_matrix
 
 if TYPE_CHECKING:
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 CPH = ZoneInfo("Europe/Copenhagen")
 

@@ -13,15 +13,16 @@ import pytest
 from service.cli import main
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 from .replay import replay_plan
 
 
 @pytest.fixture
-def cli_env(tmp_path: Path, graph_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def cli_env(tmp_path: Path, graph_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Point the CLI at a temporary database and the session's graph cache."""
     from service.config import get_settings
 
@@ -88,6 +89,7 @@ def test_unknown_area_exits_2(
     assert "sindal" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_demo_writes_plan_and_geojson(cli_env: Path, graph_cache: Path) -> None:
     """``eyes demo`` (what ``make demo`` runs) writes plan.json, routes.geojson, a summary."""
     out = cli_env / "out"

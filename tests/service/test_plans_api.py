@@ -9,14 +9,14 @@ import pytest
 import shapely
 from shapely.geometry import LineString, Point
 
-from service.examples import MATRIX_PLAN
+from service.plans.examples import MATRIX_PLAN
 
 from .replay import replay_plan
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 
 def test_demo_plan_is_feasible_and_stored(

@@ -7,8 +7,8 @@ from typing import Literal
 
 import pytest
 
-from service.report import plan_to_text
-from service.schemas import (
+from service.plans.report import plan_to_text
+from service.plans.schemas import (
     LeftOutOut,
     PlanResponse,
     PlanSummary,

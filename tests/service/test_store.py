@@ -11,10 +11,10 @@ import httpx
 import pytest
 import uvicorn
 
-from service.alerts.keys import create_key
+from service.api.app import create_app
+from service.auth.keys import create_key
 from service.config import Settings
-from service.main import create_app
-from service.store import PlanStore
+from service.plans.store import PlanStore
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 
 @pytest.fixture

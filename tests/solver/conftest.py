@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 
 from solver import SolveParams
@@ -15,7 +16,8 @@ def quick() -> SolveParams:
 
 
 @pytest.fixture(scope="session")
-def line_matrix() -> np.ndarray:
+def line_matrix() -> npt.NDArray[np.int64]:
     """Six points on a line, 100 s apart: travel(i, j) = 100 * |i - j|."""
     idx = np.arange(6)
-    return (100 * np.abs(idx[:, None] - idx[None, :])).astype(np.int64)
+    matrix: npt.NDArray[np.int64] = (100 * np.abs(idx[:, None] - idx[None, :])).astype(np.int64)
+    return matrix

@@ -24,13 +24,19 @@ def grid_problem() -> RoutingProblem:
     return RoutingProblem((matrix,), shifts, hotspots)
 
 
-def test_parallel_portfolio_beats_or_matches_ortools_alone(grid_problem: RoutingProblem) -> None:
-    """With two workers (one spawned process) the plan is feasible and covers at least as much
-    weight as OR-Tools alone in the same time."""
-    portfolio = solve(grid_problem, params=SolveParams(time_limit_s=3, seed=1, workers=2))
-    alone = solve(grid_problem, params=SolveParams(time_limit_s=3, seed=1, engine="ortools"))
+def test_parallel_portfolio_gives_a_feasible_plan(grid_problem: RoutingProblem) -> None:
+    """With two workers (one spawned process) the plan replays feasibly against the matrix
+    and the weight it reports is the weight of the hotspots its routes visit.
+
+    Which engine finds more in a given time is a speed question: it is measured in
+    ``bench/orienteering.py`` (OR-Tools alone against the portfolio), not here."""
+    portfolio = solve(grid_problem, params=SolveParams(time_limit_s=1, seed=1, workers=2))
     assert_feasible(grid_problem, portfolio)
-    assert portfolio.covered_weight >= alone.covered_weight
+    visited = {s.ref for r in portfolio.routes for s in r.stops if s.kind == "hotspot"}
+    assert portfolio.covered_weight == pytest.approx(
+        sum(grid_problem.hotspots[h].weight for h in visited)
+    )
+    assert len(visited) > len(grid_problem.hotspots) // 3
 
 
 def test_pyvrp_keeps_visits_and_eligibility() -> None:

@@ -10,12 +10,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.alerts.keys import create_key
 from service.alerts.store import AlertStore
+from service.api.app import create_app
+from service.auth.keys import create_key
 from service.config import Settings
-from service.main import create_app
-from service.store import create_db_engine
 from service.timeutil import today_local
+
+from ..databases import migrated_engine
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 
 @pytest.fixture
@@ -88,4 +89,4 @@ def stored_plan(
 @pytest.fixture
 def sqlite_store(tmp_path: Path) -> AlertStore:
     """An alert store on a fresh SQLite file."""
-    return AlertStore(create_db_engine(f"sqlite:///{tmp_path / 'alerts.db'}"))
+    return AlertStore(migrated_engine(f"sqlite:///{tmp_path / 'alerts.db'}"))

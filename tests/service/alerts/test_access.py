@@ -9,14 +9,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
-from service.alerts.audit import audit_entries
-from service.alerts.keys import authenticate, create_key, digest
-from service.alerts.models import ApiKeyRecord
+from service.api.app import create_app
+from service.auth.audit import audit_entries
+from service.auth.keys import authenticate, create_key, digest
+from service.auth.models import ApiKeyRecord
 from service.cli import main
 from service.config import Settings
-from service.main import create_app
 from service.timeutil import today_local
 
+from ..databases import migrated_engine
 from .conftest import as_
 
 if TYPE_CHECKING:
@@ -24,7 +25,7 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 
 def _alert() -> dict[str, Any]:
@@ -181,7 +182,6 @@ def test_keys_create_cli_prints_the_key_once_and_stores_its_hash(
     an unknown role is refused by the parser."""
     from service.alerts.store import AlertStore
     from service.config import get_settings
-    from service.store import create_db_engine
 
     url = f"sqlite:///{tmp_path / 'keys.db'}"
     monkeypatch.setenv("EYES_DATABASE_URL", url)
@@ -194,7 +194,7 @@ def test_keys_create_cli_prints_the_key_once_and_stores_its_hash(
     key = out.out.strip()
     assert key.startswith("eyes_")
     assert "not shown again" in out.err
-    store = AlertStore(create_db_engine(url))
+    store = AlertStore(migrated_engine(url))
     principal = authenticate(store, key)
     assert principal is not None
     assert principal.role == "police"

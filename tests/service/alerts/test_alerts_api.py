@@ -102,10 +102,10 @@ def test_police_read_their_alert_anonymised(
 
 
 def _worker(app: FastAPI) -> Any:
-    from service.main import build_worker
+    from service.alerts.worker import worker_from_settings as build_worker
 
     store = app.state.alert_store
-    from service.alerts.sms import ConsoleSender
+    from service.alerts.sms.console import ConsoleSender
 
     return build_worker(app.state.settings, store, ConsoleSender(store))
 

@@ -32,12 +32,12 @@ import uvicorn
 from sqlalchemy.exc import IntegrityError
 
 from service.alerts.outbox import Outbox, RetryPolicy
-from service.alerts.sms import OutgoingSms, SendResult, TwilioSender
+from service.alerts.sms.twilio import TwilioSender
 from service.alerts.store import AlertStore, NewAlert
 from service.alerts.targeting import Recipient
 from service.alerts.worker import SenderWorker
-from service.store import create_db_engine
 
+from ..databases import migrated_engine
 from .fake_provider import FakeProvider, FakeProviderState
 from .helpers import phone, store_alert
 
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
     from fastapi import FastAPI
     from sqlalchemy.engine import Engine
+
+    from service.alerts.sms import OutgoingSms, SendResult
 
 REPO = Path(__file__).resolve().parents[3]
 N = 200
@@ -112,12 +114,13 @@ def _start_sender(env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
         )
 
 
+@pytest.mark.slow
 def test_killed_sender_restarts_without_losing_or_doubling(tmp_path: Path) -> None:
     """SIGKILL a sender process after ~70 of 200 messages, start a new one: every
     recipient gets exactly one message, all rows end 'sent', and the fake provider really
     did fail calls with 500, 429 and hangs along the way."""
     db_url = f"sqlite:///{tmp_path / 'eyes.db'}"
-    store = AlertStore(create_db_engine(db_url))
+    store = AlertStore(migrated_engine(db_url))
     alert = store_alert(store, N)
     state = FakeProviderState(fault_rate=0.3, hang_s=1.5, retry_after="1", seed=11)
     log = tmp_path / "sender.log"
@@ -145,17 +148,18 @@ def test_killed_sender_restarts_without_losing_or_doubling(tmp_path: Path) -> No
     assert second.returncode == 0
 
 
+@pytest.mark.slow
 def test_killed_gatewayapi_sender_relies_on_reports_and_loses_nothing(tmp_path: Path) -> None:
     """GatewayAPI variant: the provider cannot be asked, so a message in doubt (a hang, or
     the killed sender's) waits for its signed delivery report; the fake posts one for every
     message it took to the service's receipt endpoint. After SIGKILL and a restart every
     recipient has exactly one message and every row ends delivered: nothing failed as
     "unknown", nothing sent twice."""
+    from service.api.app import create_app
     from service.config import Settings
-    from service.main import create_app
 
     db_url = f"sqlite:///{tmp_path / 'eyes.db'}"
-    store = AlertStore(create_db_engine(db_url))
+    store = AlertStore(migrated_engine(db_url))
     alert = store_alert(store, N)
     secret = "receipt-secret-of-the-fault-test-0123456789"
     app = create_app(
@@ -227,6 +231,7 @@ class _Counting:
         self.inner.close()
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_two_senders_on_postgres_never_send_twice(postgres_engine: Engine) -> None:
     """Two senders with their own connections work one PostgreSQL outbox at once: both do
@@ -303,8 +308,8 @@ def test_in_process_sender_sends_in_the_background(tmp_path: Path) -> None:
     console provider without anyone calling the worker, and the thread stops with the app."""
     from fastapi.testclient import TestClient
 
+    from service.api.app import create_app
     from service.config import Settings
-    from service.main import create_app
 
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'bg.db'}", preload_area=False, sender_poll_s=0.05
@@ -352,6 +357,7 @@ def _twilio_worker(
     return worker, sender
 
 
+@pytest.mark.slow
 @pytest.mark.postgres
 def test_a_batch_outliving_its_lease_is_not_sent_twice(postgres_engine: Engine) -> None:
     """The reviewer's repro: two senders claim 8 rows at a time but send 2 at a time, the
@@ -406,15 +412,3 @@ def test_a_64_character_staff_id_fits_the_outbox_on_postgres(postgres_engine: En
     assert created
     [row] = store.get(record.id).recipients
     assert row.staff_id == staff_id
-
-
-@pytest.mark.postgres
-def test_an_older_postgres_outbox_is_widened(postgres_engine: Engine) -> None:
-    """An outbox table made with the old 64-character recipient key is widened on start."""
-    AlertStore(postgres_engine)
-    schema = postgres_engine.get_execution_options()["schema_translate_map"][None]
-    with postgres_engine.begin() as connection:
-        connection.exec_driver_sql(
-            f'ALTER TABLE "{schema}".alert_outbox ALTER COLUMN recipient_key TYPE VARCHAR(64)'
-        )
-    test_a_64_character_staff_id_fits_the_outbox_on_postgres(postgres_engine)

@@ -11,10 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 
 from service.alerts.outbox import Outbox
-from service.alerts.receipts import Receipt, apply_receipt, twilio_signature
+from service.alerts.receipts import apply_receipt
+from service.alerts.sms import Receipt
+from service.alerts.sms.twilio import twilio_signature
 from service.alerts.store import AlertStore
+from service.api.app import create_app
 from service.config import Settings
-from service.main import create_app
 
 from .helpers import store_alert
 
@@ -23,7 +25,7 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-    from service.networks import AreaNetworks
+    from service.plans.networks import AreaNetworks
 
 SECRET = "gatewayapi-webhook-secret-0123456789abcdef"
 TOKEN = "twilio-token"
@@ -34,10 +36,10 @@ def _receipt_app(tmp_path: Path, networks: AreaNetworks, provider: str) -> TestC
         database_url=f"sqlite:///{tmp_path / 'r.db'}",
         preload_area=False,
         sender_in_process=False,
-        sms_provider=provider,  # type: ignore[arg-type]
+        sms_provider=provider,
         twilio_account_sid="AC1",
-        gatewayapi_webhook_secret=SECRET,  # type: ignore[arg-type]
-        sms_token=TOKEN,  # type: ignore[arg-type]
+        gatewayapi_webhook_secret=SECRET,
+        sms_token=TOKEN,
     )
     return TestClient(create_app(settings, networks=networks), raise_server_exceptions=False)
 
@@ -163,7 +165,7 @@ def test_twilio_receipt_before_the_send_is_recorded_finds_its_row(
         database_url=f"sqlite:///{tmp_path / 'r.db'}",
         preload_area=False,
         sender_in_process=False,
-        sms_token=TOKEN,  # type: ignore[arg-type]
+        sms_token=TOKEN,
         sms_provider="twilio",
         twilio_account_sid="AC1",
         public_base_url="https://eyes.example.dk",

@@ -15,13 +15,10 @@ import pytest
 from pydantic import ValidationError
 
 from service.alerts.errors import SmsConfigError
-from service.alerts.sms import (
-    ConsoleSender,
-    GatewayApiSender,
-    OutgoingSms,
-    TwilioSender,
-    build_sender,
-)
+from service.alerts.sms import OutgoingSms, build_sender
+from service.alerts.sms.console import ConsoleSender
+from service.alerts.sms.gatewayapi import GatewayApiSender
+from service.alerts.sms.twilio import TwilioSender
 from service.cli import main
 from service.config import Settings
 

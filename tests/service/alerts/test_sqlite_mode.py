@@ -6,7 +6,9 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy
 
-from service.store import create_db_engine
+from service.db import create_db_engine
+
+from ..databases import migrated_engine
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,21 +29,6 @@ def test_sqlite_file_uses_wal_and_full_sync(tmp_path: Path) -> None:
     engine.dispose()
 
 
-def test_an_outbox_from_an_earlier_version_is_upgraded(tmp_path: Path) -> None:
-    """A database whose outbox table predates ``in_doubt_since`` gets the column when the
-    alert store opens it (``create_all`` alone would leave the table as it was)."""
-    from service.alerts.store import AlertStore
-
-    engine = create_db_engine(f"sqlite:///{tmp_path / 'old.db'}")
-    AlertStore(engine)
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ALTER TABLE alert_outbox DROP COLUMN in_doubt_since")
-    AlertStore(engine)
-    columns = {c["name"] for c in sqlalchemy.inspect(engine).get_columns("alert_outbox")}
-    assert "in_doubt_since" in columns
-    engine.dispose()
-
-
 def test_database_errors_do_not_carry_phones_or_texts(tmp_path: Path) -> None:
     """A failing statement's exception (which gets logged) names no bound values: no phone
     number, no alert text."""
@@ -53,7 +40,7 @@ def test_database_errors_do_not_carry_phones_or_texts(tmp_path: Path) -> None:
     from service.alerts.models import ConsoleMessage
     from service.alerts.store import AlertStore
 
-    store = AlertStore(create_db_engine(f"sqlite:///{tmp_path / 'e.db'}"))
+    store = AlertStore(migrated_engine(f"sqlite:///{tmp_path / 'e.db'}"))
 
     def add() -> None:
         with store.sessions() as session, session.begin():

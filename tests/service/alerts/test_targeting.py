@@ -7,13 +7,14 @@ from typing import Any
 
 from service.alerts.schemas import CircleArea
 from service.alerts.targeting import LocalProjection, choose_recipients
-from service.schemas import Point
-from service.store import PlanRecord
+from service.geo import Point
+from service.plans.store import PlanRecord, StaffPlan, staff_plans
 from service.timeutil import LOCAL_TZ
 
 DAY = date(2030, 6, 1)
 LAT0, LON0 = 57.47, 10.20
 PROJ = LocalProjection(LAT0, LON0)
+CREATED = datetime(2030, 5, 31, tzinfo=UTC)
 
 
 def _lon_east(metres: float) -> float:
@@ -34,6 +35,47 @@ def _stop(kind: str, east_m: float, arrival: datetime, departure: datetime) -> d
         "arrival": arrival.isoformat(),
         "start": arrival.isoformat(),
         "departure": departure.isoformat(),
+        "wait_min": 0,
+        "dwell_min": 0,
+        "weight": 0,
+    }
+
+
+def _stored_plan(stops: list[dict[str, Any]], *, routes: bool = True) -> dict[str, Any]:
+    """A plan answer as stored, with one route (s1) through ``stops``."""
+    route = {
+        "staff_id": "s1",
+        "name": "",
+        "role": "service_guard",
+        "mode": "drive",
+        "start": stops[0]["start"],
+        "end": stops[-1]["arrival"],
+        "travel_min": 20,
+        "distance_km": 2,
+        "weight_covered": 0,
+        "stops": stops,
+    }
+    summary = {
+        "weight_total": 0,
+        "weight_visited": 0,
+        "weight_covered": 0,
+        "coverage_ratio": 1,
+        "hotspots_visited": 0,
+        "hotspots_left_out": 0,
+        "visits_kept": 0,
+        "travel_min": 20,
+        "distance_km": 2,
+        "solve_time_s": 0,
+    }
+    return {
+        "id": "p",
+        "created_at": CREATED.isoformat(),
+        "area": "test",
+        "date": DAY.isoformat(),
+        "latest_end": "22:00:00",
+        "summary": summary,
+        "routes": [route],
+        "left_out": [],
     }
 
 
@@ -44,7 +86,7 @@ def _plan(
     line_via_north: bool = False,
     phone: str = "+4520000001",
     with_line: bool = True,
-) -> PlanRecord:
+) -> StaffPlan:
     """One staff member: at 0 m until 18:00, drives 2 km east arriving 18:20, stays to 22:00.
 
     With ``line_via_north`` the street line detours 1 km north at the 1 km mark.
@@ -67,24 +109,23 @@ def _plan(
             }
         ],
     }
-    return PlanRecord(
+    record = PlanRecord(
         id=plan_id,
         created_at=created,
         area="test",
         request={
             "shifts": [{"id": "s1", "phone": phone, "start_time": "17:00", "end_time": "22:00"}]
         },
-        plan={"date": DAY.isoformat(), "routes": [{"staff_id": "s1", "stops": stops}]},
+        plan=_stored_plan(stops),
         geojson=geojson if with_line else None,
     )
+    [staff] = staff_plans(record)
+    return staff
 
 
 def _circle(east_m: float, north_m: float = 0.0, radius_m: float = 100.0) -> CircleArea:
     north = LAT0 + north_m / PROJ.xy(LON0, LAT0 + 1)[1]
     return CircleArea(center=Point(lat=north, lon=_lon_east(east_m)), radius_m=radius_m)
-
-
-CREATED = datetime(2030, 5, 31, tzinfo=UTC)
 
 
 def test_time_is_interpolated_along_the_leg() -> None:

@@ -12,8 +12,8 @@ from sqlalchemy import select
 
 from service.alerts.models import OutboxRecord
 from service.alerts.outbox import Outbox, RetryPolicy
-from service.alerts.receipts import Receipt, apply_receipt
-from service.alerts.sms import FindResult, OutgoingSms, SendResult
+from service.alerts.receipts import apply_receipt
+from service.alerts.sms import FindResult, OutgoingSms, Receipt, SendResult
 from service.alerts.worker import SenderWorker
 
 from .helpers import store_alert

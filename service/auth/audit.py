@@ -10,12 +10,12 @@ from sqlalchemy import select
 from .models import AuditRecord
 
 if TYPE_CHECKING:
+    from ..db import SessionSource
     from .keys import Principal
-    from .store import AlertStore
 
 
 def audit(
-    store: AlertStore,
+    db: SessionSource,
     principal: Principal | None,
     action: str,
     *,
@@ -23,7 +23,7 @@ def audit(
     outcome: str = "ok",
 ) -> None:
     """Append one entry (ids only: never phone numbers or alert text)."""
-    with store.sessions() as session, session.begin():
+    with db.sessions() as session, session.begin():
         session.add(
             AuditRecord(
                 at=datetime.now(UTC),
@@ -36,9 +36,9 @@ def audit(
         )
 
 
-def audit_entries(store: AlertStore, *, limit: int = 1000) -> list[AuditRecord]:
+def audit_entries(db: SessionSource, *, limit: int = 1000) -> list[AuditRecord]:
     """The latest entries, oldest first."""
-    with store.sessions() as session:
+    with db.sessions() as session:
         rows = session.scalars(
             select(AuditRecord).order_by(AuditRecord.id.desc()).limit(limit)
         ).all()

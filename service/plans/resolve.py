@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from .errors import FieldProblem, RequestError
-from .timeutil import hhmm, seconds_between, to_local, today_local
+from ..errors import FieldProblem, RequestError
+from ..timeutil import hhmm, seconds_between, to_local, today_local
 
 if TYPE_CHECKING:
     from .schemas import PlanRequest, Window

@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import parse_qsl
+from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
 
-from ..alerts.receipts import (
-    apply_receipt,
-    receipt_from_gatewayapi,
-    receipt_from_twilio,
-    signed_report,
-    verify_gatewayapi,
-    verify_twilio,
-)
+from ...alerts.receipts import apply_receipt
+from ...alerts.sms import IncomingReceipt, ReceiptProvider, read_receipt
 from ..deps import AlertStoreDep, SettingsDep
 
 router = APIRouter(prefix="/v1/sms/receipts", tags=["sms"])
@@ -39,7 +33,7 @@ class ReceiptAnswer(BaseModel):
     },
 )
 async def post_receipt(
-    provider: Literal["gatewayapi", "twilio"],
+    provider: ReceiptProvider,
     request: Request,
     store: AlertStoreDep,
     settings: SettingsDep,
@@ -51,26 +45,17 @@ async def post_receipt(
     `userref` or `id`); a body contradicting them is refused."""
     if provider != settings.sms_provider:
         raise HTTPException(status_code=404, detail=f"{provider} is not the SMS provider in use")
-    if provider == "gatewayapi":
-        claims = verify_gatewayapi(
-            request.headers.get("x-gwapi-signature"),
-            settings.gatewayapi_webhook_secret.get_secret_value(),
-        )
-        signed_report(claims, await request.body())  # refuses a contradicting body
-        receipt = receipt_from_gatewayapi(claims)
-    else:
-        form = dict(
-            parse_qsl((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-        )
-        url = str(request.url)
-        if settings.public_base_url:
-            query = f"?{request.url.query}" if request.url.query else ""
-            url = settings.public_base_url.rstrip("/") + request.url.path + query
-        verify_twilio(
-            url,
-            form,
-            request.headers.get("x-twilio-signature"),
-            settings.sms_token.get_secret_value(),
-        )
-        receipt = receipt_from_twilio(form, reference=request.query_params.get("ref"))
-    return ReceiptAnswer(result=apply_receipt(store, receipt, now=datetime.now(UTC)))
+    url = str(request.url)
+    if settings.public_base_url:  # the URL the provider signed, behind any proxy
+        query = f"?{request.url.query}" if request.url.query else ""
+        url = settings.public_base_url.rstrip("/") + request.url.path + query
+    incoming = IncomingReceipt(
+        url=url,
+        headers=dict(request.headers),
+        body=await request.body(),
+        query=dict(request.query_params),
+    )
+    receipt = read_receipt(provider, incoming, settings)
+    # The row lock and commit are blocking database work: off the event loop.
+    result = await run_in_threadpool(apply_receipt, store, receipt, now=datetime.now(UTC))
+    return ReceiptAnswer(result=result)

@@ -1,4 +1,4 @@
-"""The HTTP edge: plan requests and responses (pydantic). All boundary checks live here."""
+"""Plan requests and responses (pydantic): every boundary check of a plan lives here."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from pydantic import (
     model_validator,
 )
 
-from .timeutil import ClockOrDateTime
+from ..geo import Point
+from ..timeutil import ClockOrDateTime
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
 TravelMode = Literal["drive", "bike", "walk"]
@@ -55,13 +56,6 @@ def normalise_phone(raw: str) -> str:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
-
-
-class Point(_Strict):
-    """A WGS84 location on a named area."""
-
-    lat: float = Field(ge=-90, le=90, examples=[57.4711])
-    lon: float = Field(ge=-180, le=180, examples=[10.2062])
 
 
 class MatrixIndex(_Strict):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .timeutil import hhmm
+from ..timeutil import hhmm
 
 if TYPE_CHECKING:
     from .schemas import PlanResponse, RouteOut, StopOut

@@ -13,8 +13,9 @@ import numpy as np
 
 from graphs import UNREACHABLE_S, snap_points, travel_time_matrix
 
-from .errors import FieldProblem, RequestError
-from .schemas import MatrixArea, MatrixIndex, Point
+from ..errors import FieldProblem, RequestError
+from ..geo import Point
+from .schemas import MatrixArea, MatrixIndex
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray

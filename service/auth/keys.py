@@ -10,17 +10,16 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from .models import ApiKeyRecord
+from .roles import ROLES
 
 if TYPE_CHECKING:
-    from .store import AlertStore
+    from ..db import SessionSource
 
-Role = Literal["police", "dispatcher", "scheduler", "admin"]
-ROLES: tuple[str, ...] = get_args(Role)
 KEY_PREFIX = "eyes_"
 
 
@@ -42,7 +41,7 @@ def digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-def create_key(store: AlertStore, role: str, *, label: str = "") -> tuple[str, str]:
+def create_key(db: SessionSource, role: str, *, label: str = "") -> tuple[str, str]:
     """A new key for ``role``; returns (key id, key). The key is not stored, only its digest.
 
     Raises
@@ -55,7 +54,7 @@ def create_key(store: AlertStore, role: str, *, label: str = "") -> tuple[str, s
         raise ValueError(msg)
     key_id = secrets.token_hex(6)
     key = f"{KEY_PREFIX}{secrets.token_urlsafe(32)}"
-    with store.sessions() as session, session.begin():
+    with db.sessions() as session, session.begin():
         session.add(
             ApiKeyRecord(
                 id=key_id,
@@ -69,9 +68,9 @@ def create_key(store: AlertStore, role: str, *, label: str = "") -> tuple[str, s
     return key_id, key
 
 
-def authenticate(store: AlertStore, key: str) -> Principal | None:
+def authenticate(db: SessionSource, key: str) -> Principal | None:
     """The principal of a key, or None for an unknown or revoked one."""
-    with store.sessions() as session:
+    with db.sessions() as session:
         record = session.scalars(
             select(ApiKeyRecord).where(ApiKeyRecord.key_hash == digest(key))
         ).first()

@@ -1,10 +1,9 @@
-"""The FastAPI app: routers, problem+json error handlers, start-up loading of the area, and
-the in-process SMS sender (started and stopped with the app)."""
+"""The FastAPI app: routers, problem+json handlers, the schema check, start-up loading of
+the area, and the in-process SMS sender (started and stopped with the app)."""
 
 from __future__ import annotations
 
 import logging
-import random
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
@@ -12,40 +11,25 @@ from fastapi import FastAPI
 
 from graphs import AreaCatalog
 
-from .alerts.outbox import Outbox, RetryPolicy
-from .alerts.ratelimit import RateLimiter
-from .alerts.sms import build_sender
-from .alerts.store import AlertStore
-from .alerts.worker import SenderWorker
-from .config import Settings, get_settings
-from .errors import install_error_handlers
-from .networks import AreaNetworks
-from .routes import alerts, health, plans, receipts
-from .store import PlanStore
+from ..alerts.ratelimit import RateLimiter
+from ..alerts.sms import build_sender
+from ..alerts.store import AlertStore
+from ..alerts.worker import worker_from_settings
+from ..config import get_settings
+from ..db import Database
+from ..migrations import ensure_schema
+from ..plans.networks import AreaNetworks
+from ..plans.store import PlanStore
+from .problems import install_error_handlers
+from .routers import alerts, health, plans, receipts
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
-    from .alerts.sms import SmsSender
+    from ..alerts.sms import SmsSender
+    from ..config import Settings
 
 log = logging.getLogger(__name__)
-
-
-def build_worker(settings: Settings, store: AlertStore, sender: SmsSender) -> SenderWorker:
-    """The SMS sender loop as configured."""
-    return SenderWorker(
-        Outbox(store, lease_s=settings.sms_lease_s),
-        sender,
-        policy=RetryPolicy(
-            base_s=settings.sms_backoff_base_s,
-            max_s=settings.sms_backoff_max_s,
-            give_up_after_s=settings.sms_give_up_after_s,
-            in_doubt_settle_s=settings.sms_timeout_s,
-        ),
-        concurrency=settings.sms_concurrency,
-        poll_s=settings.sender_poll_s,
-        rng=random.Random(),
-    )
 
 
 def create_app(
@@ -55,15 +39,27 @@ def create_app(
     store: PlanStore | None = None,
     sender: SmsSender | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own settings, networks, store or SMS sender."""
+    """Build the app. Tests pass their own settings, networks, store or SMS sender.
+
+    In dev and test the database is migrated to the newest revision here; in prod it must
+    already be (``eyes migrate``), or the app refuses to start.
+
+    Raises
+    ------
+    SchemaOutOfDateError
+        In prod, when the database is not at the newest revision.
+    """
     settings = settings or get_settings()
     networks = networks or AreaNetworks(
         AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir
     )
     store = store or PlanStore.from_url(settings.database_url)
+    ensure_schema(store.engine, upgrade=settings.environment != "prod")
     alert_store = AlertStore(store.engine)
     sender = sender or build_sender(settings, alert_store)
-    worker = build_worker(settings, alert_store, sender) if settings.sender_in_process else None
+    worker = (
+        worker_from_settings(settings, alert_store, sender) if settings.sender_in_process else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -92,8 +88,9 @@ def create_app(
     )
     app.state.settings = settings
     app.state.networks = networks
-    app.state.store = store
+    app.state.plan_store = store
     app.state.alert_store = alert_store
+    app.state.db = Database(store.engine, store.sessions)
     app.state.sender_worker = worker
     app.state.alert_limiter = RateLimiter(settings.alert_rate_per_min)
     install_error_handlers(app)

@@ -1,11 +1,11 @@
-"""Orchestration: plan request -> domain -> street graph and matrix -> solver -> response.
+"""Orchestration: plan request -> resolved times -> locations and matrices -> solver ->
+response (``response.py``) and GeoJSON.
 
-The CLI and the API call the same ``plan_routes``.
+The CLI and the API call the same ``create_plan``.
 """
 
 from __future__ import annotations
 
-import itertools
 import logging
 import uuid
 from dataclasses import dataclass
@@ -24,42 +24,26 @@ from solver import (
     solve,
 )
 
-from .errors import FieldProblem, RequestError
+from ..errors import FieldProblem, RequestError
+from ..timeutil import hhmm
 from .geojson import plan_to_geojson
 from .locations import place_on_area, place_on_matrix
 from .resolve import resolve_request
-from .schemas import (
-    LeftOutOut,
-    MatrixArea,
-    PlanResponse,
-    PlanSummary,
-    PointOut,
-    RouteOut,
-    StopOut,
-)
-from .timeutil import at_offset, hhmm
+from .response import point_out, solution_to_plan
+from .schemas import MatrixArea
 
 if TYPE_CHECKING:
     from graphs import PathGeometry
-    from solver import Route, Solution
+    from solver import Solution
 
-    from .config import Settings
+    from ..config import Settings
     from .locations import Placed
     from .networks import AreaNetworks
     from .resolve import ResolvedRequest
-    from .schemas import PlanRequest
+    from .schemas import PlanRequest, PlanResponse
     from .store import PlanStore
 
 log = logging.getLogger(__name__)
-
-LEFT_OUT_DETAIL = {
-    "unreachable_in_window": (
-        "no one on shift can get there within its time window and still end on time"
-    ),
-    "not_enough_time": (
-        "the shifts are full with higher-weight stops; more staff or time would cover it"
-    ),
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,67 +96,6 @@ def build_problem(
         for i, v in enumerate(request.visits)
     )
     return RoutingProblem(placed.travel_s, shifts, hotspots, visits)
-
-
-def _point(placed: Placed, location: int) -> PointOut:
-    point = placed.points[location]
-    if point is None:
-        return PointOut(index=location)
-    return PointOut(lat=point.lat, lon=point.lon)
-
-
-def _route_out(
-    request: PlanRequest,
-    resolved: ResolvedRequest,
-    placed: Placed,
-    route: Route,
-    legs_m: list[float] | None,
-) -> RouteOut:
-    shift = request.shifts[route.shift]
-    origin: datetime = resolved.origin
-    stops = []
-    for stop in route.stops:
-        if stop.kind == "hotspot":
-            stop_id: str | None = request.hotspots[stop.ref].id
-        elif stop.kind == "visit":
-            stop_id = request.visits[stop.ref].id
-        else:
-            stop_id = None
-        stops.append(
-            StopOut(
-                kind=stop.kind,
-                id=stop_id,
-                location=_point(placed, stop.location),
-                arrival=at_offset(origin, stop.arrival_s),
-                start=at_offset(origin, stop.start_s),
-                departure=at_offset(origin, stop.departure_s),
-                wait_min=round(stop.wait_s / 60, 2),
-                dwell_min=round((stop.departure_s - stop.start_s) / 60, 2),
-                weight=round(stop.value, 4),
-                visit_number=stop.visit_number or None,
-            )
-        )
-    if legs_m is not None:
-        distance_km: float | None = round(sum(legs_m) / 1000, 3)
-    elif placed.distance_m is not None:
-        locations = [stop.location for stop in route.stops]
-        distance_km = round(
-            sum(float(placed.distance_m[a, b]) for a, b in itertools.pairwise(locations)) / 1000, 3
-        )
-    else:
-        distance_km = None
-    return RouteOut(
-        staff_id=shift.id,
-        name=shift.name,
-        role=shift.role,
-        mode=shift.mode,
-        start=stops[0].start,
-        end=stops[-1].arrival,
-        travel_min=round(route.travel_s / 60, 2),
-        distance_km=distance_km,
-        weight_covered=round(route.weight, 4),
-        stops=stops,
-    )
 
 
 def _geometries(
@@ -240,55 +163,20 @@ def plan_routes(
     log.info("plan %s: %s", plan_id, solution.summary())
 
     geometries = _geometries(request, placed, solution)
-    routes = [
-        _route_out(
-            request,
-            resolved,
-            placed,
-            route,
-            None if geometry is None else [leg.distance_m for leg in geometry],
-        )
-        for route, geometry in zip(solution.routes, geometries, strict=True)
-    ]
-    left_out = [
-        LeftOutOut(
-            hotspot_id=request.hotspots[item.hotspot].id,
-            weight=request.hotspots[item.hotspot].weight,
-            reason=item.reason,
-            detail=LEFT_OUT_DETAIL[item.reason],
-        )
-        for item in solution.left_out
-    ]
-    weight_total = sum(h.weight for h in request.hotspots)
-    weight_first = sum(request.hotspots[h].weight for h in solution.visited_hotspots)
-    distances = [r.distance_km for r in routes]
-    summary = PlanSummary(
-        weight_total=round(weight_total, 4),
-        weight_visited=round(weight_first, 4),
-        weight_covered=round(solution.covered_weight, 4),
-        coverage_ratio=round(weight_first / weight_total, 4) if weight_total else 1.0,
-        hotspots_visited=len(request.hotspots) - len(left_out),
-        hotspots_left_out=len(left_out),
-        visits_kept=len(request.visits),
-        travel_min=round(solution.travel_s / 60, 2),
-        distance_km=None if None in distances else round(sum(d or 0 for d in distances), 3),
-        solve_time_s=round(solution.solve_time_s, 3),
-    )
-    plan = PlanResponse(
-        id=plan_id,
+    plan = solution_to_plan(
+        request,
+        resolved,
+        placed,
+        solution,
+        plan_id=plan_id,
         created_at=created_at,
-        area=placed.area,
-        date=resolved.day,
-        latest_end=request.latest_end,
-        summary=summary,
-        routes=routes,
-        left_out=left_out,
+        legs_m=[None if g is None else [leg.distance_m for leg in g] for g in geometries],
     )
     geojson = plan_to_geojson(
         plan,
         geometries,
         left_out_points=[
-            _point(placed, placed.hotspots[item.hotspot]) for item in solution.left_out
+            point_out(placed, placed.hotspots[item.hotspot]) for item in solution.left_out
         ],
     )
     return PlannedRoutes(plan=plan, geojson=geojson)

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
-from ..deps import NetworksDep, PlannerDep, SettingsDep, StoreDep
-from ..errors import PlanNotFoundError
-from ..examples import PLAN_REQUEST_EXAMPLES
-from ..planning import create_plan
-from ..schemas import PlanRequest, PlanResponse
+from ...plans.errors import PlanNotFoundError
+from ...plans.examples import PLAN_REQUEST_EXAMPLES
+from ...plans.planning import create_plan
+from ...plans.schemas import PlanRequest, PlanResponse
+from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -32,7 +32,7 @@ def post_plan(
     response: Response,
     networks: NetworksDep,
     settings: SettingsDep,
-    store: StoreDep,
+    store: PlanStoreDep,
     _: PlannerDep,
 ) -> PlanResponse:
     """Plan tonight's routes and store the plan.
@@ -47,7 +47,7 @@ def post_plan(
 
 
 @router.get("/{plan_id}", responses=ERRORS)
-def get_plan(plan_id: str, store: StoreDep, _: PlannerDep) -> PlanResponse:
+def get_plan(plan_id: str, store: PlanStoreDep, _: PlannerDep) -> PlanResponse:
     """A stored plan."""
     return store.get(plan_id)
 
@@ -59,7 +59,7 @@ def get_plan(plan_id: str, store: StoreDep, _: PlannerDep) -> PlanResponse:
         **ERRORS,
     },
 )
-def get_plan_geojson(plan_id: str, store: StoreDep, _: PlannerDep) -> JSONResponse:
+def get_plan_geojson(plan_id: str, store: PlanStoreDep, _: PlannerDep) -> JSONResponse:
     """The plan's routes (LineStrings along the streets) and stops (Points) as GeoJSON."""
     geojson = store.geojson(plan_id)
     if geojson is None:

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Request, Response
 
-from ..alerts.audit import audit
-from ..alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
-from ..alerts.service import accepted, create_alert, find_replay
-from ..alerts.store import anonymised
-from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, SettingsDep
+from ...alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
+from ...alerts.service import accepted, create_alert, find_replay
+from ...alerts.store import anonymised
+from ...auth.audit import audit
+from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, PlanStoreDep, SettingsDep
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -34,6 +34,7 @@ def post_alert(
     response: Response,
     principal: AlertSenderDep,
     store: AlertStoreDep,
+    plans: PlanStoreDep,
     settings: SettingsDep,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
@@ -65,6 +66,7 @@ def post_alert(
             principal=principal,
             idempotency_key=idempotency_key,
             store=store,
+            plans=plans,
             settings=settings,
             now=datetime.now(UTC),
         )

@@ -1,0 +1,50 @@
+"""FastAPI dependencies: settings, the stores, the street networks and the caller's role.
+
+Everything lives on ``app.state`` (set by ``service.api.app.create_app``); tests swap it
+by passing their own objects to ``create_app``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from ..alerts.store import AlertStore
+from ..auth.dependencies import require
+from ..auth.keys import Principal
+from ..auth.roles import ALERT_READERS, ALERT_SENDERS, ANY_KEY, PLANNERS
+from ..config import Settings
+from ..plans.networks import AreaNetworks
+from ..plans.store import PlanStore
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _plan_store(request: Request) -> PlanStore:
+    store: PlanStore = request.app.state.plan_store
+    return store
+
+
+def _alert_store(request: Request) -> AlertStore:
+    store: AlertStore = request.app.state.alert_store
+    return store
+
+
+def _networks(request: Request) -> AreaNetworks:
+    networks: AreaNetworks = request.app.state.networks
+    return networks
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+PlanStoreDep = Annotated[PlanStore, Depends(_plan_store)]
+AlertStoreDep = Annotated[AlertStore, Depends(_alert_store)]
+NetworksDep = Annotated[AreaNetworks, Depends(_networks)]
+
+PlannerDep = Annotated[Principal, Depends(require(*PLANNERS))]
+AlertSenderDep = Annotated[Principal, Depends(require(*ALERT_SENDERS))]
+AlertReaderDep = Annotated[Principal, Depends(require(*ALERT_READERS))]
+AnyKeyDep = Annotated[Principal, Depends(require(*ANY_KEY))]

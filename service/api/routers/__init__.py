@@ -1,0 +1,1 @@
+"""One router per feature; handlers hand the request to the feature and shape the answer."""

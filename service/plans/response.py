@@ -1,0 +1,148 @@
+"""A solver ``Solution`` as the plan's answer: routes with local times, what was left out
+and why, and the totals."""
+
+from __future__ import annotations
+
+import itertools
+from typing import TYPE_CHECKING
+
+from ..timeutil import at_offset
+from .schemas import LeftOutOut, PlanResponse, PlanSummary, PointOut, RouteOut, StopOut
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from datetime import datetime
+
+    from solver import Route, Solution
+
+    from .locations import Placed
+    from .resolve import ResolvedRequest
+    from .schemas import PlanRequest
+
+LEFT_OUT_DETAIL = {
+    "unreachable_in_window": (
+        "no one on shift can get there within its time window and still end on time"
+    ),
+    "not_enough_time": (
+        "the shifts are full with higher-weight stops; more staff or time would cover it"
+    ),
+}
+
+
+def point_out(placed: Placed, location: int) -> PointOut:
+    point = placed.points[location]
+    if point is None:
+        return PointOut(index=location)
+    return PointOut(lat=point.lat, lon=point.lon)
+
+
+def _route_out(
+    request: PlanRequest,
+    resolved: ResolvedRequest,
+    placed: Placed,
+    route: Route,
+    legs_m: list[float] | None,
+) -> RouteOut:
+    shift = request.shifts[route.shift]
+    origin: datetime = resolved.origin
+    stops = []
+    for stop in route.stops:
+        if stop.kind == "hotspot":
+            stop_id: str | None = request.hotspots[stop.ref].id
+        elif stop.kind == "visit":
+            stop_id = request.visits[stop.ref].id
+        else:
+            stop_id = None
+        stops.append(
+            StopOut(
+                kind=stop.kind,
+                id=stop_id,
+                location=point_out(placed, stop.location),
+                arrival=at_offset(origin, stop.arrival_s),
+                start=at_offset(origin, stop.start_s),
+                departure=at_offset(origin, stop.departure_s),
+                wait_min=round(stop.wait_s / 60, 2),
+                dwell_min=round((stop.departure_s - stop.start_s) / 60, 2),
+                weight=round(stop.value, 4),
+                visit_number=stop.visit_number or None,
+            )
+        )
+    if legs_m is not None:
+        distance_km: float | None = round(sum(legs_m) / 1000, 3)
+    elif placed.distance_m is not None:
+        locations = [stop.location for stop in route.stops]
+        distance_km = round(
+            sum(float(placed.distance_m[a, b]) for a, b in itertools.pairwise(locations)) / 1000, 3
+        )
+    else:
+        distance_km = None
+    return RouteOut(
+        staff_id=shift.id,
+        name=shift.name,
+        role=shift.role,
+        mode=shift.mode,
+        start=stops[0].start,
+        end=stops[-1].arrival,
+        travel_min=round(route.travel_s / 60, 2),
+        distance_km=distance_km,
+        weight_covered=round(route.weight, 4),
+        stops=stops,
+    )
+
+
+def solution_to_plan(
+    request: PlanRequest,
+    resolved: ResolvedRequest,
+    placed: Placed,
+    solution: Solution,
+    *,
+    plan_id: str,
+    created_at: datetime,
+    legs_m: Sequence[list[float] | None],
+) -> PlanResponse:
+    """The answer for ``solution``.
+
+    Parameters
+    ----------
+    legs_m
+        Per route, the street length of each leg (named areas), or None to take distances
+        from the request's own ``distance_m`` matrix (if any).
+    """
+    routes = [
+        _route_out(request, resolved, placed, route, legs)
+        for route, legs in zip(solution.routes, legs_m, strict=True)
+    ]
+    left_out = [
+        LeftOutOut(
+            hotspot_id=request.hotspots[item.hotspot].id,
+            weight=request.hotspots[item.hotspot].weight,
+            reason=item.reason,
+            detail=LEFT_OUT_DETAIL[item.reason],
+        )
+        for item in solution.left_out
+    ]
+    weight_total = sum(h.weight for h in request.hotspots)
+    weight_first = sum(request.hotspots[h].weight for h in solution.visited_hotspots)
+    distances = [r.distance_km for r in routes]
+    summary = PlanSummary(
+        weight_total=round(weight_total, 4),
+        weight_visited=round(weight_first, 4),
+        weight_covered=round(solution.covered_weight, 4),
+        coverage_ratio=round(weight_first / weight_total, 4) if weight_total else 1.0,
+        hotspots_visited=len(request.hotspots) - len(left_out),
+        hotspots_left_out=len(left_out),
+        visits_kept=len(request.visits),
+        travel_min=round(solution.travel_s / 60, 2),
+        distance_km=None if None in distances else round(sum(d or 0 for d in distances), 3),
+        solve_time_s=round(solution.solve_time_s, 3),
+    )
+    return PlanResponse(
+        id=plan_id,
+        created_at=created_at,
+        area=placed.area,
+        date=resolved.day,
+        latest_end=request.latest_end,
+        summary=summary,
+        routes=routes,
+        left_out=left_out,
+    )

@@ -1,0 +1,158 @@
+"""Plan storage: the ``plans`` table and the store that saves and reads plans."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+
+from ..db import Base, aware_utc, create_db_engine
+from ..timeutil import to_local
+from .errors import PlanNotFoundError
+from .schemas import PlanResponse
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from .schemas import RouteOut
+
+
+class PlanRecord(Base):
+    """One stored plan: the request as sent (it holds staff phones), the answer, its GeoJSON."""
+
+    __tablename__ = "plans"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    area: Mapped[str] = mapped_column(String(64))
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON)
+    geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+
+
+@dataclass(frozen=True, slots=True)
+class StaffPlan:
+    """One staff member's part of a stored plan: what alert targeting reads.
+
+    ``shift_start``/``shift_end`` are the shift as requested (local time); ``route`` is the
+    planned route (None if the plan has none for them) and ``line`` its street line as
+    ``(lon, lat)`` pairs (None for a plan on an explicit matrix).
+    """
+
+    plan_id: str
+    created_at: datetime
+    day: date
+    staff_id: str
+    phone: str | None
+    shift_start: datetime
+    shift_end: datetime
+    route: RouteOut | None
+    line: tuple[tuple[float, float], ...] | None
+
+
+def _clock(value: str) -> datetime | time:
+    """A stored shift time (ISO clock time or datetime)."""
+    return datetime.fromisoformat(value) if "T" in value else time.fromisoformat(value)
+
+
+def _route_lines(geojson: dict[str, Any] | None) -> dict[str, tuple[tuple[float, float], ...]]:
+    if not geojson:
+        return {}
+    return {
+        f["properties"]["staff_id"]: tuple((c[0], c[1]) for c in f["geometry"]["coordinates"])
+        for f in geojson.get("features", [])
+        if f.get("properties", {}).get("feature") == "route"
+    }
+
+
+def staff_plans(record: PlanRecord) -> list[StaffPlan]:
+    """Each staff member's part of a stored plan, in the order of the request's shifts."""
+    plan = PlanResponse.model_validate(record.plan)
+    routes = {route.staff_id: route for route in plan.routes}
+    lines = _route_lines(record.geojson)
+    return [
+        StaffPlan(
+            plan_id=record.id,
+            created_at=aware_utc(record.created_at),
+            day=plan.date,
+            staff_id=shift["id"],
+            phone=shift.get("phone"),
+            shift_start=to_local(_clock(shift["start_time"]), plan.date),
+            shift_end=to_local(_clock(shift["end_time"]), plan.date),
+            route=routes.get(shift["id"]),
+            line=lines.get(shift["id"]),
+        )
+        for shift in record.request.get("shifts", [])
+    ]
+
+
+class PlanStore:
+    """Saves and reads plans (the schema comes from the migrations: ``eyes migrate``)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+
+    @classmethod
+    def from_url(cls, url: str) -> PlanStore:
+        """A store on the database at ``url``."""
+        return cls(create_db_engine(url))
+
+    def save(
+        self, plan: PlanResponse, *, request: dict[str, Any], geojson: dict[str, Any] | None
+    ) -> None:
+        """Store a plan with the request it answers."""
+        record = PlanRecord(
+            id=plan.id,
+            created_at=plan.created_at,
+            area=plan.area,
+            request=request,
+            plan=plan.model_dump(mode="json"),
+            geojson=geojson,
+        )
+        with self.sessions() as session, session.begin():
+            session.add(record)
+
+    def _record(self, plan_id: str) -> PlanRecord:
+        with self.sessions() as session:
+            record = session.get(PlanRecord, plan_id)
+        if record is None:
+            msg = f"no plan with id {plan_id!r}."
+            raise PlanNotFoundError(msg)
+        return record
+
+    def get(self, plan_id: str) -> PlanResponse:
+        """The stored plan ``plan_id``.
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none.
+        """
+        return PlanResponse.model_validate(self._record(plan_id).plan)
+
+    def geojson(self, plan_id: str) -> dict[str, Any] | None:
+        """The GeoJSON of plan ``plan_id`` (``None`` for a plan on an explicit matrix)."""
+        return self._record(plan_id).geojson
+
+    def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
+        """Every staff member's part of the plans created at or after ``since``, oldest plan
+        first."""
+        with self.sessions() as session:
+            records = session.scalars(
+                select(PlanRecord)
+                .where(PlanRecord.created_at >= since.astimezone(UTC))
+                .order_by(PlanRecord.created_at)
+            ).all()
+        return [staff for record in records for staff in staff_plans(record)]
+
+    def recent(self, *, limit: int = 20) -> list[PlanResponse]:
+        """The latest plans, newest first."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(PlanRecord).order_by(PlanRecord.created_at.desc()).limit(limit)
+            ).all()
+        return [PlanResponse.model_validate(row.plan) for row in rows]

@@ -1,0 +1,58 @@
+"""Retention of personal data: alert texts, staff phones and the console provider's copies
+older than ``EYES_RETENTION_DAYS`` are deleted (``eyes retention``, run daily)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select, update
+
+from .alerts.models import AlertRecord, ConsoleMessage, OutboxRecord
+from .plans.store import PlanRecord
+
+if TYPE_CHECKING:
+    from .db import SessionSource
+
+
+@dataclass(frozen=True, slots=True)
+class Forgotten:
+    """How many alerts lost their text and how many plans their staff phones."""
+
+    alerts: int
+    plans: int
+
+
+def retention_cutoff(now: datetime, days: int) -> datetime:
+    """The moment before which personal data goes."""
+    return now - timedelta(days=days)
+
+
+def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
+    """Drop what identifies people in everything created before ``cutoff``, in one
+    transaction: alert texts, recipients' phone numbers, the phones in stored plan requests
+    and the console provider's copies of messages."""
+    with db.sessions() as session, session.begin():
+        old = select(AlertRecord.id).where(AlertRecord.created_at < cutoff)
+        result = session.execute(
+            update(AlertRecord)
+            .where(AlertRecord.created_at < cutoff, AlertRecord.message.is_not(None))
+            .values(message=None)
+        )
+        alerts = int(getattr(result, "rowcount", 0) or 0)
+        session.execute(
+            update(OutboxRecord)
+            .where(OutboxRecord.alert_id.in_(old), OutboxRecord.phone.is_not(None))
+            .values(phone=None)
+        )
+        session.execute(delete(ConsoleMessage).where(ConsoleMessage.created_at < cutoff))
+        plans = 0
+        for plan in session.scalars(select(PlanRecord).where(PlanRecord.created_at < cutoff)):
+            shifts = plan.request.get("shifts", [])
+            if any(s.get("phone") for s in shifts):
+                request = dict(plan.request)
+                request["shifts"] = [{**s, "phone": None} for s in shifts]
+                plan.request = request
+                plans += 1
+    return Forgotten(alerts=alerts, plans=plans)
