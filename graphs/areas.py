@@ -98,6 +98,11 @@ class AreaCatalog:
                 found.setdefault(name, Area(name=name, path=path))
         return found
 
+    @property
+    def directories(self) -> tuple[Path, ...]:
+        """The directories searched, in order."""
+        return self._dirs
+
     def names(self) -> list[str]:
         """
         List the names of all areas found.

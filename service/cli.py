@@ -83,17 +83,16 @@ def _read_request(path: str) -> PlanRequest:
     try:
         return PlanRequest.model_validate(data)
     except ValidationError as exc:
-        raise RequestError(problems_from_validation(exc.errors())) from exc
+        problems = problems_from_validation(exc.errors(), body=data, model=PlanRequest)
+        raise RequestError(problems) from exc
 
 
 def _plan(request: PlanRequest) -> PlannedRoutes:
-    from graphs import AreaCatalog
-
     from .plans.networks import AreaNetworks
     from .plans.planning import create_plan
 
     settings = _settings()
-    networks = AreaNetworks(AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir)
+    networks = AreaNetworks.from_settings(settings)
     return create_plan(request, networks=networks, settings=settings, store=_plan_store())
 
 
@@ -104,7 +103,11 @@ def _write_json(path: Path, data: object) -> None:
 
 def cmd_plan(args: argparse.Namespace) -> None:
     """Print the plan JSON for a request file."""
+    from .plans.report import warning_lines
+
     planned = _plan(_read_request(args.request))
+    for line in warning_lines(planned.plan):
+        print(line, file=sys.stderr)
     body = planned.plan.model_dump(mode="json")
     if args.geojson and planned.geojson is not None:
         _write_json(Path(args.geojson), planned.geojson)
@@ -131,6 +134,7 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
     from .api.app import create_app
 
+    logging.getLogger("service").setLevel(logging.INFO)
     settings = _settings()
     uvicorn.run(
         create_app(settings), host=args.host or settings.host, port=args.port or settings.port
@@ -139,11 +143,11 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 def cmd_areas(_: argparse.Namespace) -> None:
     """List the registered areas."""
-    from graphs import AreaCatalog
+    from .plans.networks import AreaNetworks
 
-    settings = _settings()
-    for name in AreaCatalog([settings.areas_dir]).names():
-        marker = " (default)" if name == settings.default_area else ""
+    networks = AreaNetworks.from_settings(_settings())
+    for name in networks.catalog.names():
+        marker = " (default)" if name == networks.default_area else ""
         print(f"{name}{marker}")
 
 
@@ -249,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _report(problems: Sequence[FieldProblem]) -> str:
-    return "\n".join(f"error: {p.field}: {p.message}" for p in problems)
+    return "\n".join(f"error: {p}" for p in problems)
 
 
 def _settings_problems(exc: Any) -> list[FieldProblem]:
@@ -269,6 +273,7 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
     from .alerts.errors import SmsConfigError
     from .errors import RequestError
     from .migrations import SchemaOutOfDateError
+    from .plans.errors import AreaConfigError
 
     if isinstance(exc, CliError):
         return f"error: {exc}", exc.status
@@ -276,7 +281,7 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
         return _report(exc.problems), EXIT_BAD_INPUT
     if isinstance(exc, UnknownAreaError):
         return f"error: area: {exc}", EXIT_BAD_INPUT
-    if isinstance(exc, SmsConfigError | SchemaOutOfDateError):
+    if isinstance(exc, SmsConfigError | SchemaOutOfDateError | AreaConfigError):
         return f"error: {exc}", EXIT_BAD_INPUT
     if isinstance(exc, SolverError | GraphError):
         return f"error: {exc}", EXIT_FAILED

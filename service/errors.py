@@ -6,8 +6,11 @@ problem+json; nothing here knows about HTTP.
 
 from __future__ import annotations
 
+import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
+
+from pydantic import BaseModel
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -15,10 +18,29 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
-    """What is wrong with one field of a request, e.g. ``shifts[0].phone``."""
+    """What is wrong with one field of a request, e.g. ``shifts[0].phone``, and the ``id``
+    of the item it belongs to when that item has one (``hotspots[120]`` is ``hs-far``)."""
 
     field: str
     message: str
+    id: str | None = None
+
+    def __str__(self) -> str:
+        label = self.field if self.id is None else f"{self.field} ({self.id})"
+        return f"{label}: {self.message}"
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """Something the service changed or doubts in a request it accepted: a warning.
+
+    ``code`` is stable and machine-readable (``shift_cut``, ``past_date``, ...).
+    """
+
+    field: str
+    code: str
+    message: str
+    id: str | None = None
 
 
 class RequestError(ValueError):
@@ -26,7 +48,7 @@ class RequestError(ValueError):
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+        super().__init__("; ".join(str(p) for p in self.problems))
 
 
 def field_path(loc: Sequence[int | str]) -> str:
@@ -44,14 +66,115 @@ def field_path(loc: Sequence[int | str]) -> str:
     return path or "body"
 
 
-def problems_from_validation(errors: Sequence[Any]) -> list[FieldProblem]:
-    """Pydantic errors as field problems (union branches that did not apply are dropped)."""
+def problems_from_validation(
+    errors: Sequence[Any], *, body: Any = None, model: type[BaseModel] | None = None
+) -> list[FieldProblem]:
+    """Pydantic errors as field problems, in words a caller can act on.
+
+    Union branches that did not apply are dropped. With the request ``body`` each problem
+    names the id of its item; with the ``model`` an unknown field suggests the field it
+    likely meant. Dates and clock times say the format expected; a latitude out of range
+    whose longitude would fit says they look swapped.
+    """
     problems = []
     for error in errors:
         loc = [p for p in error.get("loc", ()) if not _is_union_tag(p)]
-        message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
-        problems.append(FieldProblem(field_path(loc), message))
+        if loc and loc[0] == "body":
+            loc = loc[1:]
+        message = _explain(error, loc, body=body, model=model)
+        problems.append(FieldProblem(field_path(loc), message, id=_item_id(body, loc)))
     return list(dict.fromkeys(problems))
+
+
+CLOCK_FIELDS = frozenset({"start_time", "end_time", "start", "end", "latest_end"})
+DATETIME_FIELDS = frozenset({"valid_from", "valid_until", "as_of"})
+
+
+def _explain(
+    error: Any, loc: Sequence[int | str], *, body: Any, model: type[BaseModel] | None
+) -> str:
+    kind = str(error.get("type", ""))
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    name = loc[-1] if loc else ""
+    if kind == "extra_forbidden" and isinstance(name, str):
+        known = sorted(_field_names(model, loc[:-1])) if model is not None else []
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        if close:
+            return f"unknown field {name!r}; did you mean {close[0]!r}?"
+        if known:
+            return f"unknown field {name!r}; expected one of: {', '.join(known)}"
+        return f"unknown field {name!r}"
+    if name == "date" and kind.startswith("date"):
+        return "not a date: expected YYYY-MM-DD, e.g. 2026-11-24"
+    if name in CLOCK_FIELDS and kind.startswith(("time", "datetime")):
+        return (
+            "not a time: expected a clock time HH:MM (e.g. 18:00) or an ISO datetime "
+            "(e.g. 2026-11-24T18:00, no offset meaning Copenhagen time)"
+        )
+    if name in DATETIME_FIELDS and kind.startswith(("datetime", "date")):
+        return f"{message}: expected an ISO datetime, e.g. 2026-11-24T18:00"
+    if name in {"lat", "lon"} and kind in {"less_than_equal", "greater_than_equal"}:
+        point = _at(body, loc[:-1])
+        if isinstance(point, dict) and _looks_swapped(point.get("lat"), point.get("lon")):
+            return f"{message}; latitude and longitude look swapped"
+    return message
+
+
+def _looks_swapped(lat: Any, lon: Any) -> bool:
+    """A latitude outside [-90, 90] whose longitude would be a valid latitude."""
+    numbers = (int, float)
+    return (
+        isinstance(lat, numbers)
+        and isinstance(lon, numbers)
+        and abs(lat) > 90
+        and abs(lat) <= 180
+        and abs(lon) <= 90
+    )
+
+
+def _at(body: Any, loc: Sequence[int | str]) -> Any:
+    """The part of ``body`` at ``loc`` (None where the path does not lead)."""
+    node = body
+    for part in loc:
+        if isinstance(part, int) and isinstance(node, list) and -len(node) <= part < len(node):
+            node = node[part]
+        elif isinstance(part, str) and isinstance(node, dict):
+            node = node.get(part)
+        else:
+            return None
+    return node
+
+
+def _item_id(body: Any, loc: Sequence[int | str]) -> str | None:
+    """The ``id`` of the innermost list item on ``loc`` that has one."""
+    for end in range(len(loc), 0, -1):
+        if isinstance(loc[end - 1], int):
+            item = _at(body, loc[:end])
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                return str(item["id"])[:64]
+    return None
+
+
+def _field_names(model: type[BaseModel] | None, loc: Sequence[int | str]) -> set[str]:
+    """The fields the models at ``loc`` (under ``model``) accept."""
+    models: list[type[BaseModel]] = [model] if model is not None else []
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        found: list[type[BaseModel]] = []
+        for m in models:
+            info = m.model_fields.get(part)
+            if info is not None:
+                found += _models_in(info.annotation)
+        models = found
+    return {name for m in models for name in m.model_fields}
+
+
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds (through lists, unions, Annotated)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
 
 
 def _is_union_tag(part: int | str) -> bool:

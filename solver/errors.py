@@ -19,9 +19,14 @@ class InfeasibleError(ValueError):
         ``unreachable_in_window`` or ``conflict``.
     message
         One plain sentence for people.
+    clashes_with
+        For ``conflict``: the visits (indices) it provably cannot share a route with.
     """
 
-    def __init__(self, visit: int, reason: str, message: str) -> None:
+    def __init__(
+        self, visit: int, reason: str, message: str, *, clashes_with: tuple[int, ...] = ()
+    ) -> None:
         super().__init__(message)
         self.visit = visit
         self.reason = reason
+        self.clashes_with = clashes_with

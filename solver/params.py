@@ -20,6 +20,16 @@ class SolveParams:
         OR-Tools ``FirstSolutionStrategy`` name.
     metaheuristic
         OR-Tools ``LocalSearchMetaheuristic`` name.
+    stop_early
+        Treat ``time_limit_s`` as a maximum: stop once the search has converged (PyVRP finds
+        nothing better for ``stall_iterations`` iterations; OR-Tools for ``stall_s``) and
+        polish for the polish share of the limit only.
+    probe_share
+        With ``stop_early``: the share of the limit a first PyVRP search may take; if it
+        converges sooner, the plan is small and no parallel search is started.
+    stall_share, stall_min_s
+        ``stall_s`` is ``stall_share`` of the limit, at least ``stall_min_s``; once every
+        hotspot visit is covered, OR-Tools stops after ``stall_min_s`` without a shorter plan.
     """
 
     time_limit_s: float = 5.0
@@ -31,6 +41,11 @@ class SolveParams:
     polish_share: float = 0.05
     repeat_polish_share: float = 0.2
     log_search: bool = False
+    stop_early: bool = True
+    stall_iterations: int = 2_000
+    stall_share: float = 0.1
+    probe_share: float = 0.1
+    stall_min_s: float = 0.3
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -42,3 +57,11 @@ class SolveParams:
         if not (0 <= self.polish_share < 1 and 0 <= self.repeat_polish_share < 1):
             msg = "polish shares must be in [0, 1)."
             raise ValueError(msg)
+        if self.stall_iterations < 1 or not 0 < self.stall_share <= 1 or self.stall_min_s < 0:
+            msg = "stall_iterations must be at least 1, stall_share in (0, 1], stall_min_s >= 0."
+            raise ValueError(msg)
+
+    @property
+    def stall_s(self) -> float:
+        """How long OR-Tools may go without a better plan before it stops (stop_early)."""
+        return max(self.stall_min_s, self.stall_share * self.time_limit_s)

@@ -40,9 +40,17 @@ def pyvrp_available() -> bool:
     return importlib.util.find_spec("pyvrp") is not None
 
 
-def _search_until(problem: RoutingProblem, deadline: float, seed: int) -> SearchResult:
-    """Search until the wall-clock ``deadline`` (shared by all processes)."""
-    return search_routes(problem, time_limit_s=max(0.05, deadline - time.time()), seed=seed)
+def _search_until(
+    problem: RoutingProblem, deadline: float, seed: int, stall_iterations: int | None
+) -> SearchResult:
+    """Search until the wall-clock ``deadline`` (shared by all processes), or until
+    ``stall_iterations`` iterations bring nothing better."""
+    return search_routes(
+        problem,
+        time_limit_s=max(0.05, deadline - time.time()),
+        seed=seed,
+        stall_iterations=stall_iterations,
+    )
 
 
 def search_beside(
@@ -51,6 +59,7 @@ def search_beside(
     time_limit_s: float,
     seeds: Sequence[int],
     local: Callable[[], T],
+    stall_iterations: int | None = None,
 ) -> tuple[T, list[SearchResult]]:
     """Run PyVRP for each seed in a spawned process while ``local()`` runs here.
 
@@ -63,7 +72,9 @@ def search_beside(
     context = multiprocessing.get_context("spawn")
     results = []
     with ProcessPoolExecutor(max_workers=len(seeds), mp_context=context) as pool:
-        futures = [pool.submit(_search_until, problem, deadline, seed) for seed in seeds]
+        futures = [
+            pool.submit(_search_until, problem, deadline, seed, stall_iterations) for seed in seeds
+        ]
         own = local()
         for future in futures:
             try:
@@ -73,9 +84,11 @@ def search_beside(
     return own, results
 
 
-def search_until(problem: RoutingProblem, time_limit_s: float, seed: int) -> SearchResult:
-    """One PyVRP search here, for ``time_limit_s``."""
-    return _search_until(problem, time.time() + time_limit_s, seed)
+def search_until(
+    problem: RoutingProblem, time_limit_s: float, seed: int, stall_iterations: int | None = None
+) -> SearchResult:
+    """One PyVRP search here, for at most ``time_limit_s``."""
+    return _search_until(problem, time.time() + time_limit_s, seed, stall_iterations)
 
 
 def _value(problem: RoutingProblem, routes: list[list[tuple[str, int, int]]]) -> tuple[float, int]:

@@ -131,7 +131,13 @@ def _with_gaps(
     return out
 
 
-def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) -> SearchResult:
+def search_routes(
+    problem: RoutingProblem,
+    *,
+    time_limit_s: float,
+    seed: int,
+    stall_iterations: int | None = None,
+) -> SearchResult:
     """Run PyVRP on the relaxation of ``problem``.
 
     Parameters
@@ -139,9 +145,12 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
     problem
         The product's problem.
     time_limit_s
-        PyVRP's run time.
+        PyVRP's longest run time.
     seed
         PyVRP's random seed.
+    stall_iterations
+        Stop sooner, after this many iterations without a better solution (None: run for
+        the whole time).
 
     Returns
     -------
@@ -149,7 +158,7 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
         The best routes found, by shift, with PyVRP's start times.
     """
     import pyvrp
-    from pyvrp.stop import MaxRuntime
+    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
     horizon_s = max(shift.end_s for shift in problem.shifts)
     depot_locations = sorted(
@@ -218,7 +227,10 @@ def search_routes(problem: RoutingProblem, *, time_limit_s: float, seed: int) ->
         # PyVRP warns when its penalties hit their bound; the result is still checked below
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        result = pyvrp.solve(data, stop=MaxRuntime(time_limit_s), seed=seed, collect_stats=False)
+        criterion: StoppingCriterion = MaxRuntime(time_limit_s)
+        if stall_iterations is not None:
+            criterion = MultipleCriteria([criterion, NoImprovement(stall_iterations)])
+        result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     for route in best.routes():

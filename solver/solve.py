@@ -5,21 +5,19 @@ from __future__ import annotations
 import logging
 import time as clock
 from dataclasses import replace
-from typing import TYPE_CHECKING
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
-from .coverage import hotspot_reachable, reachable_alone
+from .conflicts import clashing_visits
+from .coverage import hotspot_reachable, reachable_alone, travel_bound_s
 from .errors import InfeasibleError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
 from .params import SolveParams
 from .portfolio import initial_assignment, pyvrp_available, search_beside, search_until
+from .problem import RoutingProblem
+from .pyvrp_search import SearchResult, SearchStop
 from .solution import LeftOut, Route, Solution, Stop
-
-if TYPE_CHECKING:
-    from .problem import RoutingProblem
-
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +67,41 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
     search.log_search = params.log_search
     return search
+
+
+class _StallWatch:
+    """Ends an OR-Tools search that has found nothing better for ``stall_s`` seconds, or
+    for ``quick_s`` once the plan covers everything (its cost holds no drop penalty, so
+    only travel is left to gain).
+
+    Installed once per model (a solution callback); ``arm`` before each solve.
+    """
+
+    def __init__(self, routing: pywrapcp.RoutingModel, *, complete_below: int) -> None:
+        self._routing = routing
+        self._complete_below = complete_below
+        self._stall_s: float | None = None
+        self._quick_s = 0.0
+        self._best: int | None = None
+        self._since = 0.0
+        routing.AddAtSolutionCallback(self._at_solution)
+
+    def arm(self, stall_s: float | None, *, quick_s: float = 0.0) -> None:
+        """Watch the next solve (``None``: let it run to its time limit)."""
+        self._stall_s, self._quick_s = stall_s, min(quick_s, stall_s or 0.0)
+        self._best, self._since = None, clock.perf_counter()
+
+    def _at_solution(self) -> None:
+        if self._stall_s is None:
+            return
+        cost = int(self._routing.CostVar().Max())
+        now = clock.perf_counter()
+        if self._best is None or cost < self._best:
+            self._best, self._since = cost, now
+            return
+        limit = self._quick_s if self._best < self._complete_below else self._stall_s
+        if now - self._since > limit:
+            self._routing.solver().FinishCurrentSearch()
 
 
 def _read_routes(model: RoutingModel, problem: RoutingProblem, assignment: object) -> list[Route]:
@@ -123,20 +156,37 @@ def _search(
     per hotspot) PyVRP searches on every worker; otherwise PyVRP searches on one worker
     while OR-Tools searches the full model here, and the better plan wins. OR-Tools then
     starts from it for the polish.
+
+    With ``stop_early``, a short PyVRP probe runs here first: when it converges within
+    ``probe_share`` of the limit (a small plan), its routes go straight to the polish and
+    no parallel search is started; otherwise they join the candidates.
     """
     budget_s = params.time_limit_s
+    stall = params.stall_iterations if params.stop_early else None
+    watch = _StallWatch(model.routing, complete_below=travel_bound_s(problem) + 1)
+    watch.arm(params.stall_s if params.stop_early else None, quick_s=params.stall_min_s)
+    exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
+    polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
     candidates: list[pywrapcp.Assignment | None] = []
     if params.engine == "portfolio" and (problem.hotspots or problem.visits) and pyvrp_available():
-        exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
-        polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
+        converged = False
+        if params.stop_early:
+            probe_s = budget_s * params.probe_share
+            probed = clock.perf_counter()
+            probe = search_until(problem, probe_s, params.seed, stall)
+            converged = clock.perf_counter() - probed < 0.9 * probe_s
+            candidates.append(initial_assignment(model, problem, [probe]))
         search_s = budget_s - polish_s - (clock.perf_counter() - started)
         seeds = [params.seed + k for k in range(1, params.workers)]
-        if search_s > 0.1 and exact:
+        if converged:
+            pass
+        elif search_s > 0.1 and exact:
             own, results = search_beside(
                 problem,
                 time_limit_s=search_s,
                 seeds=seeds,
-                local=lambda: search_until(problem, search_s, params.seed),
+                local=lambda: search_until(problem, search_s, params.seed, stall),
+                stall_iterations=stall,
             )
             candidates.append(initial_assignment(model, problem, [own, *results]))
         elif search_s > 0.1:
@@ -146,12 +196,17 @@ def _search(
                 time_limit_s=search_s,
                 seeds=[params.seed] if params.workers > 1 else [],
                 local=lambda: model.routing.SolveWithParameters(local_params),
+                stall_iterations=stall,
             )
             candidates += [own_plan, initial_assignment(model, problem, results)]
     found_any = [c for c in candidates if c is not None]
     initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
+    if params.stop_early and initial is not None:
+        # The search converged early: polish for the polish share, not all that is left.
+        remaining_s = min(remaining_s, max(0.2, polish_s))
     search = _search_parameters(replace(params, time_limit_s=remaining_s))
+    watch.arm(params.stall_s if params.stop_early else None, quick_s=params.stall_min_s)
     if initial is None:
         found: pywrapcp.Assignment | None = model.routing.SolveWithParameters(search)
     else:
@@ -161,6 +216,70 @@ def _search(
                 "polish: %s -> %s", _value(model, problem, initial), _value(model, problem, found)
             )
     return found
+
+
+def _unserved(problem: RoutingProblem, routes: list[Route]) -> list[int]:
+    served = {stop.ref for route in routes for stop in route.stops if stop.kind == "visit"}
+    return [i for i in range(len(problem.visits)) if i not in served]
+
+
+def _keep_every_visit(
+    model: RoutingModel, problem: RoutingProblem, params: SolveParams, routes: list[Route]
+) -> pywrapcp.Assignment:
+    """A plan keeping every mandatory visit, after a search that dropped some.
+
+    A dropped visit is impossible only if ``conflicts.clashing_visits`` proves it (then the
+    caller's request is at fault, and the error names the visit it clashes with). Otherwise
+    the mandatory visits are planned alone (no hotspots), and the full model is polished from
+    those routes: the search had merely not found room for them in time.
+
+    Raises
+    ------
+    InfeasibleError
+        A dropped visit provably clashes with another one.
+    SolverError
+        No plan keeping every visit was found in the time given, and none is proven
+        impossible: more time may find one.
+    """
+    for i in _unserved(problem, routes):
+        clashes = clashing_visits(problem, i)
+        if clashes:
+            others = ", ".join(
+                f"{problem.visits[j].id!r} (only {problem.shifts[s].id!r} may serve it)"
+                for s, j in sorted(clashes.items())
+            )
+            msg = (
+                f"mandatory visit {problem.visits[i].id!r} cannot be kept: it clashes with "
+                f"{others}; their windows, durations and travel leave no order that fits."
+            )
+            raise InfeasibleError(i, "conflict", msg, clashes_with=tuple(clashes.values()))
+    rescue_s = max(1.0, params.time_limit_s * params.polish_share)
+    visits_only = RoutingProblem(problem.travel_s, problem.shifts, (), problem.visits)
+    only_model = build_routing_model(visits_only, seed=params.seed)
+    found = only_model.routing.SolveWithParameters(
+        _search_parameters(replace(params, time_limit_s=rescue_s))
+    )
+    if found is not None:
+        kept = _read_routes(only_model, visits_only, found)
+        if not _unserved(visits_only, kept):
+            seed = SearchResult(
+                routes=[
+                    [SearchStop("visit", s.ref, s.start_s) for s in r.stops if s.kind == "visit"]
+                    for r in kept
+                ],
+                feasible=True,
+            )
+            initial = initial_assignment(model, problem, [seed])
+            if initial is not None:
+                polished = model.routing.SolveFromAssignmentWithParameters(
+                    initial, _search_parameters(replace(params, time_limit_s=rescue_s))
+                )
+                return polished if polished is not None else initial
+    msg = (
+        f"no plan keeping every mandatory visit was found within {params.time_limit_s:g} s, "
+        "though none is proven impossible; try again with more time."
+    )
+    raise SolverError(msg)
 
 
 def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solution:
@@ -194,14 +313,9 @@ def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solu
         msg = f"no plan found within {params.time_limit_s:g} s; allow more time."
         raise SolverError(msg)
     routes = _read_routes(model, problem, assignment)
-    served = {stop.ref for route in routes for stop in route.stops if stop.kind == "visit"}
-    for i, visit in enumerate(problem.visits):
-        if i not in served:
-            msg = (
-                f"mandatory visit {visit.id!r} cannot be kept together with the other "
-                "mandatory visits: the shifts that may serve it have no room for it."
-            )
-            raise InfeasibleError(i, "conflict", msg)
+    if _unserved(problem, routes):
+        assignment = _keep_every_visit(model, problem, params, routes)
+        routes = _read_routes(model, problem, assignment)
     visited = {stop.ref for route in routes for stop in route.stops if stop.kind == "hotspot"}
     left_out = tuple(
         LeftOut(

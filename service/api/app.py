@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
-from graphs import AreaCatalog
-
 from ..alerts.ratelimit import RateLimiter
 from ..alerts.sms import build_sender
 from ..alerts.store import AlertStore
@@ -50,9 +48,7 @@ def create_app(
         In prod, when the database is not at the newest revision.
     """
     settings = settings or get_settings()
-    networks = networks or AreaNetworks(
-        AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir
-    )
+    networks = networks or AreaNetworks.from_settings(settings)
     store = store or PlanStore.from_url(settings.database_url)
     ensure_schema(store.engine, upgrade=settings.environment != "prod")
     alert_store = AlertStore(store.engine)
@@ -64,8 +60,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.preload_area:
-            networks.get(settings.default_area, "drive")
-            log.info("area %s loaded", settings.default_area)
+            networks.get(networks.default_area, "drive")
+            log.info("area %s loaded", networks.default_area)
         if worker is not None:
             worker.start()
         try:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graphs import GraphError, UnknownAreaError
@@ -48,8 +49,15 @@ def problem_response(
         "detail": detail,
     }
     if problems:
-        body["errors"] = [{"field": p.field, "message": p.message} for p in problems]
+        body["errors"] = [_error_item(p) for p in problems]
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _error_item(problem: FieldProblem) -> dict[str, str]:
+    item = {"field": problem.field, "message": problem.message}
+    if problem.id is not None:
+        item["id"] = problem.id
+    return item
 
 
 def _validation_response(problems: list[FieldProblem], *, malformed: bool) -> JSONResponse:
@@ -57,7 +65,7 @@ def _validation_response(problems: list[FieldProblem], *, malformed: bool) -> JS
         return problem_response(
             400, "Malformed JSON", "The request body is not valid JSON.", kind="malformed-json"
         )
-    detail = "; ".join(f"{p.field}: {p.message}" for p in problems[:5])
+    detail = "; ".join(str(p) for p in problems[:5])
     return problem_response(
         422, "Invalid request", detail, kind="invalid-request", problems=problems
     )
@@ -66,11 +74,18 @@ def _validation_response(problems: list[FieldProblem], *, malformed: bool) -> JS
 def install_error_handlers(app: FastAPI) -> None:
     """Render every error as problem+json; never a stack trace."""
 
-    async def on_validation(_: Request, exc: Exception) -> JSONResponse:
+    async def on_validation(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
         errors = exc.errors()
         malformed = any(e.get("type") == "json_invalid" for e in errors)
-        return _validation_response(problems_from_validation(errors), malformed=malformed)
+        body_field = getattr(request.scope.get("route"), "body_field", None)
+        model = getattr(getattr(body_field, "field_info", None), "annotation", None)
+        problems = problems_from_validation(
+            errors,
+            body=exc.body,
+            model=model if isinstance(model, type) and issubclass(model, BaseModel) else None,
+        )
+        return _validation_response(problems, malformed=malformed)
 
     async def on_request_error(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestError)

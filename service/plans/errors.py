@@ -5,3 +5,7 @@ from __future__ import annotations
 
 class PlanNotFoundError(LookupError):
     """No stored plan has that id."""
+
+
+class AreaConfigError(ValueError):
+    """The configured areas leave no default area to plan on."""

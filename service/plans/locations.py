@@ -13,7 +13,7 @@ import numpy as np
 
 from graphs import UNREACHABLE_S, snap_points, travel_time_matrix
 
-from ..errors import FieldProblem, RequestError
+from ..errors import FieldProblem, Notice, RequestError
 from ..geo import Point
 from .schemas import MatrixArea, MatrixIndex
 
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from graphs import StreetNetwork, TravelMode
     from solver.problem import Matrix
 
-    from .networks import AreaNetworks
+    from .networks import AreaNetworks, Bounds
     from .schemas import Location, PlanRequest
     from .schemas import TravelMode as ModeName
 
@@ -47,20 +47,37 @@ class Placed:
     nodes: dict[ModeName, list[int]] = field(default_factory=dict)
     networks: dict[ModeName, StreetNetwork] = field(default_factory=dict)
     distance_m: NDArray[np.float64] | None = None
+    notices: tuple[Notice, ...] = ()
 
 
-def _fields(request: PlanRequest) -> list[tuple[str, Location, set[ModeName]]]:
+@dataclass(frozen=True, slots=True)
+class _Field:
+    """A location of the request: its field, its item's id, the modes that must reach it."""
+
+    name: str
+    item_id: str
+    location: Location
+    modes: set[ModeName]
+
+
+def _fields(request: PlanRequest) -> list[_Field]:
     """Every location with its field name and the modes that must reach it."""
     all_modes = {shift.mode for shift in request.shifts}
-    out: list[tuple[str, Location, set[ModeName]]] = []
+    out: list[_Field] = []
     for i, shift in enumerate(request.shifts):
-        out.append((f"shifts[{i}].start_location", shift.start_location, {shift.mode}))
+        out.append(
+            _Field(f"shifts[{i}].start_location", shift.id, shift.start_location, {shift.mode})
+        )
         end = shift.end_location or shift.start_location
-        out.append((f"shifts[{i}].end_location", end, {shift.mode}))
+        out.append(_Field(f"shifts[{i}].end_location", shift.id, end, {shift.mode}))
     out += [
-        (f"hotspots[{i}].location", h.location, all_modes) for i, h in enumerate(request.hotspots)
+        _Field(f"hotspots[{i}].location", h.id, h.location, all_modes)
+        for i, h in enumerate(request.hotspots)
     ]
-    out += [(f"visits[{i}].location", v.location, all_modes) for i, v in enumerate(request.visits)]
+    out += [
+        _Field(f"visits[{i}].location", v.id, v.location, all_modes)
+        for i, v in enumerate(request.visits)
+    ]
     return out
 
 
@@ -86,12 +103,21 @@ def place_on_matrix(request: PlanRequest, area: MatrixArea) -> Placed:
     n = len(area.travel_time_s)
     problems = []
     indices = []
-    for name, location, _ in _fields(request):
+    for spot in _fields(request):
+        location = spot.location
         if not isinstance(location, MatrixIndex):
-            problems.append(FieldProblem(name, "with a matrix area, give locations as {index}"))
+            problems.append(
+                FieldProblem(
+                    spot.name, "with a matrix area, give locations as {index}", spot.item_id
+                )
+            )
         elif location.index >= n:
             problems.append(
-                FieldProblem(name, f"index {location.index} is outside the {n} x {n} matrix")
+                FieldProblem(
+                    spot.name,
+                    f"index {location.index} is outside the {n} x {n} matrix",
+                    spot.item_id,
+                )
             )
         else:
             indices.append(location.index)
@@ -128,14 +154,18 @@ def place_on_area(
     points: list[Point] = []
     position: dict[tuple[float, float], int] = {}
     indices = []
-    for name, location, _ in fields:
-        if not isinstance(location, Point):
-            problems.append(FieldProblem(name, "with a named area, give locations as {lat, lon}"))
+    for spot in fields:
+        if not isinstance(spot.location, Point):
+            problems.append(
+                FieldProblem(
+                    spot.name, "with a named area, give locations as {lat, lon}", spot.item_id
+                )
+            )
             continue
-        key = (location.lat, location.lon)
+        key = (spot.location.lat, spot.location.lon)
         if key not in position:
             position[key] = len(points)
-            points.append(location)
+            points.append(spot.location)
         indices.append(position[key])
     if problems:
         raise RequestError(problems)
@@ -145,7 +175,6 @@ def place_on_area(
     lons = [p.lon for p in points]
     nodes: dict[ModeName, list[int]] = {}
     used: dict[ModeName, StreetNetwork] = {}
-    off_network: dict[ModeName, np.ndarray] = {}
     distance_by_mode: dict[ModeName, np.ndarray] = {}
     for mode in modes:
         network = networks.get(area, mode)
@@ -153,20 +182,15 @@ def place_on_area(
         used[mode] = network
         nodes[mode] = [int(node) for node in snapped.nodes]
         distance_by_mode[mode] = snapped.distance_m
-        off_network[mode] = snapped.distance_m > max_snap_m
-    for (name, _, must_reach), index in zip(fields, indices, strict=True):
-        if all(off_network[mode][index] for mode in must_reach):
-            nearest = min(distance_by_mode[mode][index] for mode in must_reach)
-            reach = "/".join(sorted(must_reach))
-            problems.append(
-                FieldProblem(
-                    name,
-                    f"location lies {nearest:.0f} m from the nearest street the {reach} network "
-                    f"of area {area!r} reaches (at most {max_snap_m:.0f} m)",
-                )
-            )
-    if problems:
-        raise RequestError(problems)
+    off_network = {mode: d > max_snap_m for mode, d in distance_by_mode.items()}
+    notices = _check_placement(
+        fields,
+        [points[i] for i in indices],
+        [{mode: float(distance_by_mode[mode][i]) for mode in modes} for i in indices],
+        bounds=networks.bounds(area, modes[0]),
+        area=area,
+        max_snap_m=max_snap_m,
+    )
 
     matrices = []
     for mode in modes:
@@ -183,5 +207,69 @@ def place_on_area(
         points=list(points),
         nodes=nodes,
         networks=used,
+        notices=tuple(notices),
         **_split(indices, request),
     )
+
+
+# A location this far from every street its staff can use gets a warning (EYES_MAX_SNAP_M
+# makes it an error).
+FAR_FROM_STREET_M = 100.0
+
+
+def _check_placement(
+    fields: list[_Field],
+    points: list[Point],
+    distances_m: list[dict[ModeName, float]],
+    *,
+    bounds: Bounds,
+    area: str,
+    max_snap_m: float,
+) -> list[Notice]:
+    """Errors for locations off every network that must reach them (naming swapped
+    coordinates), warnings for locations far from a street or outside the area.
+
+    Raises
+    ------
+    RequestError
+        Naming every location too far from the streets its staff use.
+    """
+    problems, notices = [], []
+    for spot, point, distance in zip(fields, points, distances_m, strict=True):
+        nearest = min(distance[mode] for mode in spot.modes)
+        reach = "/".join(sorted(spot.modes))
+        inside = bounds.contains(point.lat, point.lon)
+        if nearest > max_snap_m:
+            message = (
+                f"location lies {nearest:.0f} m from the nearest street the {reach} network "
+                f"of area {area!r} reaches (at most {max_snap_m:.0f} m)"
+            )
+            if not inside and bounds.contains(point.lon, point.lat):
+                message += (
+                    f"; latitude and longitude look swapped (lat {point.lon}, lon {point.lat} "
+                    "lies in the area)"
+                )
+            problems.append(FieldProblem(spot.name, message, spot.item_id))
+        elif not inside:
+            notices.append(
+                Notice(
+                    spot.name,
+                    "outside_area",
+                    f"location lies outside area {area!r} ({bounds}): streets beyond it are "
+                    "not known, so travel to it may be longer than planned",
+                    spot.item_id,
+                )
+            )
+        elif nearest > FAR_FROM_STREET_M:
+            notices.append(
+                Notice(
+                    spot.name,
+                    "far_from_street",
+                    f"location lies {nearest:.0f} m from the nearest street the {reach} "
+                    "network reaches; the stop is placed on that street",
+                    spot.item_id,
+                )
+            )
+    if problems:
+        raise RequestError(problems)
+    return notices

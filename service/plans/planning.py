@@ -24,7 +24,7 @@ from solver import (
     solve,
 )
 
-from ..errors import FieldProblem, RequestError
+from ..errors import FieldProblem, Notice, RequestError
 from ..timeutil import hhmm
 from .geojson import plan_to_geojson
 from .locations import place_on_area, place_on_matrix
@@ -114,6 +114,22 @@ def _geometries(
     return geometries
 
 
+def _time_limit(request: PlanRequest, settings: Settings) -> tuple[float, list[Notice]]:
+    """The search's time limit, and a notice when the request asked for more than allowed."""
+    asked = request.options.time_limit_s
+    limit = min(asked or settings.default_time_limit_s, settings.max_time_limit_s)
+    if asked is not None and asked > settings.max_time_limit_s:
+        notice = Notice(
+            "options.time_limit_s",
+            "time_limit_capped",
+            f"time_limit_s {asked:g} is above this server's maximum "
+            f"{settings.max_time_limit_s:g} s (EYES_MAX_TIME_LIMIT_S); "
+            f"{settings.max_time_limit_s:g} s used",
+        )
+        return limit, [notice]
+    return limit, []
+
+
 def plan_routes(
     request: PlanRequest,
     *,
@@ -137,12 +153,11 @@ def plan_routes(
     if isinstance(request.area, MatrixArea):
         placed = place_on_matrix(request, request.area)
     else:
-        area = request.area or settings.default_area
+        area = request.area or networks.default_area
         placed = place_on_area(request, area, networks, max_snap_m=settings.max_snap_m)
     problem = build_problem(request, resolved, placed)
-    time_limit_s = min(
-        request.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s
-    )
+    time_limit_s, capped = _time_limit(request, settings)
+    notices = [*resolved.notices, *placed.notices, *capped]
     try:
         params = SolveParams(
             time_limit_s=time_limit_s,
@@ -159,7 +174,8 @@ def plan_routes(
             else f"visits[{exc.visit}]"
         )
         message = f"{exc} (window {hhmm(start)}-{hhmm(end)})"
-        raise RequestError([FieldProblem(field, message)]) from exc
+        visit_id = request.visits[exc.visit].id
+        raise RequestError([FieldProblem(field, message, visit_id)]) from exc
     log.info("plan %s: %s", plan_id, solution.summary())
 
     geometries = _geometries(request, placed, solution)
@@ -171,6 +187,8 @@ def plan_routes(
         plan_id=plan_id,
         created_at=created_at,
         legs_m=[None if g is None else [leg.distance_m for leg in g] for g in geometries],
+        notices=notices,
+        time_limit_s=time_limit_s,
     )
     geojson = plan_to_geojson(
         plan,

@@ -41,6 +41,14 @@ def _route_block(route: RouteOut) -> list[str]:
     return [head, *(_stop_line(stop) for stop in route.stops)]
 
 
+def warning_lines(plan: PlanResponse) -> list[str]:
+    """One ``warning: field (id): message`` line per warning of the plan."""
+    return [
+        f"warning: {w.field}{'' if w.id is None else f' ({w.id})'}: {w.message}"
+        for w in plan.warnings
+    ]
+
+
 def plan_to_text(plan: PlanResponse) -> str:
     """A readable summary of ``plan``."""
     latest = "none" if plan.latest_end is None else f"{plan.latest_end:%H:%M}"
@@ -48,6 +56,8 @@ def plan_to_text(plan: PlanResponse) -> str:
         f"Plan {plan.id} for area {plan.area}, {plan.date:%a %d %b %Y} (latest end {latest})",
         "",
     ]
+    if plan.warnings:
+        lines += [*warning_lines(plan), ""]
     for route in plan.routes:
         lines += [*_route_block(route), ""]
     summary = plan.summary
@@ -59,9 +69,12 @@ def plan_to_text(plan: PlanResponse) -> str:
         ]
         lines.append("")
     km = "" if summary.distance_km is None else f", {summary.distance_km:.1f} km"
+    ratio = (
+        "nothing to cover" if summary.coverage_ratio is None else f"{summary.coverage_ratio:.0%}"
+    )
     lines.append(
         f"Visited hotspots worth {summary.weight_visited:g} of {summary.weight_total:g} "
-        f"({summary.coverage_ratio:.0%}); coverage with repeat visits "
+        f"({ratio}); coverage with repeat visits "
         f"{summary.weight_covered:g}; {summary.hotspots_visited} hotspots visited, "
         f"{summary.visits_kept} visits kept, {summary.travel_min:.0f} min travel{km}."
     )

@@ -1,19 +1,22 @@
 """A plan request resolved into local times, plan seconds and checked cross-field rules.
 
 Pydantic checks each field; this module checks what spans fields (shift order, the 22:00
-end, who may serve a visit, unique ids) and names the field at fault.
+end, who may serve a visit, unique ids) and names the field at fault. What it accepts but
+changes or doubts (a shift cut to the latest end, a past date, a window on another day,
+nothing to cover) becomes a ``Notice``: a warning in the answer, never a silent change.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import TYPE_CHECKING
 
-from ..errors import FieldProblem, RequestError
+from ..errors import FieldProblem, Notice, RequestError
 from ..timeutil import hhmm, seconds_between, to_local, today_local
 
 if TYPE_CHECKING:
+    from ..timeutil import ClockOrDateTime
     from .schemas import PlanRequest, Window
 
 
@@ -27,7 +30,7 @@ class ResolvedShift:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedRequest:
-    """The request's times as aware datetimes, and who may serve each visit."""
+    """The request's times as aware datetimes, who may serve each visit, and the notices."""
 
     day: date
     origin: datetime
@@ -35,24 +38,105 @@ class ResolvedRequest:
     hotspot_windows: tuple[tuple[tuple[datetime, datetime], ...], ...]
     visit_windows: tuple[tuple[datetime, datetime], ...]
     visit_shifts: tuple[frozenset[int], ...]
+    notices: tuple[Notice, ...] = ()
 
     def offset_s(self, moment: datetime) -> int:
         """Seconds from the plan origin (the earliest shift start)."""
         return seconds_between(self.origin, moment)
 
 
-def _window(
-    window: Window, day: date, field: str, problems: list[FieldProblem]
-) -> tuple[datetime, datetime]:
-    start, end = to_local(window.start, day), to_local(window.end, day)
-    if end < start:
-        problems.append(FieldProblem(field, f"window ends at {hhmm(end)}, before {hhmm(start)}"))
-    return start, end
+class _Collector:
+    """Problems (the request fails) and notices (it is planned, with warnings)."""
+
+    def __init__(self, day: date) -> None:
+        self.day = day
+        self.problems: list[FieldProblem] = []
+        self.notices: list[Notice] = []
+
+    def problem(self, field: str, message: str, item_id: str | None = None) -> None:
+        self.problems.append(FieldProblem(field, message, id=item_id))
+
+    def notice(self, field: str, code: str, message: str, item_id: str | None = None) -> None:
+        self.notices.append(Notice(field, code, message, id=item_id))
+
+    def local(self, value: ClockOrDateTime, field: str, item_id: str | None) -> datetime:
+        """``value`` on the plan date; a full datetime on another day gets a notice."""
+        moment = to_local(value, self.day)
+        if not isinstance(value, time) and moment.date() != self.day:
+            self.notice(
+                field,
+                "window_other_day",
+                f"{moment:%Y-%m-%d %H:%M} is on another day than the plan date {self.day}",
+                item_id,
+            )
+        return moment
+
+    def window(self, window: Window, field: str, item_id: str) -> tuple[datetime, datetime]:
+        start = self.local(window.start, f"{field}.start", item_id)
+        end = self.local(window.end, f"{field}.end", item_id)
+        if end < start:
+            self.problem(field, f"window ends at {hhmm(end)}, before {hhmm(start)}", item_id)
+        return start, end
 
 
 def _duplicates(ids: list[str]) -> set[str]:
     seen: set[str] = set()
     return {i for i in ids if i in seen or seen.add(i)}  # type: ignore[func-returns-value]
+
+
+def _resolve_shifts(request: PlanRequest, out: _Collector) -> list[ResolvedShift]:
+    shifts = []
+    for i, shift in enumerate(request.shifts):
+        field = f"shifts[{i}]"
+        start = out.local(shift.start_time, f"{field}.start_time", shift.id)
+        end = out.local(shift.end_time, f"{field}.end_time", shift.id)
+        if end <= start:
+            out.problem(
+                f"{field}.end_time", f"shift ends at {hhmm(end)}, before it starts", shift.id
+            )
+        if request.latest_end is not None:
+            cap = datetime.combine(start.date(), request.latest_end, tzinfo=start.tzinfo)
+            latest = f"{request.latest_end:%H:%M}"
+            if start >= cap:
+                out.problem(
+                    f"{field}.start_time",
+                    f"shift starts at {hhmm(start)}, not before the latest end {latest}",
+                    shift.id,
+                )
+            elif end > cap:
+                out.notice(
+                    f"{field}.end_time",
+                    "shift_cut",
+                    f"shift ends at {hhmm(end)}, after the latest end {latest}: its route is "
+                    f"planned to end by {latest} (set latest_end to change that)",
+                    shift.id,
+                )
+            end = min(end, cap)
+        shifts.append(ResolvedShift(start, end))
+    return shifts
+
+
+def _visit_shifts(request: PlanRequest, out: _Collector) -> list[frozenset[int]]:
+    shift_ids = {shift.id: i for i, shift in enumerate(request.shifts)}
+    visit_shifts = []
+    for i, visit in enumerate(request.visits):
+        allowed = set(range(len(request.shifts)))
+        if visit.staff_ids is not None:
+            unknown = [s for s in visit.staff_ids if s not in shift_ids]
+            if unknown:
+                out.problem(f"visits[{i}].staff_ids", f"no shift has id {unknown[0]!r}", visit.id)
+            allowed &= {shift_ids[s] for s in visit.staff_ids if s in shift_ids}
+        if visit.roles is not None:
+            allowed &= {j for j, s in enumerate(request.shifts) if s.role in visit.roles}
+        if not allowed:
+            out.problem(
+                f"visits[{i}]",
+                f"mandatory visit {visit.id!r} cannot be kept: no shift in the plan may "
+                "serve it (check staff_ids and roles)",
+                visit.id,
+            )
+        visit_shifts.append(frozenset(allowed))
+    return visit_shifts
 
 
 def resolve_request(request: PlanRequest) -> ResolvedRequest:
@@ -61,83 +145,48 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
     Raises
     ------
     RequestError
-        Naming every field at fault.
+        Naming every field at fault (and the id of its item).
     """
-    day = request.date or today_local()
-    problems: list[FieldProblem] = []
+    today = today_local()
+    day = request.date or today
+    out = _Collector(day)
+    if day < today:
+        out.notice("date", "past_date", f"the plan date {day} is in the past (today is {today})")
     for name, items in (
         ("shifts", request.shifts),
         ("hotspots", request.hotspots),
         ("visits", request.visits),
     ):
         for dup in sorted(_duplicates([item.id for item in items])):
-            problems.append(FieldProblem(name, f"id {dup!r} is used more than once"))
-
-    shifts = []
-    for i, shift in enumerate(request.shifts):
-        start, end = to_local(shift.start_time, day), to_local(shift.end_time, day)
-        if end <= start:
-            problems.append(
-                FieldProblem(
-                    f"shifts[{i}].end_time", f"shift ends at {hhmm(end)}, before it starts"
-                )
-            )
-        if request.latest_end is not None:
-            cap = datetime.combine(start.date(), request.latest_end, tzinfo=start.tzinfo)
-            if start >= cap:
-                problems.append(
-                    FieldProblem(
-                        f"shifts[{i}].start_time",
-                        f"shift starts at {hhmm(start)}, not before the latest end "
-                        f"{request.latest_end:%H:%M}",
-                    )
-                )
-            end = min(end, cap)
-        shifts.append(ResolvedShift(start, end))
-
+            out.problem(name, f"id {dup!r} is used more than once", dup)
+    shifts = _resolve_shifts(request, out)
     hotspot_windows = tuple(
         tuple(
-            _window(w, day, f"hotspots[{i}].windows[{j}]", problems)
+            out.window(w, f"hotspots[{i}].windows[{j}]", hotspot.id)
             for j, w in enumerate(hotspot.windows)
         )
         for i, hotspot in enumerate(request.hotspots)
     )
     visit_windows = tuple(
-        _window(visit.window, day, f"visits[{i}].window", problems)
+        out.window(visit.window, f"visits[{i}].window", visit.id)
         for i, visit in enumerate(request.visits)
     )
-
-    shift_ids = {shift.id: i for i, shift in enumerate(request.shifts)}
-    visit_shifts = []
-    for i, visit in enumerate(request.visits):
-        allowed = set(range(len(request.shifts)))
-        if visit.staff_ids is not None:
-            unknown = [s for s in visit.staff_ids if s not in shift_ids]
-            if unknown:
-                problems.append(
-                    FieldProblem(f"visits[{i}].staff_ids", f"no shift has id {unknown[0]!r}")
-                )
-            allowed &= {shift_ids[s] for s in visit.staff_ids if s in shift_ids}
-        if visit.roles is not None:
-            allowed &= {j for j, s in enumerate(request.shifts) if s.role in visit.roles}
-        if not allowed:
-            problems.append(
-                FieldProblem(
-                    f"visits[{i}]",
-                    f"mandatory visit {visit.id!r} cannot be kept: no shift in the plan may "
-                    "serve it (check staff_ids and roles)",
-                )
-            )
-        visit_shifts.append(frozenset(allowed))
-
-    if problems:
-        raise RequestError(problems)
-    origin = min(shift.start for shift in shifts)
+    visit_shifts = _visit_shifts(request, out)
+    if not request.hotspots:
+        what = (
+            "the routes only keep the visits"
+            if request.visits
+            else ("no hotspots and no visits: every staff member stays at the start")
+        )
+        out.notice("hotspots", "nothing_to_cover", f"nothing to cover: {what}")
+    if out.problems:
+        raise RequestError(out.problems)
     return ResolvedRequest(
         day=day,
-        origin=origin,
+        origin=min(shift.start for shift in shifts),
         shifts=tuple(shifts),
         hotspot_windows=hotspot_windows,
         visit_windows=visit_windows,
         visit_shifts=tuple(visit_shifts),
+        notices=tuple(out.notices),
     )

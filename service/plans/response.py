@@ -7,26 +7,45 @@ import itertools
 from typing import TYPE_CHECKING
 
 from ..timeutil import at_offset
-from .schemas import LeftOutOut, PlanResponse, PlanSummary, PointOut, RouteOut, StopOut
+from .schemas import (
+    LeftOutOut,
+    PlanResponse,
+    PlanSummary,
+    PointOut,
+    RouteOut,
+    StopOut,
+    WarningOut,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from solver import Route, Solution
+    from solver import LeftOut, Route, Solution
 
+    from ..errors import Notice
     from .locations import Placed
     from .resolve import ResolvedRequest
     from .schemas import PlanRequest
 
-LEFT_OUT_DETAIL = {
-    "unreachable_in_window": (
-        "no one on shift can get there within its time window and still end on time"
-    ),
-    "not_enough_time": (
-        "the shifts are full with higher-weight stops; more staff or time would cover it"
-    ),
-}
+
+def _left_out(request: PlanRequest, item: LeftOut) -> LeftOutOut:
+    """A left-out hotspot with the reason that matches its case: no room on the shifts,
+    out of reach within its window, or (no window) out of reach of any shift at all."""
+    hotspot = request.hotspots[item.hotspot]
+    if item.reason == "not_enough_time":
+        reason = "not_enough_time"
+        detail = "the shifts are full with higher-weight stops; more staff or time would cover it"
+    elif hotspot.windows:
+        reason = "unreachable_in_window"
+        detail = "no one on shift can get there within its time window and still end on time"
+    else:
+        reason = "not_enough_time"
+        detail = (
+            f"no shift is long enough to get there, stay {hotspot.dwell_min:g} min and get back "
+            "before it ends"
+        )
+    return LeftOutOut(hotspot_id=hotspot.id, weight=hotspot.weight, reason=reason, detail=detail)
 
 
 def point_out(placed: Placed, location: int) -> PointOut:
@@ -99,6 +118,8 @@ def solution_to_plan(
     plan_id: str,
     created_at: datetime,
     legs_m: Sequence[list[float] | None],
+    notices: Sequence[Notice] = (),
+    time_limit_s: float | None = None,
 ) -> PlanResponse:
     """The answer for ``solution``.
 
@@ -107,20 +128,16 @@ def solution_to_plan(
     legs_m
         Per route, the street length of each leg (named areas), or None to take distances
         from the request's own ``distance_m`` matrix (if any).
+    notices
+        What the planner changed or doubts: the answer's ``warnings``.
+    time_limit_s
+        The search's time limit, reported in the summary.
     """
     routes = [
         _route_out(request, resolved, placed, route, legs)
         for route, legs in zip(solution.routes, legs_m, strict=True)
     ]
-    left_out = [
-        LeftOutOut(
-            hotspot_id=request.hotspots[item.hotspot].id,
-            weight=request.hotspots[item.hotspot].weight,
-            reason=item.reason,
-            detail=LEFT_OUT_DETAIL[item.reason],
-        )
-        for item in solution.left_out
-    ]
+    left_out = [_left_out(request, item) for item in solution.left_out]
     weight_total = sum(h.weight for h in request.hotspots)
     weight_first = sum(request.hotspots[h].weight for h in solution.visited_hotspots)
     distances = [r.distance_km for r in routes]
@@ -128,13 +145,14 @@ def solution_to_plan(
         weight_total=round(weight_total, 4),
         weight_visited=round(weight_first, 4),
         weight_covered=round(solution.covered_weight, 4),
-        coverage_ratio=round(weight_first / weight_total, 4) if weight_total else 1.0,
+        coverage_ratio=round(weight_first / weight_total, 4) if weight_total else None,
         hotspots_visited=len(request.hotspots) - len(left_out),
         hotspots_left_out=len(left_out),
         visits_kept=len(request.visits),
         travel_min=round(solution.travel_s / 60, 2),
         distance_km=None if None in distances else round(sum(d or 0 for d in distances), 3),
         solve_time_s=round(solution.solve_time_s, 3),
+        time_limit_s=time_limit_s,
     )
     return PlanResponse(
         id=plan_id,
@@ -145,4 +163,7 @@ def solution_to_plan(
         summary=summary,
         routes=routes,
         left_out=left_out,
+        warnings=[
+            WarningOut(field=n.field, code=n.code, message=n.message, id=n.id) for n in notices
+        ],
     )

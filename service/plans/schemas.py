@@ -246,13 +246,31 @@ class PlanSummary(BaseModel):
     weight_total: float = Field(description="Sum of all hotspot weights.")
     weight_visited: float = Field(description="Weight of the hotspots visited at least once.")
     weight_covered: float = Field(description="Coverage earned, repeat visits included.")
-    coverage_ratio: float = Field(description="weight_visited / weight_total.")
+    coverage_ratio: float | None = Field(
+        description="weight_visited / weight_total; null when there is nothing to cover."
+    )
     hotspots_visited: int
     hotspots_left_out: int
     visits_kept: int
     travel_min: float
     distance_km: float | None
     solve_time_s: float
+    time_limit_s: float | None = Field(
+        default=None,
+        description="The search's limit; it stops sooner once more search cannot help.",
+    )
+
+
+class WarningOut(BaseModel):
+    """Something the planner changed or doubts in the request: the plan was still made."""
+
+    field: str = Field(examples=["shifts[0].end_time"])
+    code: str = Field(
+        description="past_date, shift_cut, window_other_day, nothing_to_cover, "
+        "time_limit_capped, outside_area, far_from_street"
+    )
+    message: str
+    id: str | None = Field(default=None, description="The id of the item the field belongs to.")
 
 
 class PlanResponse(BaseModel):
@@ -266,3 +284,4 @@ class PlanResponse(BaseModel):
     summary: PlanSummary
     routes: list[RouteOut]
     left_out: list[LeftOutOut]
+    warnings: list[WarningOut] = Field(default_factory=list)

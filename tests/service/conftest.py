@@ -74,7 +74,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def demo_request() -> dict[str, Any]:
     """The shipped sample evening in Sindal (4 shifts, 65 hotspots, 4 client visits)."""
     data: dict[str, Any] = json.loads((EXAMPLES / "sindal_request.json").read_text())
-    data["date"] = "2026-11-24"
+    data["date"] = "2030-11-26"
     data["options"] = {"time_limit_s": 2, "seed": 3}
     return data
 

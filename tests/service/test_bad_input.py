@@ -81,7 +81,7 @@ CASES = [
         "hotspots[0].location",
         "lat, lon",
     ),
-    ("unknown field", _set("hotspots.0.colour", "red"), "hotspots[0].colour", "not permitted"),
+    ("unknown field", _set("hotspots.0.colour", "red"), "hotspots[0].colour", "unknown field"),
     (
         "window ends before start",
         _set("hotspots.0.windows", [{"start": "21:00", "end": "20:00"}]),

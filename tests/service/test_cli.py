@@ -115,3 +115,75 @@ def test_areas_lists_the_default(cli_env: Path, capsys: pytest.CaptureFixture[st
     """``eyes areas`` lists the shipped areas and marks the default."""
     assert main(["areas"]) == 0
     assert "sindal (default)" in capsys.readouterr().out
+
+
+def _own_areas(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, names: list[str], default: str | None
+) -> None:
+    """EYES_AREAS_DIR holding copies of Sindal under ``names``; EYES_DEFAULT_AREA if given."""
+    from service.config import SHIPPED_AREAS_DIR, get_settings
+
+    folder = tmp_path / "areas"
+    folder.mkdir()
+    for name in names:
+        (folder / f"{name}.osm.bz2").symlink_to(SHIPPED_AREAS_DIR / "sindal.osm.bz2")
+    monkeypatch.setenv("EYES_AREAS_DIR", str(folder))
+    if default is None:
+        monkeypatch.delenv("EYES_DEFAULT_AREA", raising=False)
+    else:
+        monkeypatch.setenv("EYES_DEFAULT_AREA", default)
+    get_settings.cache_clear()
+
+
+def test_an_own_areas_folder_with_one_area_makes_it_the_default(
+    cli_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With EYES_AREAS_DIR holding one area and no EYES_DEFAULT_AREA, that area is the
+    default (the shipped ``sindal`` is not demanded)."""
+    _own_areas(cli_env, monkeypatch, ["hjorring"], None)
+    assert main(["areas"]) == 0
+    assert capsys.readouterr().out.strip() == "hjorring (default)"
+
+
+@pytest.mark.parametrize(
+    ("names", "default", "words"),
+    [
+        (["hjorring", "aalborg"], None, "set EYES_DEFAULT_AREA"),
+        (["hjorring"], "furesoe", "EYES_DEFAULT_AREA='furesoe' is not an area"),
+    ],
+    ids=["several, none chosen", "chosen one missing"],
+)
+def test_serve_without_a_usable_default_area_says_so_in_one_line(
+    cli_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    names: list[str],
+    default: str | None,
+    words: str,
+) -> None:
+    """``eyes serve`` with an areas folder that leaves no default area exits 2 with one
+    line naming the setting and the areas there are: no traceback, no server."""
+    _own_areas(cli_env, monkeypatch, names, default)
+    assert main(["serve", "--port", "1"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ")
+    assert words in err
+    assert "\n" not in err
+    assert "hjorring" in err
+
+
+def test_plan_prints_its_warnings_on_stderr(
+    cli_env: Path, small_request: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``eyes plan`` prints each warning of the plan as ``warning: field (id): message``
+    on stderr, beside the plan JSON on stdout."""
+    request = dict(small_request)
+    request["shifts"] = [dict(s) for s in small_request["shifts"]]
+    request["shifts"][0]["end_time"] = "23:30"
+    path = cli_env / "request.json"
+    path.write_text(json.dumps(request))
+    assert main(["plan", str(path)]) == 0
+    captured = capsys.readouterr()
+    guard = request["shifts"][0]["id"]
+    assert f"warning: shifts[0].end_time ({guard}): shift ends at 23:30" in captured.err
+    assert [w["code"] for w in json.loads(captured.out)["warnings"]] == ["shift_cut"]

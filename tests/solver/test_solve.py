@@ -101,6 +101,10 @@ def test_conflicting_visits_name_one(line_matrix: np.ndarray, quick: SolveParams
     with pytest.raises(InfeasibleError) as caught:
         solve(problem, params=quick)
     assert caught.value.reason == "conflict"
+    # The error names the visit it clashes with, and the only shift both need.
+    other = {0: "b", 1: "a"}[caught.value.visit]
+    assert caught.value.clashes_with == (1 - caught.value.visit,)
+    assert f"clashes with {other!r} (only 'hc' may serve it)" in str(caught.value)
 
 
 def test_visit_served_only_by_allowed_shift(line_matrix: np.ndarray, quick: SolveParams) -> None:

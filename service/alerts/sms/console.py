@@ -45,7 +45,9 @@ class ConsoleSender:
                 )
         except IntegrityError:
             log.info("console SMS %s was already stored", sms.reference)
-        log.info("console SMS %s to %s", sms.reference, mask_phone(sms.phone))
+        # The console provider is the development stand-in for a phone: the text is its
+        # delivery. Real providers never log a message's text.
+        log.info("console SMS %s to %s: %s", sms.reference, mask_phone(sms.phone), sms.text)
         return SendResult("accepted", provider_message_id=sms.reference, delivered=True)
 
     def find(self, sms: OutgoingSms, *, since: datetime) -> FindResult:

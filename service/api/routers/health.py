@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 from pydantic import BaseModel
 
-from ..deps import AnyKeyDep, NetworksDep, SettingsDep
+from ..deps import AnyKeyDep, NetworksDep
 
 router = APIRouter(tags=["health"])
 
@@ -30,6 +30,6 @@ def health() -> Health:
 
 
 @router.get("/v1/areas")
-def areas(networks: NetworksDep, settings: SettingsDep, _: AnyKeyDep) -> AreasPublic:
+def areas(networks: NetworksDep, _: AnyKeyDep) -> AreasPublic:
     """Named areas (street data files registered on this server)."""
-    return AreasPublic(default=settings.default_area, areas=networks.catalog.names())
+    return AreasPublic(default=networks.default_area, areas=networks.catalog.names())

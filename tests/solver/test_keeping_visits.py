@@ -1,0 +1,104 @@
+"""A search that drops a mandatory visit blames the caller only with a proof.
+
+Two visits clash when some shift must serve both and no order fits; otherwise a dropped
+visit is the search's failure: the visits are planned alone and the plan rebuilt from
+there, or the answer says no plan was found in time (a ``SolverError``, not the caller's
+``InfeasibleError``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from solver import (
+    Hotspot,
+    InfeasibleError,
+    RoutingProblem,
+    Shift,
+    SolveParams,
+    SolverError,
+    TimeWindow,
+    Visit,
+)
+from solver.conflicts import can_share_shift, clashing_visits
+from solver.model import build_routing_model
+from solver.solve import _keep_every_visit, _read_routes
+
+from .replay import assert_feasible
+
+
+def _opposite_ends(shifts: tuple[Shift, ...], *, pinned: bool) -> RoutingProblem:
+    """Visits at 0 and 5 (500 s apart), both starting within 600-650 s."""
+    only = frozenset({0}) if pinned else None
+    visits = (
+        Visit("a", 5, 60, TimeWindow(600, 650), shifts=only),
+        Visit("b", 0, 60, TimeWindow(600, 650), shifts=only),
+    )
+    matrix = (100 * np.abs(np.arange(6)[:, None] - np.arange(6)[None, :])).astype(np.int64)
+    return RoutingProblem((matrix,), shifts, (Hotspot("h", 3, 1.0, 0),), visits)
+
+
+def test_a_clash_is_proven_pairwise() -> None:
+    """Visits pinned to one shift that cannot share it, in either order, clash; with a
+    second shift allowed for both, nothing is proven."""
+    one = _opposite_ends((Shift("hc", 3, 3, 0, 3000),), pinned=True)
+    assert not can_share_shift(one, 0, 0, 1)
+    assert clashing_visits(one, 0) == {0: 1}
+    two = _opposite_ends((Shift("hc", 3, 3, 0, 3000), Shift("g", 3, 3, 0, 3000)), pinned=False)
+    assert clashing_visits(two, 0) == {}
+
+
+def test_a_dropped_visit_without_a_clash_is_planned_again() -> None:
+    """Given routes that keep no visit (a starved search), the visits are planned alone
+    and the full plan rebuilt: both visits kept, on different shifts, feasibly."""
+    problem = _opposite_ends((Shift("hc", 3, 3, 0, 3000), Shift("g", 3, 3, 0, 3000)), pinned=False)
+    params = SolveParams(time_limit_s=1)
+    model = build_routing_model(problem)
+    assignment = _keep_every_visit(model, problem, params, routes=[])
+    routes = _read_routes(model, problem, assignment)
+    served = sorted(
+        (route.shift, stop.ref) for route in routes for stop in route.stops if stop.kind == "visit"
+    )
+    assert [ref for _, ref in served] == [0, 1]
+    assert served[0][0] != served[1][0]
+
+
+def test_an_unproven_impossibility_is_the_solvers_failure() -> None:
+    """Three visits at the same moment at three far places, two shifts that may serve any:
+    impossible, but no pair proves it, so the answer is a SolverError (more time cannot
+    help here, yet the caller is not blamed without proof), never an InfeasibleError."""
+    matrix = (100 * np.abs(np.arange(6)[:, None] - np.arange(6)[None, :])).astype(np.int64)
+    visits = tuple(
+        Visit(v, loc, 60, TimeWindow(600, 610)) for v, loc in (("a", 0), ("b", 3), ("c", 5))
+    )
+    shifts = (Shift("x", 0, 0, 0, 3000), Shift("y", 5, 5, 0, 3000))
+    problem = RoutingProblem((matrix,), shifts, (), visits)
+    model = build_routing_model(problem)
+    with pytest.raises(SolverError, match="none is proven impossible"):
+        _keep_every_visit(model, problem, SolveParams(time_limit_s=1), routes=[])
+
+
+def test_a_small_plan_stops_long_before_its_limit(line_matrix: np.ndarray) -> None:
+    """The time limit is a maximum: a three-hotspot plan converges and returns far sooner
+    than its 30 s, with every hotspot covered; with ``stop_early`` off the limit would be
+    used in full."""
+    from solver import solve
+
+    hotspots = tuple(Hotspot(f"h{i}", i, 1.0, 0) for i in (1, 3, 5))
+    problem = RoutingProblem((line_matrix,), (Shift("g", 0, 0, 0, 5000),), hotspots)
+    solution = solve(problem, params=SolveParams(time_limit_s=30))
+    assert_feasible(problem, solution)
+    assert solution.covered_weight == pytest.approx(3.0)
+    assert solution.solve_time_s < 15
+
+
+def test_infeasible_error_keeps_its_fields() -> None:
+    """``InfeasibleError`` carries the visit, the reason code and what it clashes with."""
+    error = InfeasibleError(2, "conflict", "text", clashes_with=(0,))
+    assert (error.visit, error.reason, error.clashes_with, str(error)) == (
+        2,
+        "conflict",
+        (0,),
+        "text",
+    )
