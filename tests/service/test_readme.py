@@ -1,0 +1,74 @@
+"""The README's dispatcher and police examples run as they stand against a live server, so
+a stale date, a renamed field or an alert that reaches no one fails the suite."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _shell_blocks() -> list[str]:
+    """The README's ``sh`` blocks that talk to the API (``curl ... localhost:8000``)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
+    return [b for b in blocks if "curl" in b and "localhost:8000" in b]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.slow
+def test_readme_examples_run_against_a_live_server(tmp_path: Path, graph_cache: Path) -> None:
+    """Run the README's API walkthrough and alert example with bash (``set -e``, curl
+    ``-f``): every call succeeds, tomorrow's plan is made, and the alert reaches staff
+    whose route passes its area."""
+    for tool in ("curl", "jq"):
+        if shutil.which(tool) is None:
+            pytest.skip(f"the README examples use {tool}, which is not installed here")
+    blocks = _shell_blocks()
+    assert len(blocks) >= 2, "the README lost its plan or alert example"
+    port = _free_port()
+    script = "set -euo pipefail\n" + "\n".join(blocks).replace(
+        "localhost:8000", f"localhost:{port}"
+    )
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parents[1])
+    (tmp_path / "examples").symlink_to(REPO / "examples")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("EYES_")}
+    env.update(
+        EYES_DATABASE_URL=f"sqlite:///{tmp_path / 'readme.db'}",
+        EYES_GRAPH_CACHE_DIR=str(graph_cache),
+        EYES_PORT=str(port),
+    )
+    process = subprocess.Popen(
+        ["bash", "-c", script + "\nkill %1\nwait\n"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        output, _ = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+    assert process.returncode == 0, output[-3000:]
+    plan = json.loads((tmp_path / "plan.json").read_text())
+    assert plan["routes"], output[-2000:]
+    alert = json.loads((tmp_path / "alert.json").read_text())
+    assert alert["recipients"] >= 1, alert
