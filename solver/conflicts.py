@@ -37,8 +37,13 @@ def _in_order(problem: RoutingProblem, shift: int, first: Visit, second: Visit) 
 
 
 def can_share_shift(problem: RoutingProblem, shift: int, a: int, b: int) -> bool:
-    """Whether visits ``a`` and ``b`` fit on one route of ``shift``, in some order."""
+    """Whether visits ``a`` and ``b`` fit on one route of ``shift``, in some order (the
+    shift's fixed sequence, when both are in it)."""
     va, vb = problem.visits[a], problem.visits[b]
+    sequence = problem.shifts[shift].sequence
+    if a in sequence and b in sequence:
+        first, second = (va, vb) if sequence.index(a) < sequence.index(b) else (vb, va)
+        return _in_order(problem, shift, first, second)
     return _in_order(problem, shift, va, vb) or _in_order(problem, shift, vb, va)
 
 

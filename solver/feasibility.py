@@ -90,6 +90,17 @@ class _Replay:
         if v not in self.problem.eligible_shifts(visit):
             self.errors.append(f"{name}: visit {visit.id!r} served by a shift not allowed.")
 
+    def sequences(self, solution: Solution) -> None:
+        for v, shift in enumerate(self.problem.shifts):
+            if not shift.sequence:
+                continue
+            served = [s.ref for s in solution.routes[v].stops if s.kind == "visit"]
+            in_order = [ref for ref in served if ref in shift.sequence]
+            if in_order != list(shift.sequence):
+                self.errors.append(
+                    f"route of shift {shift.id!r} does not keep its fixed visits in order."
+                )
+
     def totals(self, solution: Solution) -> None:
         problem = self.problem
         for i, visit in enumerate(problem.visits):
@@ -131,7 +142,8 @@ def check_solution(problem: RoutingProblem, solution: Solution) -> list[str]:
 
     Checks: one route per shift from its start to its end location; arrival equals the
     previous departure plus the matrix travel time; starts within windows; dwell and service
-    times kept; shifts end on time; mandatory visits served exactly once by an allowed shift;
+    times kept; shifts end on time; mandatory visits served exactly once by an allowed shift,
+    each shift's fixed sequence in its order;
     hotspots visited at most ``max_visits`` times, ``min_gap_s`` apart, each visit claiming
     its own value; every hotspot either visited or listed as left out, never both.
     """
@@ -140,5 +152,6 @@ def check_solution(problem: RoutingProblem, solution: Solution) -> list[str]:
     replay = _Replay(problem)
     for v, route in enumerate(solution.routes):
         replay.route(v, route)
+    replay.sequences(solution)
     replay.totals(solution)
     return replay.errors

@@ -6,6 +6,7 @@ visit of each hotspot (``max_visits`` copies), then one node per mandatory visit
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -13,7 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from ortools.constraint_solver import pywrapcp
 
-from .coverage import hotspot_penalties, visit_penalty
+from .coverage import hotspot_penalties, travel_bound_s, visit_penalty, weight_units
 
 if TYPE_CHECKING:
     from .problem import RoutingProblem, TimeWindow
@@ -74,7 +75,13 @@ def _set_windows(cumul: pywrapcp.IntVar, windows: tuple[TimeWindow, ...], horizo
     return True
 
 
-def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingModel:
+def build_routing_model(
+    problem: RoutingProblem,
+    *,
+    seed: int = 0,
+    vary_weight: float = 0.0,
+    balance_weight_per_hour: float = 0.0,
+) -> RoutingModel:
     """Build the routing model of ``problem``.
 
     Parameters
@@ -83,6 +90,10 @@ def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingMod
         The problem to model.
     seed
         Shuffles the optional nodes, which varies the first solution.
+    vary_weight
+        Coverage weight a visit to a hotspot in the shift's ``familiar`` set costs.
+    balance_weight_per_hour
+        Coverage weight worth an hour less busy time on the longest route.
 
     Returns
     -------
@@ -103,15 +114,27 @@ def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingMod
     horizon_s = max(shift.end_s for shift in shifts)
     cost_callbacks: dict[int, int] = {}
     time_callbacks: dict[int, int] = {}
+    travels: dict[int, np.ndarray] = {}
     for profile in sorted({shift.profile for shift in shifts}):
         travel = problem.travel_s[profile][np.ix_(locations, locations)]
         travel = np.minimum(travel, horizon_s + 1)  # beyond the horizon means unreachable
+        travels[profile] = travel
         cost_callbacks[profile] = routing.RegisterTransitMatrix(travel.tolist())
         time_callbacks[profile] = routing.RegisterTransitMatrix(
             (travel + service[:, None]).tolist()
         )
+    scale = travel_bound_s(problem) + 1
     for v, shift in enumerate(shifts):
-        routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[shift.profile], v)
+        familiar = problem.familiar[v] if problem.familiar and vary_weight > 0 else frozenset()
+        if familiar:
+            # Arriving at a hotspot this staff member visited last night costs coverage.
+            repeat = np.array(
+                [node.kind == "hotspot" and node.ref in familiar for node in nodes], dtype=bool
+            )
+            cost = travels[shift.profile] + repeat[None, :] * (weight_units(vary_weight) * scale)
+            routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), v)
+        else:
+            routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[shift.profile], v)
     routing.AddDimensionWithVehicleTransits(
         [time_callbacks[shift.profile] for shift in shifts],
         horizon_s,  # waiting allowed
@@ -120,6 +143,16 @@ def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingMod
         "time",
     )
     time = routing.GetDimensionOrDie("time")
+    if balance_weight_per_hour > 0:
+        # Busy time (travel and stops, no waiting) from 0 at each start: its global span is
+        # the longest route's busy time, which the objective then weighs against coverage.
+        routing.AddDimensionWithVehicleTransits(
+            [time_callbacks[shift.profile] for shift in shifts], 0, horizon_s, True, "work"
+        )
+        work = routing.GetDimensionOrDie("work")
+        work.SetGlobalSpanCostCoefficient(
+            max(1, round(weight_units(balance_weight_per_hour) * scale / 3600))
+        )
 
     for v, shift in enumerate(shifts):
         time.CumulVar(routing.Start(v)).SetRange(shift.start_s, shift.end_s)
@@ -130,6 +163,7 @@ def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingMod
     penalties = hotspot_penalties(problem)
     mandatory_penalty = visit_penalty(problem, sum(map(sum, penalties)))
     copies: dict[tuple[int, int], int] = {}
+    visit_index: dict[int, int] = {}
     solver = routing.solver()
     for node_id, node in enumerate(nodes):
         if node.kind in ("start", "end"):
@@ -146,10 +180,20 @@ def build_routing_model(problem: RoutingProblem, *, seed: int = 0) -> RoutingMod
             visit = problem.visits[node.ref]
             _set_windows(cumul, node.windows, horizon_s)
             routing.AddDisjunction([index], mandatory_penalty)
-            if visit.shifts is not None:
+            visit_index[node.ref] = index
+            eligible = problem.eligible_shifts(visit)
+            if len(eligible) < num_shifts:
                 # -1 keeps the node droppable; the drop is then reported as a conflict.
-                routing.VehicleVar(index).SetValues([-1, *sorted(visit.shifts)])
+                routing.VehicleVar(index).SetValues([-1, *eligible])
         routing.AddToAssignment(time.SlackVar(index))
+
+    # Fixed sequences: each visit starts after the one before it has been served.
+    for shift in shifts:
+        for a, b in itertools.pairwise(shift.sequence):
+            solver.Add(
+                time.CumulVar(visit_index[b])
+                >= time.CumulVar(visit_index[a]) + problem.visits[a].service_s
+            )
 
     # Repeat visits of a hotspot: visit k+1 only after visit k, at least min_gap_s later.
     for h, hotspot in enumerate(problem.hotspots):

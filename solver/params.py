@@ -27,6 +27,12 @@ class SolveParams:
     probe_share
         With ``stop_early``: the share of the limit a first PyVRP search may take; if it
         converges sooner, the plan is small and no parallel search is started.
+    balance_weight_per_hour
+        Workload balance: the coverage weight worth giving up to cut an hour from the longest
+        route's busy time (travel plus stops); 0 leaves balance to chance.
+    vary_weight
+        Variation between nights: the coverage weight a hotspot visit costs when the same
+        staff member visited it the night before (``RoutingProblem.familiar``).
     stall_share, stall_min_s
         ``stall_s`` is ``stall_share`` of the limit, at least ``stall_min_s``; once every
         hotspot visit is covered, OR-Tools stops after ``stall_min_s`` without a shorter plan.
@@ -44,6 +50,8 @@ class SolveParams:
     stop_early: bool = True
     stall_iterations: int = 2_000
     stall_share: float = 0.1
+    balance_weight_per_hour: float = 0.0
+    vary_weight: float = 0.0
     probe_share: float = 0.1
     stall_min_s: float = 0.3
 
@@ -56,6 +64,9 @@ class SolveParams:
             raise ValueError(msg)
         if not (0 <= self.polish_share < 1 and 0 <= self.repeat_polish_share < 1):
             msg = "polish shares must be in [0, 1)."
+            raise ValueError(msg)
+        if self.balance_weight_per_hour < 0 or self.vary_weight < 0:
+            msg = "balance_weight_per_hour and vary_weight must not be negative."
             raise ValueError(msg)
         if self.stall_iterations < 1 or not 0 < self.stall_share <= 1 or self.stall_min_s < 0:
             msg = "stall_iterations must be at least 1, stall_share in (0, 1], stall_min_s >= 0."

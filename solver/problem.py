@@ -6,7 +6,7 @@ into the travel-time matrices. A travel time larger than any shift means "unreac
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +31,9 @@ class TimeWindow:
 class Shift:
     """One staff member's shift: where it starts and ends, and when.
 
-    ``profile`` selects the travel-time matrix (one per travel mode).
+    ``profile`` selects the travel-time matrix (one per travel mode). ``sequence`` lists
+    mandatory visits (indices into ``RoutingProblem.visits``) this shift serves in exactly
+    this order, as a home-care scheduler planned them; other stops fit between them.
     """
 
     id: str
@@ -40,6 +42,7 @@ class Shift:
     start_s: int
     end_s: int
     profile: int = 0
+    sequence: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if self.end_s <= self.start_s:
@@ -112,12 +115,17 @@ class RoutingProblem:
         One square int64 matrix of travel seconds per travel profile.
     shifts, hotspots, visits
         The staff shifts, the optional hotspots and the mandatory visits.
+    familiar
+        Empty, or per shift the hotspots visited the night before: with
+        ``SolveParams.vary_weight`` a repeat costs that much coverage weight.
     """
 
     travel_s: tuple[Matrix, ...]
     shifts: tuple[Shift, ...]
     hotspots: tuple[Hotspot, ...] = ()
     visits: tuple[Visit, ...] = ()
+    familiar: tuple[frozenset[int], ...] = ()
+    _sequenced: dict[int, int] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.travel_s:
@@ -149,6 +157,29 @@ class RoutingProblem:
             ):
                 msg = f"visit {visit.id!r} names a shift that does not exist."
                 raise ValueError(msg)
+        self._check_sequences()
+        if self.familiar and len(self.familiar) != len(self.shifts):
+            msg = "familiar must be empty or hold one set of hotspots per shift."
+            raise ValueError(msg)
+
+    def _check_sequences(self) -> None:
+        seen: set[int] = set()
+        sequenced: dict[int, int] = {}
+        for v, shift in enumerate(self.shifts):
+            for i in shift.sequence:
+                if not 0 <= i < len(self.visits):
+                    msg = f"shift {shift.id!r} sequences visit {i}, which does not exist."
+                    raise ValueError(msg)
+                visit = self.visits[i]
+                if i in seen:
+                    msg = f"visit {visit.id!r} is in more than one fixed sequence."
+                    raise ValueError(msg)
+                if visit.shifts is not None and v not in visit.shifts:
+                    msg = f"visit {visit.id!r} is in shift {shift.id!r}'s sequence, not its own."
+                    raise ValueError(msg)
+                seen.add(i)
+                sequenced[id(visit)] = v
+        object.__setattr__(self, "_sequenced", sequenced)
 
     @staticmethod
     def _check_location(location: int, owner: str, n: int) -> None:
@@ -167,7 +198,10 @@ class RoutingProblem:
         return int(matrix[origin, destination])
 
     def eligible_shifts(self, visit: Visit) -> list[int]:
-        """Indices of the shifts allowed to serve ``visit``."""
+        """Indices of the shifts allowed to serve ``visit`` (only its own if it is in a fixed
+        sequence)."""
+        if id(visit) in self._sequenced:
+            return [self._sequenced[id(visit)]]
         if visit.shifts is None:
             return list(range(len(self.shifts)))
         return sorted(visit.shifts)

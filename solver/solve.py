@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time as clock
 from dataclasses import replace
+from typing import TYPE_CHECKING, Literal
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -18,6 +19,9 @@ from .portfolio import initial_assignment, pyvrp_available, search_beside, searc
 from .problem import RoutingProblem
 from .pyvrp_search import SearchResult, SearchStop
 from .solution import LeftOut, Route, Solution, Stop
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
 
@@ -148,7 +152,11 @@ def _value(
 
 
 def _search(
-    model: RoutingModel, problem: RoutingProblem, params: SolveParams, started: float
+    model: RoutingModel,
+    problem: RoutingProblem,
+    params: SolveParams,
+    started: float,
+    hinted: pywrapcp.Assignment | None = None,
 ) -> pywrapcp.Assignment | None:
     """Search, then polish the best plan found with OR-Tools on the full model.
 
@@ -167,7 +175,7 @@ def _search(
     watch.arm(params.stall_s if params.stop_early else None, quick_s=params.stall_min_s)
     exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
     polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
-    candidates: list[pywrapcp.Assignment | None] = []
+    candidates: list[pywrapcp.Assignment | None] = [hinted]
     if params.engine == "portfolio" and (problem.hotspots or problem.visits) and pyvrp_available():
         converged = False
         if params.stop_early:
@@ -282,7 +290,12 @@ def _keep_every_visit(
     raise SolverError(msg)
 
 
-def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solution:
+def solve(
+    problem: RoutingProblem,
+    *,
+    params: SolveParams | None = None,
+    hint: Sequence[Sequence[tuple[Literal["hotspot", "visit"], int, int]]] | None = None,
+) -> Solution:
     """Plan routes: keep every mandatory visit, maximise covered weight, then cut travel.
 
     Parameters
@@ -291,6 +304,10 @@ def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solu
         The routing problem.
     params
         Search settings; defaults to ``SolveParams()``.
+    hint
+        A plan to start from (a warm start, e.g. the routes of the plan being re-planned):
+        per shift the stops ``(kind, ref, start_s)`` between start and end. It is checked
+        against the full model like any other candidate and dropped if it breaks it.
 
     Returns
     -------
@@ -307,8 +324,17 @@ def solve(problem: RoutingProblem, *, params: SolveParams | None = None) -> Solu
     params = params or SolveParams()
     check_visits_servable(problem)
     started = clock.perf_counter()
-    model = build_routing_model(problem, seed=params.seed)
-    assignment = _search(model, problem, params, started)
+    model = build_routing_model(
+        problem,
+        seed=params.seed,
+        vary_weight=params.vary_weight,
+        balance_weight_per_hour=params.balance_weight_per_hour,
+    )
+    hinted = None
+    if hint is not None:
+        hint_routes = [[SearchStop(kind, ref, start_s) for kind, ref, start_s in r] for r in hint]
+        hinted = initial_assignment(model, problem, [SearchResult(hint_routes, feasible=True)])
+    assignment = _search(model, problem, params, started, hinted)
     if assignment is None:
         msg = f"no plan found within {params.time_limit_s:g} s; allow more time."
         raise SolverError(msg)
