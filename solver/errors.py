@@ -16,7 +16,8 @@ class InfeasibleError(ValueError):
         Index of the visit in ``RoutingProblem.visits``.
     reason
         A short machine-readable code: ``no_eligible_shift``, ``window_outside_shifts``,
-        ``unreachable_in_window`` or ``conflict``.
+        ``unreachable_in_window``, ``sequence`` (a fixed sequence that cannot be kept) or
+        ``conflict``.
     message
         One plain sentence for people.
     clashes_with

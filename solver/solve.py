@@ -26,6 +26,40 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+def check_sequences(problem: RoutingProblem) -> None:
+    """Fail early, naming the visit and why, when a shift's fixed sequence cannot be kept
+    even with nothing else on the route.
+
+    Raises
+    ------
+    InfeasibleError
+        ``sequence``: the first visit of a sequence that cannot start within its window.
+    """
+    for v, shift in enumerate(problem.shifts):
+        clock_s, here, before = shift.start_s, shift.start_location, None
+        for i in shift.sequence:
+            visit = problem.visits[i]
+            arrival = clock_s + problem.travel(v, here, visit.location)
+            if arrival > visit.window.end_s:
+                late_min = (arrival - visit.window.end_s) / 60
+                after = "the shift's start" if before is None else repr(before)
+                msg = (
+                    f"fixed visit {visit.id!r} cannot be kept: going there straight from "
+                    f"{after} arrives {late_min:.0f} min after its latest start, even with "
+                    "nothing else on the route"
+                )
+                raise InfeasibleError(i, "sequence", msg)
+            clock_s = max(arrival, visit.window.start_s) + visit.service_s
+            here, before = visit.location, visit.id
+        if shift.sequence and clock_s + problem.travel(v, here, shift.end_location) > shift.end_s:
+            last = problem.visits[shift.sequence[-1]]
+            msg = (
+                f"fixed visit {last.id!r} cannot be kept: after it the shift {shift.id!r} "
+                "cannot get back to its end before it ends"
+            )
+            raise InfeasibleError(shift.sequence[-1], "sequence", msg)
+
+
 def check_visits_servable(problem: RoutingProblem) -> None:
     """Fail early, naming the visit, when a mandatory visit cannot be kept on its own.
 
@@ -322,6 +356,7 @@ def solve(
         No solution was found in the time limit, or the solution failed its own check.
     """
     params = params or SolveParams()
+    check_sequences(problem)
     check_visits_servable(problem)
     started = clock.perf_counter()
     model = build_routing_model(

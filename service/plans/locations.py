@@ -75,8 +75,13 @@ def _fields(request: PlanRequest) -> list[_Field]:
         for i, h in enumerate(request.hotspots)
     ]
     out += [
-        _Field(f"visits[{i}].location", v.id, v.location, all_modes)
-        for i, v in enumerate(request.visits)
+        _Field(
+            f"{entry.field}.location",
+            entry.id,
+            entry.location,
+            all_modes if entry.shift is None else {request.shifts[entry.shift].mode},
+        )
+        for entry in request.visit_entries()
     ]
     return out
 

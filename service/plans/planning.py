@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from graphs import route_geometry
@@ -21,16 +21,16 @@ from solver import (
     SolveParams,
     TimeWindow,
     Visit,
-    solve,
 )
 
 from ..errors import FieldProblem, Notice, RequestError
-from ..timeutil import hhmm
+from ..timeutil import hhmm, today_local
 from .geojson import plan_to_geojson
 from .locations import place_on_area, place_on_matrix
 from .resolve import resolve_request
 from .response import point_out, solution_to_plan
 from .schemas import MatrixArea
+from .variants import PreviousNight, familiar_hotspots, solve_for_evening
 
 if TYPE_CHECKING:
     from graphs import PathGeometry
@@ -66,6 +66,7 @@ def build_problem(
             start_s=resolved.offset_s(resolved.shifts[i].start),
             end_s=resolved.offset_s(resolved.shifts[i].end),
             profile=placed.profiles[shift.mode],
+            sequence=resolved.sequences[i] if resolved.sequences else (),
         )
         for i, shift in enumerate(request.shifts)
     )
@@ -93,7 +94,7 @@ def build_problem(
             window=TimeWindow(*(resolved.offset_s(t) for t in resolved.visit_windows[i])),
             shifts=resolved.visit_shifts[i],
         )
-        for i, v in enumerate(request.visits)
+        for i, v in enumerate(request.visit_entries())
     )
     return RoutingProblem(placed.travel_s, shifts, hotspots, visits)
 
@@ -112,6 +113,11 @@ def _geometries(
         node_path = [placed.nodes[mode][stop.location] for stop in route.stops]
         geometries.append(route_geometry(network, node_path))
     return geometries
+
+
+def _lat_lon(placed: Placed, location: int) -> tuple[float, float] | None:
+    point = placed.points[location]
+    return None if point is None else (point.lat, point.lon)
 
 
 def _time_limit(request: PlanRequest, settings: Settings) -> tuple[float, list[Notice]]:
@@ -137,8 +143,11 @@ def plan_routes(
     settings: Settings,
     plan_id: str,
     created_at: datetime,
+    previous: PreviousNight | None = None,
 ) -> PlannedRoutes:
     """Plan tonight's routes for ``request``.
+
+    ``previous`` is the night before's plan, for routes that vary from it.
 
     Raises
     ------
@@ -165,16 +174,32 @@ def plan_routes(
             engine=settings.solver_engine,
             workers=settings.solver_workers,
         )
-        solution = solve(problem, params=params)
+        familiar = (
+            familiar_hotspots(
+                [shift.id for shift in request.shifts],
+                [
+                    (h.id, _lat_lon(placed, placed.hotspots[i]))
+                    for i, h in enumerate(request.hotspots)
+                ],
+                previous,
+            )
+            if previous is not None
+            else ()
+        )
+        outcome = solve_for_evening(
+            problem, params, request.options, familiar, previous.plan_id if previous else None
+        )
+        solution = outcome.solution
     except InfeasibleError as exc:
         start, end = resolved.visit_windows[exc.visit]
+        entry = request.visit_entries()[exc.visit]
         field = (
-            f"visits[{exc.visit}].window"
-            if exc.reason == "window_outside_shifts"
-            else f"visits[{exc.visit}]"
+            f"{entry.field}.window"
+            if exc.reason == "window_outside_shifts" and entry.shift is None
+            else entry.field
         )
         message = f"{exc} (window {hhmm(start)}-{hhmm(end)})"
-        visit_id = request.visits[exc.visit].id
+        visit_id = entry.id
         raise RequestError([FieldProblem(field, message, visit_id)]) from exc
     log.info("plan %s: %s", plan_id, solution.summary())
 
@@ -183,12 +208,16 @@ def plan_routes(
         request,
         resolved,
         placed,
+        problem,
         solution,
         plan_id=plan_id,
         created_at=created_at,
         legs_m=[None if g is None else [leg.distance_m for leg in g] for g in geometries],
         notices=notices,
         time_limit_s=time_limit_s,
+        familiar=outcome.familiar,
+        variation=outcome.variation,
+        balance=outcome.balance,
     )
     geojson = plan_to_geojson(
         plan,
@@ -207,13 +236,25 @@ def create_plan(
     settings: Settings,
     store: PlanStore,
 ) -> PlannedRoutes:
-    """Plan ``request`` and store the plan under a new id (same call for CLI and API)."""
+    """Plan ``request`` and store the plan under a new id (same call for CLI and API).
+
+    The newest stored plan of the day before on the same area, if any, is what tonight's
+    routes vary from (``options.variation``).
+    """
+    previous = None
+    if request.options.variation.enabled:
+        area = request.area if isinstance(request.area, str) else networks.default_area
+        if not isinstance(request.area, MatrixArea):
+            day = request.date or today_local()
+            found = store.newest_for_day(area, day - timedelta(days=1))
+            previous = PreviousNight.from_plan(found) if found is not None else None
     planned = plan_routes(
         request,
         networks=networks,
         settings=settings,
         plan_id=uuid.uuid4().hex,
         created_at=datetime.now(UTC),
+        previous=previous,
     )
     store.save(planned.plan, request=request.model_dump(mode="json"), geojson=planned.geojson)
     return planned

@@ -9,7 +9,7 @@ nothing to cover) becomes a ``Notice``: a warning in the answer, never a silent 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, Notice, RequestError
@@ -30,7 +30,8 @@ class ResolvedShift:
 
 @dataclass(frozen=True, slots=True)
 class ResolvedRequest:
-    """The request's times as aware datetimes, who may serve each visit, and the notices."""
+    """The request's times as aware datetimes, who may serve each visit (all of
+    ``PlanRequest.visit_entries``), each shift's fixed sequence, and the notices."""
 
     day: date
     origin: datetime
@@ -38,6 +39,7 @@ class ResolvedRequest:
     hotspot_windows: tuple[tuple[tuple[datetime, datetime], ...], ...]
     visit_windows: tuple[tuple[datetime, datetime], ...]
     visit_shifts: tuple[frozenset[int], ...]
+    sequences: tuple[tuple[int, ...], ...] = ()
     notices: tuple[Notice, ...] = ()
 
     def offset_s(self, moment: datetime) -> int:
@@ -139,6 +141,36 @@ def _visit_shifts(request: PlanRequest, out: _Collector) -> list[frozenset[int]]
     return visit_shifts
 
 
+def _fixed_visits(
+    request: PlanRequest, out: _Collector, first: int
+) -> tuple[list[tuple[datetime, datetime]], list[frozenset[int]], list[tuple[int, ...]]]:
+    """Windows (planned start +- tolerance), shifts and sequences of the fixed visits,
+    numbered from ``first`` on."""
+    windows, shifts, sequences = [], [], []
+    number = first
+    for s, shift in enumerate(request.shifts):
+        sequence = []
+        before: tuple[str, datetime] | None = None
+        for j, fixed in enumerate(shift.fixed_visits):
+            field = f"shifts[{s}].fixed_visits[{j}]"
+            planned = out.local(fixed.planned_start, f"{field}.planned_start", fixed.id)
+            if before is not None and planned < before[1]:
+                out.problem(
+                    f"{field}.planned_start",
+                    f"planned at {hhmm(planned)}, before {before[0]!r} at {hhmm(before[1])}: "
+                    "list a shift's fixed visits in the order they are made",
+                    fixed.id,
+                )
+            before = (fixed.id, planned)
+            tolerance = timedelta(minutes=fixed.tolerance_min)
+            windows.append((planned - tolerance, planned + tolerance))
+            shifts.append(frozenset({s}))
+            sequence.append(number)
+            number += 1
+        sequences.append(tuple(sequence))
+    return windows, shifts, sequences
+
+
 def resolve_request(request: PlanRequest) -> ResolvedRequest:
     """Resolve times and cross-field rules.
 
@@ -152,12 +184,12 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
     out = _Collector(day)
     if day < today:
         out.notice("date", "past_date", f"the plan date {day} is in the past (today is {today})")
-    for name, items in (
-        ("shifts", request.shifts),
-        ("hotspots", request.hotspots),
-        ("visits", request.visits),
+    for name, ids in (
+        ("shifts", [item.id for item in request.shifts]),
+        ("hotspots", [item.id for item in request.hotspots]),
+        ("visits", [entry.id for entry in request.visit_entries()]),
     ):
-        for dup in sorted(_duplicates([item.id for item in items])):
+        for dup in sorted(_duplicates(ids)):
             out.problem(name, f"id {dup!r} is used more than once", dup)
     shifts = _resolve_shifts(request, out)
     hotspot_windows = tuple(
@@ -172,11 +204,12 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
         for i, visit in enumerate(request.visits)
     )
     visit_shifts = _visit_shifts(request, out)
+    fixed_windows, fixed_shifts, sequences = _fixed_visits(request, out, len(request.visits))
     if not request.hotspots:
         what = (
             "the routes only keep the visits"
-            if request.visits
-            else ("no hotspots and no visits: every staff member stays at the start")
+            if request.visit_entries()
+            else "no hotspots and no visits: every staff member stays at the start"
         )
         out.notice("hotspots", "nothing_to_cover", f"nothing to cover: {what}")
     if out.problems:
@@ -186,7 +219,8 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
         origin=min(shift.start for shift in shifts),
         shifts=tuple(shifts),
         hotspot_windows=hotspot_windows,
-        visit_windows=visit_windows,
-        visit_shifts=tuple(visit_shifts),
+        visit_windows=(*visit_windows, *fixed_windows),
+        visit_shifts=(*visit_shifts, *fixed_shifts),
+        sequences=tuple(sequences),
         notices=tuple(out.notices),
     )

@@ -8,20 +8,23 @@ from typing import TYPE_CHECKING
 
 from ..timeutil import at_offset
 from .schemas import (
+    BalanceOut,
     LeftOutOut,
     PlanResponse,
     PlanSummary,
     PointOut,
     RouteOut,
     StopOut,
+    VariationOut,
     WarningOut,
 )
+from .variants import busy_s, overlap
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
     from datetime import datetime
 
-    from solver import LeftOut, Route, Solution
+    from solver import LeftOut, Route, RoutingProblem, Solution
 
     from ..errors import Notice
     from .locations import Placed
@@ -55,10 +58,27 @@ def point_out(placed: Placed, location: int) -> PointOut:
     return PointOut(lat=point.lat, lon=point.lon)
 
 
+def patrol_extra_s(problem: RoutingProblem, route: Route) -> int | None:
+    """What hotspot stops add to a shift with a fixed sequence: their dwell and the travel
+    beyond driving the sequence alone (None for a shift without one)."""
+    shift = problem.shifts[route.shift]
+    if not shift.sequence:
+        return None
+    path = [
+        shift.start_location,
+        *(problem.visits[i].location for i in shift.sequence),
+        shift.end_location,
+    ]
+    alone_s = sum(problem.travel(route.shift, a, b) for a, b in itertools.pairwise(path))
+    dwell_s = sum(s.departure_s - s.start_s for s in route.stops if s.kind == "hotspot")
+    return route.travel_s - alone_s + dwell_s
+
+
 def _route_out(
     request: PlanRequest,
     resolved: ResolvedRequest,
     placed: Placed,
+    problem: RoutingProblem,
     route: Route,
     legs_m: list[float] | None,
 ) -> RouteOut:
@@ -67,9 +87,9 @@ def _route_out(
     stops = []
     for stop in route.stops:
         if stop.kind == "hotspot":
-            stop_id: str | None = request.hotspots[stop.ref].id
+            stop_id: str | None = problem.hotspots[stop.ref].id
         elif stop.kind == "visit":
-            stop_id = request.visits[stop.ref].id
+            stop_id = problem.visits[stop.ref].id
         else:
             stop_id = None
         stops.append(
@@ -95,6 +115,7 @@ def _route_out(
         )
     else:
         distance_km = None
+    extra_s = patrol_extra_s(problem, route)
     return RouteOut(
         staff_id=shift.id,
         name=shift.name,
@@ -105,6 +126,8 @@ def _route_out(
         travel_min=round(route.travel_s / 60, 2),
         distance_km=distance_km,
         weight_covered=round(route.weight, 4),
+        busy_min=round(busy_s(route) / 60, 2),
+        patrol_extra_min=None if extra_s is None else round(extra_s / 60, 2),
         stops=stops,
     )
 
@@ -113,6 +136,7 @@ def solution_to_plan(
     request: PlanRequest,
     resolved: ResolvedRequest,
     placed: Placed,
+    problem: RoutingProblem,
     solution: Solution,
     *,
     plan_id: str,
@@ -120,6 +144,9 @@ def solution_to_plan(
     legs_m: Sequence[list[float] | None],
     notices: Sequence[Notice] = (),
     time_limit_s: float | None = None,
+    familiar: tuple[frozenset[int], ...] = (),
+    variation: VariationOut | None = None,
+    balance: BalanceOut | None = None,
 ) -> PlanResponse:
     """The answer for ``solution``.
 
@@ -132,11 +159,20 @@ def solution_to_plan(
         What the planner changed or doubts: the answer's ``warnings``.
     time_limit_s
         The search's time limit, reported in the summary.
+    familiar
+        Per shift, the hotspots patrolled the night before (empty: no previous night).
+    variation, balance
+        What the evening's preferences did (``variants.solve_for_evening``).
     """
     routes = [
-        _route_out(request, resolved, placed, route, legs)
+        _route_out(request, resolved, placed, problem, route, legs)
         for route, legs in zip(solution.routes, legs_m, strict=True)
     ]
+    if familiar:
+        routes = [
+            r.model_copy(update={"overlap_with_previous": round(overlap(route, familiar[i]), 4)})
+            for i, (r, route) in enumerate(zip(routes, solution.routes, strict=True))
+        ]
     left_out = [_left_out(request, item) for item in solution.left_out]
     weight_total = sum(h.weight for h in request.hotspots)
     weight_first = sum(request.hotspots[h].weight for h in solution.visited_hotspots)
@@ -148,11 +184,13 @@ def solution_to_plan(
         coverage_ratio=round(weight_first / weight_total, 4) if weight_total else None,
         hotspots_visited=len(request.hotspots) - len(left_out),
         hotspots_left_out=len(left_out),
-        visits_kept=len(request.visits),
+        visits_kept=len(request.visit_entries()),
         travel_min=round(solution.travel_s / 60, 2),
         distance_km=None if None in distances else round(sum(d or 0 for d in distances), 3),
         solve_time_s=round(solution.solve_time_s, 3),
         time_limit_s=time_limit_s,
+        variation=variation,
+        balance=balance,
     )
     return PlanResponse(
         id=plan_id,

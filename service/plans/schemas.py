@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
@@ -119,6 +120,19 @@ class Window(_Strict):
     end: ClockOrDateTime
 
 
+class FixedVisitIn(_Strict):
+    """A visit of a home-care route as its scheduler planned it: kept in the order given,
+    starting within ``tolerance_min`` of ``planned_start``."""
+
+    id: Identifier
+    location: Location
+    planned_start: ClockOrDateTime = Field(description="Clock time on the plan date, or ISO.")
+    duration_min: float = Field(ge=0, le=480)
+    tolerance_min: float = Field(
+        default=15, ge=0, le=240, description="How far the start may move either way."
+    )
+
+
 class ShiftIn(_Strict):
     """One staff member on shift tonight."""
 
@@ -131,6 +145,11 @@ class ShiftIn(_Strict):
     end_location: Location | None = Field(default=None, description="Defaults to the start.")
     start_time: ClockOrDateTime
     end_time: ClockOrDateTime
+    fixed_visits: list[FixedVisitIn] = Field(
+        default_factory=list,
+        max_length=60,
+        description="A home-care route to keep: visits in this order, hotspots fitted between.",
+    )
 
     @field_validator("phone")
     @classmethod
@@ -170,11 +189,42 @@ class VisitIn(_Strict):
     roles: list[Role] | None = Field(default=None, description="Only these roles may serve it.")
 
 
+class VariationIn(_Strict):
+    """Routes that differ from the night before, at a bounded price in coverage."""
+
+    enabled: bool = Field(
+        default=True, description="Compare with the newest plan of the day before, if any."
+    )
+    max_coverage_loss_pct: float = Field(
+        default=3, ge=0, le=50, description="Cover at least (100 - this) % of the best plan."
+    )
+
+
 class PlanOptions(_Strict):
     """Search settings."""
 
     time_limit_s: float | None = Field(default=None, gt=0, description="Default: 5 s.")
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Vary it between nights.")
+    variation: VariationIn = Field(default_factory=VariationIn)
+    balance_weight_per_hour: float = Field(
+        default=0,
+        ge=0,
+        le=1000,
+        description="Balance the evening: coverage weight worth giving up to cut an hour "
+        "from the longest route's busy time (0: off). The price is reported.",
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class VisitEntry:
+    """A mandatory visit of the request, free or fixed in a shift's sequence."""
+
+    field: str
+    id: str
+    location: Location
+    duration_min: float
+    shift: int | None
+    """The shift whose fixed sequence holds it (None for a free visit)."""
 
 
 class PlanRequest(_Strict):
@@ -191,6 +241,22 @@ class PlanRequest(_Strict):
     hotspots: list[HotspotIn] = Field(default_factory=list, max_length=MAX_HOTSPOTS)
     visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS)
     options: PlanOptions = Field(default_factory=PlanOptions)
+
+    def visit_entries(self) -> list[VisitEntry]:
+        """Every mandatory visit: the free ones, then each shift's fixed visits in order.
+
+        This order is the solver's visit numbering.
+        """
+        entries = [
+            VisitEntry(f"visits[{i}]", v.id, v.location, v.duration_min, None)
+            for i, v in enumerate(self.visits)
+        ]
+        entries += [
+            VisitEntry(f"shifts[{s}].fixed_visits[{j}]", f.id, f.location, f.duration_min, s)
+            for s, shift in enumerate(self.shifts)
+            for j, f in enumerate(shift.fixed_visits)
+        ]
+        return entries
 
 
 class PointOut(BaseModel):
@@ -228,6 +294,17 @@ class RouteOut(BaseModel):
     travel_min: float
     distance_km: float | None
     weight_covered: float
+    busy_min: float = Field(default=0, description="Travel plus time at stops (no waiting).")
+    overlap_with_previous: float | None = Field(
+        default=None,
+        description="Share of this route's hotspot stops the same staff member made in the "
+        "previous night's plan (null without one).",
+    )
+    patrol_extra_min: float | None = Field(
+        default=None,
+        description="For a shift with fixed visits: minutes its hotspot stops add (their "
+        "dwell and the travel beyond the fixed route alone).",
+    )
     stops: list[StopOut]
 
 
@@ -238,6 +315,24 @@ class LeftOutOut(BaseModel):
     weight: float
     reason: Literal["unreachable_in_window", "not_enough_time"]
     detail: str
+
+
+class VariationOut(BaseModel):
+    """How tonight's routes differ from the night before, and what it cost."""
+
+    previous_plan_id: str
+    overlap: float = Field(description="Mean share of repeated hotspot stops per staff member.")
+    overlap_best: float = Field(description="The same for the best plan without variation.")
+    coverage_vs_best_pct: float = Field(description="Covered weight as % of the best plan's.")
+    applied: bool = Field(description="False when varying would cost more than allowed.")
+
+
+class BalanceOut(BaseModel):
+    """What balancing the evening changed, and its price in coverage."""
+
+    longest_busy_min: float
+    longest_busy_min_unbalanced: float
+    price_weight: float = Field(description="Coverage given up for balance (0 or more).")
 
 
 class PlanSummary(BaseModel):
@@ -259,6 +354,8 @@ class PlanSummary(BaseModel):
         default=None,
         description="The search's limit; it stops sooner once more search cannot help.",
     )
+    variation: VariationOut | None = None
+    balance: BalanceOut | None = None
 
 
 class WarningOut(BaseModel):

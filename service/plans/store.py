@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import JSON, DateTime, String, select
@@ -137,6 +137,20 @@ class PlanStore:
     def geojson(self, plan_id: str) -> dict[str, Any] | None:
         """The GeoJSON of plan ``plan_id`` (``None`` for a plan on an explicit matrix)."""
         return self._record(plan_id).geojson
+
+    def newest_for_day(self, area: str, day: date) -> PlanResponse | None:
+        """The newest stored plan for ``day`` on ``area`` (None if there is none)."""
+        since = datetime.combine(day - timedelta(days=7), time(), tzinfo=UTC)
+        with self.sessions() as session:
+            records = session.scalars(
+                select(PlanRecord)
+                .where(PlanRecord.area == area, PlanRecord.created_at >= since)
+                .order_by(PlanRecord.created_at.desc())
+            ).all()
+        for record in records:
+            if record.plan.get("date") == day.isoformat():
+                return PlanResponse.model_validate(record.plan)
+        return None
 
     def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
         """Every staff member's part of the plans created at or after ``since``, oldest plan

@@ -1,0 +1,196 @@
+"""Solving with the evening's preferences: routes that vary from the night before within a
+bounded loss of coverage, and a balanced workload with its price reported.
+
+Each preference is a second solve beside a reference one (each gets half the time limit);
+the answer says what the preference changed against the reference.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+from solver import RoutingProblem, solve
+
+from .schemas import BalanceOut, VariationOut
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from solver import Route, Solution, SolveParams
+
+    from .schemas import PlanOptions, PlanResponse
+
+# A hotspot within this distance of one visited last night counts as the same place.
+SAME_PLACE_M = 50.0
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousNight:
+    """The newest plan of the day before: which places each staff member patrolled."""
+
+    plan_id: str
+    places: dict[str, list[tuple[str, float | None, float | None]]]
+    """Per staff id, each hotspot stop's (id, lat, lon)."""
+
+    @classmethod
+    def from_plan(cls, plan: PlanResponse) -> PreviousNight:
+        """The previous night's hotspot stops, per staff member."""
+        return cls(
+            plan.id,
+            {
+                route.staff_id: [
+                    (stop.id or "", stop.location.lat, stop.location.lon)
+                    for stop in route.stops
+                    if stop.kind == "hotspot"
+                ]
+                for route in plan.routes
+            },
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """The solution chosen and what the preferences did."""
+
+    solution: Solution
+    familiar: tuple[frozenset[int], ...]
+    variation: VariationOut | None
+    balance: BalanceOut | None
+
+
+def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Metres between two (lat, lon) points (equirectangular; fine within a town)."""
+    lat = math.radians((a[0] + b[0]) / 2)
+    dy = (a[0] - b[0]) * 110_574.0
+    dx = (a[1] - b[1]) * 111_320.0 * math.cos(lat)
+    return math.hypot(dx, dy)
+
+
+def familiar_hotspots(
+    staff_ids: Sequence[str],
+    hotspots: Sequence[tuple[str, tuple[float, float] | None]],
+    previous: PreviousNight,
+) -> tuple[frozenset[int], ...]:
+    """Per shift, tonight's hotspots its staff member patrolled last night: the same id, or
+    within ``SAME_PLACE_M`` of a place they stopped at."""
+    out = []
+    for staff_id in staff_ids:
+        places = previous.places.get(staff_id, [])
+        ids = {place_id for place_id, _, _ in places}
+        points = [(lat, lon) for _, lat, lon in places if lat is not None and lon is not None]
+        out.append(
+            frozenset(
+                h
+                for h, (hotspot_id, point) in enumerate(hotspots)
+                if hotspot_id in ids
+                or (
+                    point is not None and any(_distance_m(point, p) <= SAME_PLACE_M for p in points)
+                )
+            )
+        )
+    return tuple(out)
+
+
+def overlap(route: Route, familiar: frozenset[int]) -> float:
+    """Share of the route's hotspot stops that are in ``familiar`` (0 with none)."""
+    stops = [s.ref for s in route.stops if s.kind == "hotspot"]
+    return sum(ref in familiar for ref in stops) / len(stops) if stops else 0.0
+
+
+def mean_overlap(solution: Solution, familiar: tuple[frozenset[int], ...]) -> float:
+    """Mean overlap over the routes that have hotspot stops."""
+    shares = [
+        overlap(route, familiar[route.shift])
+        for route in solution.routes
+        if any(s.kind == "hotspot" for s in route.stops)
+    ]
+    return round(statistics.fmean(shares), 4) if shares else 0.0
+
+
+def busy_s(route: Route) -> int:
+    """Travel plus time spent at stops (waiting left out)."""
+    return route.travel_s + sum(s.departure_s - s.start_s for s in route.stops)
+
+
+def _longest_busy_min(solution: Solution) -> float:
+    return round(max((busy_s(r) for r in solution.routes), default=0) / 60, 2)
+
+
+def solve_for_evening(
+    problem: RoutingProblem,
+    params: SolveParams,
+    options: PlanOptions,
+    familiar: tuple[frozenset[int], ...],
+    previous_plan_id: str | None,
+) -> Outcome:
+    """Solve ``problem`` with the evening's preferences.
+
+    Parameters
+    ----------
+    familiar
+        Per shift, the hotspots patrolled the night before (empty: no previous night).
+    previous_plan_id
+        The previous night's plan, reported in the variation.
+
+    Raises
+    ------
+    InfeasibleError, SolverError
+        As ``solver.solve``.
+    """
+    vary = options.variation.enabled and any(familiar)
+    balance = options.balance_weight_per_hour > 0
+    if not vary and not balance:
+        return Outcome(solve(problem, params=params), familiar, None, None)
+    half = replace(params, time_limit_s=params.time_limit_s / 2)
+    best = solve(problem, params=half)
+    chosen = best
+    balance_out = None
+    if balance:
+        balanced = solve(
+            problem, params=replace(half, balance_weight_per_hour=options.balance_weight_per_hour)
+        )
+        balance_out = BalanceOut(
+            longest_busy_min=_longest_busy_min(balanced),
+            longest_busy_min_unbalanced=_longest_busy_min(best),
+            price_weight=round(max(0.0, best.covered_weight - balanced.covered_weight), 4),
+        )
+        chosen = balanced
+    variation_out = None
+    if vary:
+        weights = [h.weight for h in problem.hotspots] or [1.0]
+        varied = solve(
+            replace_familiar(problem, familiar),
+            params=replace(
+                half,
+                vary_weight=0.5 * statistics.median(weights),
+                balance_weight_per_hour=options.balance_weight_per_hour,
+            ),
+        )
+        floor = (1 - options.variation.max_coverage_loss_pct / 100) * chosen.covered_weight
+        applied = varied.covered_weight >= floor - 1e-9
+        reference = chosen
+        if applied:
+            chosen = varied
+        variation_out = VariationOut(
+            previous_plan_id=previous_plan_id or "",
+            overlap=mean_overlap(chosen, familiar),
+            overlap_best=mean_overlap(reference, familiar),
+            coverage_vs_best_pct=round(
+                100 * chosen.covered_weight / best.covered_weight if best.covered_weight else 100,
+                2,
+            ),
+            applied=applied,
+        )
+    return Outcome(chosen, familiar, variation_out, balance_out)
+
+
+def replace_familiar(
+    problem: RoutingProblem, familiar: tuple[frozenset[int], ...]
+) -> RoutingProblem:
+    """``problem`` with last night's hotspots per shift."""
+    return RoutingProblem(
+        problem.travel_s, problem.shifts, problem.hotspots, problem.visits, familiar
+    )
