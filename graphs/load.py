@@ -1,9 +1,9 @@
 """Load an OSM area file into a routable osmnx street graph, with a disk cache.
 
-The file is read with pyosmium (OSM XML, bzip2 XML or PBF). Only the ways osmnx
-itself would download for the travel mode are kept (see `graphs.osm_filter`);
-they and their nodes are written to a temporary OSM XML file that public osmnx
-turns into a simplified graph. The graph is cut to its largest strongly
+The file is read with pyosmium (OSM XML, bzip2 XML or PBF). Only the ways the travel
+mode's profile keeps are used (see `graphs.profiles`); they and their nodes are written,
+with the tags the profile gives them (a bike's ``oneway``), to a temporary OSM XML file
+that public osmnx turns into a simplified graph. The graph is cut to its largest strongly
 connected component, so every node can reach every other one, and gets
 ``speed_kph`` and ``travel_time`` on every edge.
 
@@ -28,7 +28,7 @@ import osmnx as ox
 
 from graphs.areas import AREA_SUFFIXES
 from graphs.errors import AreaFileError, GraphError
-from graphs.osm_filter import way_filter
+from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
 
 __all__ = [
     "BIKE_SPEED_KPH",
@@ -52,7 +52,7 @@ TRAVEL_MODES: tuple[TravelMode, ...] = get_args(TravelMode)
 
 # Bump whenever the graph built from the same file would differ (filters,
 # speeds, attributes): old cache files then stop matching.
-GRAPH_FORMAT_VERSION: Final = 1
+GRAPH_FORMAT_VERSION: Final = 2
 
 BIKE_SPEED_KPH: Final = 15.0
 WALK_SPEED_KPH: Final = 5.0
@@ -63,7 +63,8 @@ DRIVE_FALLBACK_KPH: Final = 50.0
 # does not say whether a road is urban or rural, so through roads get the rural
 # limit, tertiary roads (village to village, but also town streets) 60, and
 # local streets the urban 50. Links are slower than their roads. Living streets
-# ("opholds- og legeomraader") are 15. Anything else falls back to 50.
+# ("opholds- og legeomraader") are 15, and service roads (driveways, alleys and access
+# roads, see `graphs.profiles`) 20. Anything else falls back to 50.
 DRIVE_SPEEDS_KPH: Final[dict[str, float]] = {
     "motorway": 130.0,
     "motorway_link": 60.0,
@@ -80,6 +81,7 @@ DRIVE_SPEEDS_KPH: Final[dict[str, float]] = {
     "road": 50.0,
     "busway": 50.0,
     "living_street": 15.0,
+    "service": 20.0,
 }
 
 _CONSTANT_SPEEDS_KPH: Final[dict[str, float]] = {"bike": BIKE_SPEED_KPH, "walk": WALK_SPEED_KPH}
@@ -94,9 +96,10 @@ def load_graph(path: Path, *, mode: TravelMode, cache_dir: Path | None = None) -
     path
         An ``.osm``, ``.osm.bz2`` or ``.osm.pbf`` file.
     mode
-        The travel mode, which is also the osmnx network type whose ways are
-        kept. Walk graphs are bidirectional (one-way streets can be walked
-        both ways).
+        The travel mode, whose profile (`graphs.profiles`) chooses the ways and
+        their directions. Walk graphs are bidirectional (one-way streets can be
+        walked both ways); bikes obey one-way streets unless the way lets bikes
+        ride against the flow.
     cache_dir
         If given, the finished graph is pickled there, keyed by the file's
         content, the mode and `GRAPH_FORMAT_VERSION`; later calls load the
@@ -197,7 +200,10 @@ def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
         streets_xml = Path(tmp_dir) / "streets.osm"
         _write_street_ways(path, mode=mode, out=streets_xml)
         G = ox.graph_from_xml(
-            streets_xml, bidirectional=(mode == "walk"), simplify=True, retain_all=True
+            streets_xml,
+            bidirectional=mode in BIDIRECTIONAL_MODES,
+            simplify=True,
+            retain_all=True,
         )
     G = ox.truncate.largest_component(G, strongly=True)
     if G.number_of_edges() == 0:
@@ -215,21 +221,20 @@ def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
 
 def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
     """
-    Write the mode's ways (osmnx's filter), and the nodes they use, to OSM XML.
+    Write the mode's ways (its profile), and the nodes they use, to OSM XML.
 
     Two reads of the input: the first picks the ways, the second copies them
     and their nodes (nodes first, as OSM files order them). A way whose file
     lacks some of its nodes (an extract cut without complete ways) is cut to
     its longest run of present nodes.
     """
-    keep = way_filter(mode)
     tracker = osmium.IdTracker()
     way_count = 0
     try:
         for way in osmium.FileProcessor(path, osmium.osm.WAY).with_filter(
             osmium.filter.KeyFilter("highway")
         ):
-            if keep({tag.k: tag.v for tag in way.tags}):
+            if keeps_way(mode, {tag.k: tag.v for tag in way.tags}):
                 tracker.add_way(way.id)
                 tracker.add_references(way)
                 way_count += 1
@@ -248,7 +253,8 @@ def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
                     present.add(obj.id)
                 elif isinstance(obj, osmium.osm.Way):
                     refs = [node.ref for node in obj.nodes]
-                    ways.append((obj.id, refs, {tag.k: tag.v for tag in obj.tags}))
+                    tags = {tag.k: tag.v for tag in obj.tags}
+                    ways.append((obj.id, refs, routing_tags(mode, tags)))
             written = 0
             for way_id, refs, tags in ways:
                 run = _longest_present_run(refs, present)
