@@ -74,6 +74,12 @@ def liechtenstein_drive(graph_cache_dir: Path) -> nx.MultiDiGraph:
 
 
 @pytest.fixture(scope="session")
+def liechtenstein_drive_net(liechtenstein_drive: nx.MultiDiGraph) -> StreetNetwork:
+    """Liechtenstein's drive graph indexed for snapping and shortest paths."""
+    return StreetNetwork.from_graph(liechtenstein_drive)
+
+
+@pytest.fixture(scope="session")
 def liechtenstein_bike(graph_cache_dir: Path) -> nx.MultiDiGraph:
     """Liechtenstein's bike graph, loaded from the PBF file (a few seconds)."""
     return load_graph(LIECHTENSTEIN_FILE, mode="bike", cache_dir=graph_cache_dir)
