@@ -213,7 +213,7 @@ def snap_to_streets(
     if lat.size == 0:
         return _no_street_points()
 
-    points, edge_idx, _ = _nearest_edges(net, lat, lon)
+    points, edge_idx = _nearest_streets(net, lat, lon)
     lines = net.edge_geoms_m[edge_idx]
     line_m = shapely.length(lines)
     along_m = shapely.line_locate_point(lines, points)
@@ -276,6 +276,27 @@ def _nearest_edges(
     )
     order = np.argsort(point_idx, kind="stable")
     return points, edge_idx[order], distance_m[order]
+
+
+def _nearest_streets(
+    net: StreetNetwork, lat: npt.NDArray[np.float64], lon: npt.NDArray[np.float64]
+) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.intp]]:
+    """
+    Project points to metres; return them and their nearest edge rows.
+
+    Among equally near edges (a point nearest to a junction, parallel edges of one
+    geometry) the one whose street is listed first wins, so the choice does not
+    depend on the spatial index's internal order.
+    """
+    x_m, y_m = net.to_metric.transform(lon, lat)
+    points = shapely.points(x_m, y_m)
+    point_idx, edge_idx = net.edge_tree.query_nearest(points, all_matches=True)
+    twin = net.edge_twin[edge_idx]
+    street = np.where((twin >= 0) & (twin < edge_idx), twin, edge_idx)
+    order = np.lexsort((edge_idx, street, point_idx))
+    point_idx, edge_idx = point_idx[order], edge_idx[order]
+    first = np.r_[True, point_idx[1:] != point_idx[:-1]]
+    return points, edge_idx[first]
 
 
 def lonlat_at(

@@ -167,3 +167,12 @@ def test_invalid_locations_are_refused(
     """Mismatched lengths and non-finite or out-of-range coordinates raise GraphError."""
     with pytest.raises(GraphError):
         snap_to_streets(sindal_drive_net, lats, lons)
+
+
+def test_equally_near_edges_resolve_to_the_first_street(tiny_net: StreetNetwork) -> None:
+    """Of three equally near edges (1 -> 2 twice, 2 -> 1) the first street wins: (1, 2, 0)."""
+    lon, lat = (10.2000 + 10.2016) / 2, 57.4700 + 0.0001
+    points = snap_to_streets(tiny_net, [lat], [lon])
+    assert (points.edge_u[0], points.edge_v[0], points.edge_key[0]) == (1, 2, 0)
+    assert points.reverse_key[0] == 0
+    assert points.fraction[0] == pytest.approx(0.5)
