@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from graphs import TravelMode, way_filter
-from graphs.profiles import access_forbids, bike_oneway, keeps_way, routing_tags
+from graphs import TravelMode, keeps_way, way_filter
+from graphs.profiles import access_forbids, bike_oneway, routing_tags
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping

@@ -12,9 +12,16 @@ import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphs import UNREACHABLE_S, StreetNetwork, TravelMode, travel_time_matrix
-from graphs.matrix import street_matrices, street_travel_matrix
-from graphs.snap import StreetPoints, snap_to_streets
+from graphs import (
+    UNREACHABLE_S,
+    StreetNetwork,
+    StreetPoints,
+    TravelMode,
+    snap_to_streets,
+    street_matrices,
+    street_travel_matrix,
+    travel_time_matrix,
+)
 
 from .helpers import points_near_streets, split_graph
 

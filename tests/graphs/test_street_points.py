@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from graphs import GraphError, StreetNetwork, snap_points
-from graphs.snap import StreetPoints, snap_to_streets
+from graphs import GraphError, StreetNetwork, StreetPoints, snap_points, snap_to_streets
 
 from .helpers import metric_points, points_near_streets
 
