@@ -12,6 +12,7 @@ osmnx's global settings are set here and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -19,7 +20,7 @@ import pickle
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import networkx as nx
 import osmium
@@ -30,6 +31,9 @@ from graphs.areas import AREA_SUFFIXES
 from graphs.errors import AreaFileError, GraphError
 from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
 
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
+
 __all__ = [
     "BIKE_SPEED_KPH",
     "DRIVE_FALLBACK_KPH",
@@ -39,6 +43,7 @@ __all__ = [
     "WALK_SPEED_KPH",
     "TravelMode",
     "graph_cache_file",
+    "graph_from_ways",
     "load_graph",
 ]
 
@@ -196,9 +201,54 @@ def graph_cache_file(path: Path, *, mode: TravelMode, cache_dir: Path) -> Path:
 
 def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
     """Parse, filter and convert an area file; add speeds and travel times."""
+    return graph_from_ways(
+        path,
+        mode=mode,
+        keep=functools.partial(keeps_way, mode),
+        tags=functools.partial(routing_tags, mode),
+    )
+
+
+def graph_from_ways(
+    path: Path,
+    *,
+    mode: TravelMode,
+    keep: Callable[[Mapping[str, str]], bool],
+    tags: Callable[[Mapping[str, str]], dict[str, str]] | None = None,
+) -> nx.MultiDiGraph:
+    """
+    Build a mode's graph from an area file with any choice of ways, uncached.
+
+    `load_graph` builds with the mode's profile; benchmarks build with other
+    choices (osmnx's plain filters, every legal way) to compare. Everything else
+    is as `load_graph` does it: bidirectional walking, the largest strongly
+    connected component, the mode's speeds and the graph attributes.
+
+    Parameters
+    ----------
+    path
+        An ``.osm``, ``.osm.bz2`` or ``.osm.pbf`` file.
+    mode
+        The travel mode (speeds, bidirectionality, ``G.graph["mode"]``).
+    keep
+        Takes a way's tags; True keeps the way.
+    tags
+        Takes a kept way's tags and returns the tags osmnx should read (for
+        example a bike's ``oneway``); None keeps them as they are.
+
+    Returns
+    -------
+    G
+        The graph, as `load_graph` describes it.
+
+    Raises
+    ------
+    AreaFileError
+        If the file is unreadable or holds no connected streets `keep` accepts.
+    """
     with tempfile.TemporaryDirectory(prefix="eyes-osm-") as tmp_dir:
         streets_xml = Path(tmp_dir) / "streets.osm"
-        _write_street_ways(path, mode=mode, out=streets_xml)
+        _write_street_ways(path, keep=keep, tags=tags or dict, what=mode, out=streets_xml)
         G = ox.graph_from_xml(
             streets_xml,
             bidirectional=mode in BIDIRECTIONAL_MODES,
@@ -219,9 +269,16 @@ def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
     return G
 
 
-def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
+def _write_street_ways(
+    path: Path,
+    *,
+    keep: Callable[[Mapping[str, str]], bool],
+    tags: Callable[[Mapping[str, str]], dict[str, str]],
+    what: str,
+    out: Path,
+) -> None:
     """
-    Write the mode's ways (its profile), and the nodes they use, to OSM XML.
+    Write the kept ways, with their routing tags, and the nodes they use, to OSM XML.
 
     Two reads of the input: the first picks the ways, the second copies them
     and their nodes (nodes first, as OSM files order them). A way whose file
@@ -234,12 +291,12 @@ def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
         for way in osmium.FileProcessor(path, osmium.osm.WAY).with_filter(
             osmium.filter.KeyFilter("highway")
         ):
-            if keeps_way(mode, {tag.k: tag.v for tag in way.tags}):
+            if keep({tag.k: tag.v for tag in way.tags}):
                 tracker.add_way(way.id)
                 tracker.add_references(way)
                 way_count += 1
         if way_count == 0:
-            msg = f"The area file {path.name} holds no {mode} streets."
+            msg = f"The area file {path.name} holds no {what} streets."
             raise AreaFileError(msg)
 
         present: set[int] = set()
@@ -253,19 +310,18 @@ def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
                     present.add(obj.id)
                 elif isinstance(obj, osmium.osm.Way):
                     refs = [node.ref for node in obj.nodes]
-                    tags = {tag.k: tag.v for tag in obj.tags}
-                    ways.append((obj.id, refs, routing_tags(mode, tags)))
+                    ways.append((obj.id, refs, tags({tag.k: tag.v for tag in obj.tags})))
             written = 0
-            for way_id, refs, tags in ways:
+            for way_id, refs, way_tags in ways:
                 run = _longest_present_run(refs, present)
                 if len(run) >= 2:
-                    writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=run, tags=tags))
+                    writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=run, tags=way_tags))
                     written += 1
     except RuntimeError as exc:
         msg = f"Cannot read the area file {path.name}: {exc}."
         raise AreaFileError(msg) from exc
     if written == 0:
-        msg = f"The area file {path.name} lacks the nodes of its {mode} streets."
+        msg = f"The area file {path.name} lacks the nodes of its {what} streets."
         raise AreaFileError(msg)
 
 

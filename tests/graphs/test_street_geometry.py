@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import osmnx as ox
@@ -17,9 +18,14 @@ from graphs import (
     snap_to_streets,
     street_matrices,
     street_route_geometry,
+    way_filter,
 )
+from graphs.load import graph_from_ways
 
 from .helpers import metric_points, points_near_streets
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TINY_TOWN_DX, TINY_TOWN_DY = 0.00167, 0.0009  # about 100 m each (see data/tiny_town.osm)
 
@@ -103,9 +109,9 @@ def test_leg_backwards_along_a_two_way_street(sindal_walk_net: StreetNetwork) ->
 
 
 def test_walk_takes_the_shared_foot_and_cycle_path(
-    tiny_town_nets: dict[TravelMode, StreetNetwork],
+    tiny_town_nets: dict[TravelMode, StreetNetwork], tiny_town_file: Path
 ) -> None:
-    """Walking from Agade to Bvej uses the cycleway with foot=designated: 300 m, not 900 m."""
+    """Walking from Agade to Bvej uses the cycleway with foot=designated: 300 m, not 500."""
     lon0, lat0 = 10.2000, 57.4700
     # Halfway along the west blocks of both streets, 8 m off the street (a house).
     lats = [lat0 - 0.00007, lat0 + 2 * TINY_TOWN_DY + 0.00007]
@@ -119,6 +125,12 @@ def test_walk_takes_the_shared_foot_and_cycle_path(
     assert leg.distance_m == pytest.approx(300, abs=1.5)
     assert round(leg.travel_s) == street_matrices(walk, points).travel_s[0, 1]
     assert leg.travel_s == pytest.approx(leg.distance_m / (5 / 3.6))
+    # osmnx's plain walk filter drops every cycleway: the walk goes by Tvaervej, 500 m.
+    plain = StreetNetwork.from_graph(
+        graph_from_ways(tiny_town_file, mode="walk", keep=way_filter("walk"))
+    )
+    (plain_leg,) = street_route_geometry(plain, snap_to_streets(plain, lats, lons))
+    assert plain_leg.distance_m == pytest.approx(500, abs=2.5)
     # Cars have no path: they go round Ringvej, three times as far.
     drive = tiny_town_nets["drive"]
     (car_leg,) = street_route_geometry(drive, snap_to_streets(drive, lats, lons))
