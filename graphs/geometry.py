@@ -17,7 +17,7 @@ import shapely
 from scipy.sparse.csgraph import dijkstra
 
 from graphs.errors import UnreachableError
-from graphs.legs import DIRECT, best_options, point_access, shortest_trees
+from graphs.legs import DIRECT, best_options, point_access, shortest_trees, tree_path
 from graphs.snap import vertex_along_m
 
 if TYPE_CHECKING:
@@ -139,8 +139,8 @@ def street_route_geometry(net: StreetNetwork, points: StreetPoints) -> list[Path
     Trace the fastest street way of each leg of a route between street points.
 
     Each leg chooses its way as `graphs.matrix.street_travel_matrix` does (same
-    options and tie-breaking, a Dijkstra run from the same virtual origin node), so
-    its ``travel_s`` rounds to the matrix entry. Partial streets are cut from the
+    options and tie-breaking, from the same kind of Dijkstra source), so its
+    ``travel_s`` rounds to the matrix entry. Partial streets are cut from the
     edge's own lon/lat vertices at the street points, so a leg starts exactly at
     its origin's ``(lon, lat)`` and ends exactly at its destination's.
 
@@ -168,9 +168,11 @@ def street_route_geometry(net: StreetNetwork, points: StreetPoints) -> list[Path
         return []
     access = point_access(net, points)
     origins = np.arange(count - 1)
-    targets = origins + 1
-    trees = shortest_trees(net, access, count - 1, predecessors=True)
-    travel_s, option = best_options(net, points, access, trees, origins, targets)
+    entries = access.entry_node[1:]
+    trees = shortest_trees(
+        net, points, access, count - 1, np.unique(entries[entries >= 0]), predecessors=True
+    )
+    travel_s, option = best_options(net, points, access, trees, origins, origins + 1)
     legs = []
     for i, seconds, chosen in zip(
         origins.tolist(), travel_s.tolist(), option.tolist(), strict=True
@@ -181,12 +183,9 @@ def street_route_geometry(net: StreetNetwork, points: StreetPoints) -> list[Path
         if chosen == DIRECT:
             coords, distance_m = _direct_leg(net, points, i, i + 1)
         else:
-            path = _node_path(
-                trees.predecessors[i],
-                len(net.node_ids) + i,
-                int(access.entry_node[i + 1, chosen - 1]),
-            )
-            coords, distance_m = _node_path_leg(net, points, access, path[1:], i, i + 1, chosen - 1)
+            entry_node = int(access.entry_node[i + 1, chosen - 1])
+            path = tree_path(trees, i, entry_node, len(net.node_ids))
+            coords, distance_m = _node_path_leg(net, points, access, path, i, i + 1, chosen - 1)
         legs.append(PathGeometry(coords=coords, distance_m=distance_m, travel_s=seconds))
     return legs
 
@@ -233,15 +232,6 @@ def _node_path_leg(
     )
     _extend(coords, entry)
     return coords, distance_m
-
-
-def _node_path(predecessors: npt.NDArray[np.int32], start: int, end: int) -> list[int]:
-    """Follow a predecessor tree from `end` back to `start` (both reachable)."""
-    path = [end]
-    while path[-1] != start:
-        path.append(int(predecessors[path[-1]]))
-    path.reverse()
-    return path
 
 
 def _edge_part(

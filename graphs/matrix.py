@@ -13,13 +13,7 @@ from typing import TYPE_CHECKING, Final
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from graphs.legs import (
-    best_options,
-    option_distances_m,
-    point_access,
-    shortest_trees,
-    tree_lengths_m,
-)
+from graphs.legs import best_options, option_distances_m, point_access, shortest_trees
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -107,7 +101,7 @@ def street_travel_matrix(net: StreetNetwork, points: StreetPoints) -> npt.NDArra
     of an edge carrying it (both ends on a two-way street, only ``v`` on a one-way
     street), the fastest node path, and the partial street from an end node into
     point ``j``; or the direct way along a street both points lie on, where its
-    direction allows. One scipy Dijkstra run per point (see `graphs.legs`).
+    direction allows. One scipy Dijkstra call (see `graphs.legs` for its sources).
 
     Parameters
     ----------
@@ -122,12 +116,7 @@ def street_travel_matrix(net: StreetNetwork, points: StreetPoints) -> npt.NDArra
         ``n x n`` int64 array of seconds, rounded: 0 on the diagonal (and between
         points at the same place) and `UNREACHABLE_S` where no way leads.
     """
-    if len(points) == 0:
-        return np.zeros((0, 0), dtype=np.int64)
-    access = point_access(net, points)
-    everyone = np.arange(len(points))
-    trees = shortest_trees(net, access, len(points), predecessors=False)
-    travel_s, _ = best_options(net, points, access, trees, everyone[:, None], everyone[None, :])
+    travel_s, _ = _all_pairs(net, points, distances=False)
     return _whole_seconds(travel_s)
 
 
@@ -151,17 +140,26 @@ def street_matrices(net: StreetNetwork, points: StreetPoints) -> StreetMatrices:
     matrices
         Travel times (int64 seconds) and distances (float64 metres).
     """
-    if len(points) == 0:
-        return StreetMatrices(np.zeros((0, 0), dtype=np.int64), np.zeros((0, 0)))
-    access = point_access(net, points)
-    everyone = np.arange(len(points))
-    i, j = everyone[:, None], everyone[None, :]
-    trees = shortest_trees(net, access, len(points), predecessors=True)
-    travel_s, option = best_options(net, points, access, trees, i, j)
-    lengths_m = tree_lengths_m(net, trees)
-    distance_m = option_distances_m(net, points, access, lengths_m, i, j, option)
+    travel_s, distance_m = _all_pairs(net, points, distances=True)
     np.fill_diagonal(distance_m, 0.0)
     return StreetMatrices(travel_s=_whole_seconds(travel_s), distance_m=distance_m)
+
+
+def _all_pairs(
+    net: StreetNetwork, points: StreetPoints, *, distances: bool
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
+    """Exact seconds, and metres if asked (else an empty array), between all points."""
+    count = len(points)
+    if count == 0:
+        return np.zeros((0, 0)), np.zeros((0, 0))
+    access = point_access(net, points)
+    entries = access.entry_node[access.entry_node >= 0]
+    trees = shortest_trees(net, points, access, count, np.unique(entries), predecessors=distances)
+    i, j = np.arange(count)[:, None], np.arange(count)[None, :]
+    travel_s, option = best_options(net, points, access, trees, i, j)
+    if not distances:
+        return travel_s, np.zeros((0, 0))
+    return travel_s, option_distances_m(net, points, access, trees, i, j, option)
 
 
 def _whole_seconds(travel_s: npt.NDArray[np.float64]) -> npt.NDArray[np.int64]:

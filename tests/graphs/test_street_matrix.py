@@ -22,6 +22,7 @@ from graphs import (
     street_travel_matrix,
     travel_time_matrix,
 )
+from graphs.legs import best_options, option_distances_m, point_access, shortest_trees
 
 from .helpers import points_near_streets, split_graph
 
@@ -42,10 +43,19 @@ def points_along(net: StreetNetwork, row: int, fractions: list[float]) -> Street
 def test_matrix_agrees_with_networkx_on_split_edges(
     request: pytest.FixtureRequest, net_name: str
 ) -> None:
-    """Times (within 1 s) and lengths equal networkx's between points inserted as real nodes."""
+    """Times (within 1 s) and lengths equal networkx's between points inserted as real nodes.
+
+    The points mix the two kinds of Dijkstra sources (exit nodes and virtual nodes).
+    """
     net: StreetNetwork = request.getfixturevalue(net_name)
     lats, lons = points_near_streets(net, 40, seed=2024, spread_m=30)
-    points = snap_to_streets(net, lats + lats[:3], lons + lons[:3])
+    # Four points on the longest street (their runs start at its end nodes) besides the
+    # scattered ones (mostly alone on their street: runs from virtual nodes).
+    row = int(np.argmax(net.edge_length_m))
+    cluster = points_along(net, row, [0.1, 0.4, 0.6, 0.9])
+    lats += [*cluster.lat.tolist(), *lats[:3]]
+    lons += [*cluster.lon.tolist(), *lons[:3]]
+    points = snap_to_streets(net, lats, lons)
     matrices = street_matrices(net, points)
     np.testing.assert_array_equal(matrices.travel_s, street_travel_matrix(net, points))
     G = split_graph(net, points)
@@ -178,3 +188,16 @@ def test_street_matrix_obeys_triangle_inequality(
     i, j, k = triple
     m = liechtenstein_street_matrix
     assert m[i, k] <= m[i, j] + m[j, k] + 2
+
+
+def test_distances_need_predecessor_trees(sindal_drive_net: StreetNetwork) -> None:
+    """Path lengths cannot be summed over Dijkstra runs made without predecessors."""
+    net = sindal_drive_net
+    points = snap_to_streets(net, *points_near_streets(net, 3, seed=6))
+    access = point_access(net, points)
+    columns = np.unique(access.entry_node[access.entry_node >= 0])
+    trees = shortest_trees(net, points, access, 3, columns, predecessors=False)
+    i, j = np.arange(3)[:, None], np.arange(3)[None, :]
+    _, option = best_options(net, points, access, trees, i, j)
+    with pytest.raises(ValueError, match="need the Dijkstra predecessors"):
+        option_distances_m(net, points, access, trees, i, j, option)
