@@ -269,6 +269,7 @@ def test_liechtenstein_contraflow_street_is_two_way_for_bikes(
     ]
 
     def directions(G: nx.MultiDiGraph) -> set[tuple[int, int]]:
+        """The (u, v) pairs of the graph's edges that carry the way."""
         edges = set()
         for u, v, osmid in G.edges(data="osmid"):
             if way.way_id in (osmid if isinstance(osmid, list) else [osmid]):
