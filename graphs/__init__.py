@@ -1,12 +1,17 @@
 """Street graphs: load OSM areas, snap points, travel-time matrices, route geometry.
 
+Two generations sit side by side: node-based (`snap_points`, `travel_time_matrix`,
+`route_geometry`) and street-point based (`snap_to_streets`, `street_travel_matrix`,
+`street_matrices`, `street_route_geometry`), which place a location on its street and
+count the partial streets at both ends of every leg.
+
 Built on osmnx, networkx, scipy and shapely; knows nothing of the solver or
 the web service.
 """
 
 from graphs.areas import AREA_SUFFIXES, Area, AreaCatalog
 from graphs.errors import AreaFileError, GraphError, UnknownAreaError, UnreachableError
-from graphs.geometry import PathGeometry, route_geometry
+from graphs.geometry import PathGeometry, route_geometry, street_route_geometry
 from graphs.load import (
     BIKE_SPEED_KPH,
     DRIVE_SPEEDS_KPH,
@@ -16,11 +21,18 @@ from graphs.load import (
     TravelMode,
     load_graph,
 )
-from graphs.matrix import UNREACHABLE_S, travel_time_matrix
+from graphs.matrix import (
+    UNREACHABLE_S,
+    StreetMatrices,
+    street_matrices,
+    street_travel_matrix,
+    travel_time_matrix,
+)
 from graphs.network import StreetNetwork
 from graphs.osm_filter import way_filter
 from graphs.overpass import download_area
-from graphs.snap import Snapped, snap_points
+from graphs.profiles import keeps_way
+from graphs.snap import Snapped, StreetPoints, snap_points, snap_to_streets
 
 __all__ = [
     "AREA_SUFFIXES",
@@ -36,14 +48,21 @@ __all__ = [
     "GraphError",
     "PathGeometry",
     "Snapped",
+    "StreetMatrices",
     "StreetNetwork",
+    "StreetPoints",
     "TravelMode",
     "UnknownAreaError",
     "UnreachableError",
     "download_area",
+    "keeps_way",
     "load_graph",
     "route_geometry",
     "snap_points",
+    "snap_to_streets",
+    "street_matrices",
+    "street_route_geometry",
+    "street_travel_matrix",
     "travel_time_matrix",
     "way_filter",
 ]

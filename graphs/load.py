@@ -1,9 +1,9 @@
 """Load an OSM area file into a routable osmnx street graph, with a disk cache.
 
-The file is read with pyosmium (OSM XML, bzip2 XML or PBF). Only the ways osmnx
-itself would download for the travel mode are kept (see `graphs.osm_filter`);
-they and their nodes are written to a temporary OSM XML file that public osmnx
-turns into a simplified graph. The graph is cut to its largest strongly
+The file is read with pyosmium (OSM XML, bzip2 XML or PBF). Only the ways the travel
+mode's profile keeps are used (see `graphs.profiles`); they and their nodes are written,
+with the tags the profile gives them (a bike's ``oneway``), to a temporary OSM XML file
+that public osmnx turns into a simplified graph. The graph is cut to its largest strongly
 connected component, so every node can reach every other one, and gets
 ``speed_kph`` and ``travel_time`` on every edge.
 
@@ -12,6 +12,7 @@ osmnx's global settings are set here and nowhere else.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -19,7 +20,7 @@ import pickle
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Final, Literal, get_args
+from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import networkx as nx
 import osmium
@@ -28,7 +29,10 @@ import osmnx as ox
 
 from graphs.areas import AREA_SUFFIXES
 from graphs.errors import AreaFileError, GraphError
-from graphs.osm_filter import way_filter
+from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping
 
 __all__ = [
     "BIKE_SPEED_KPH",
@@ -39,6 +43,7 @@ __all__ = [
     "WALK_SPEED_KPH",
     "TravelMode",
     "graph_cache_file",
+    "graph_from_ways",
     "load_graph",
 ]
 
@@ -52,7 +57,7 @@ TRAVEL_MODES: tuple[TravelMode, ...] = get_args(TravelMode)
 
 # Bump whenever the graph built from the same file would differ (filters,
 # speeds, attributes): old cache files then stop matching.
-GRAPH_FORMAT_VERSION: Final = 1
+GRAPH_FORMAT_VERSION: Final = 2
 
 BIKE_SPEED_KPH: Final = 15.0
 WALK_SPEED_KPH: Final = 5.0
@@ -63,7 +68,8 @@ DRIVE_FALLBACK_KPH: Final = 50.0
 # does not say whether a road is urban or rural, so through roads get the rural
 # limit, tertiary roads (village to village, but also town streets) 60, and
 # local streets the urban 50. Links are slower than their roads. Living streets
-# ("opholds- og legeomraader") are 15. Anything else falls back to 50.
+# ("opholds- og legeomraader") are 15, and service roads (driveways, alleys and access
+# roads, see `graphs.profiles`) 20. Anything else falls back to 50.
 DRIVE_SPEEDS_KPH: Final[dict[str, float]] = {
     "motorway": 130.0,
     "motorway_link": 60.0,
@@ -80,6 +86,7 @@ DRIVE_SPEEDS_KPH: Final[dict[str, float]] = {
     "road": 50.0,
     "busway": 50.0,
     "living_street": 15.0,
+    "service": 20.0,
 }
 
 _CONSTANT_SPEEDS_KPH: Final[dict[str, float]] = {"bike": BIKE_SPEED_KPH, "walk": WALK_SPEED_KPH}
@@ -94,9 +101,10 @@ def load_graph(path: Path, *, mode: TravelMode, cache_dir: Path | None = None) -
     path
         An ``.osm``, ``.osm.bz2`` or ``.osm.pbf`` file.
     mode
-        The travel mode, which is also the osmnx network type whose ways are
-        kept. Walk graphs are bidirectional (one-way streets can be walked
-        both ways).
+        The travel mode, whose profile (`graphs.profiles`) chooses the ways and
+        their directions. Walk graphs are bidirectional (one-way streets can be
+        walked both ways); bikes obey one-way streets unless the way lets bikes
+        ride against the flow.
     cache_dir
         If given, the finished graph is pickled there, keyed by the file's
         content, the mode and `GRAPH_FORMAT_VERSION`; later calls load the
@@ -193,11 +201,59 @@ def graph_cache_file(path: Path, *, mode: TravelMode, cache_dir: Path) -> Path:
 
 def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
     """Parse, filter and convert an area file; add speeds and travel times."""
+    return graph_from_ways(
+        path,
+        mode=mode,
+        keep=functools.partial(keeps_way, mode),
+        tags=functools.partial(routing_tags, mode),
+    )
+
+
+def graph_from_ways(
+    path: Path,
+    *,
+    mode: TravelMode,
+    keep: Callable[[Mapping[str, str]], bool],
+    tags: Callable[[Mapping[str, str]], dict[str, str]] | None = None,
+) -> nx.MultiDiGraph:
+    """
+    Build a mode's graph from an area file with any choice of ways, uncached.
+
+    `load_graph` builds with the mode's profile; benchmarks build with other
+    choices (osmnx's plain filters, every legal way) to compare. Everything else
+    is as `load_graph` does it: bidirectional walking, the largest strongly
+    connected component, the mode's speeds and the graph attributes.
+
+    Parameters
+    ----------
+    path
+        An ``.osm``, ``.osm.bz2`` or ``.osm.pbf`` file.
+    mode
+        The travel mode (speeds, bidirectionality, ``G.graph["mode"]``).
+    keep
+        Takes a way's tags; True keeps the way.
+    tags
+        Takes a kept way's tags and returns the tags osmnx should read (for
+        example a bike's ``oneway``); None keeps them as they are.
+
+    Returns
+    -------
+    G
+        The graph, as `load_graph` describes it.
+
+    Raises
+    ------
+    AreaFileError
+        If the file is unreadable or holds no connected streets `keep` accepts.
+    """
     with tempfile.TemporaryDirectory(prefix="eyes-osm-") as tmp_dir:
         streets_xml = Path(tmp_dir) / "streets.osm"
-        _write_street_ways(path, mode=mode, out=streets_xml)
+        _write_street_ways(path, keep=keep, tags=tags or dict, what=mode, out=streets_xml)
         G = ox.graph_from_xml(
-            streets_xml, bidirectional=(mode == "walk"), simplify=True, retain_all=True
+            streets_xml,
+            bidirectional=mode in BIDIRECTIONAL_MODES,
+            simplify=True,
+            retain_all=True,
         )
     G = ox.truncate.largest_component(G, strongly=True)
     if G.number_of_edges() == 0:
@@ -213,16 +269,22 @@ def _build_graph(path: Path, *, mode: TravelMode) -> nx.MultiDiGraph:
     return G
 
 
-def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
+def _write_street_ways(
+    path: Path,
+    *,
+    keep: Callable[[Mapping[str, str]], bool],
+    tags: Callable[[Mapping[str, str]], dict[str, str]],
+    what: str,
+    out: Path,
+) -> None:
     """
-    Write the mode's ways (osmnx's filter), and the nodes they use, to OSM XML.
+    Write the kept ways, with their routing tags, and the nodes they use, to OSM XML.
 
     Two reads of the input: the first picks the ways, the second copies them
     and their nodes (nodes first, as OSM files order them). A way whose file
     lacks some of its nodes (an extract cut without complete ways) is cut to
     its longest run of present nodes.
     """
-    keep = way_filter(mode)
     tracker = osmium.IdTracker()
     way_count = 0
     try:
@@ -234,7 +296,7 @@ def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
                 tracker.add_references(way)
                 way_count += 1
         if way_count == 0:
-            msg = f"The area file {path.name} holds no {mode} streets."
+            msg = f"The area file {path.name} holds no {what} streets."
             raise AreaFileError(msg)
 
         present: set[int] = set()
@@ -248,18 +310,18 @@ def _write_street_ways(path: Path, *, mode: TravelMode, out: Path) -> None:
                     present.add(obj.id)
                 elif isinstance(obj, osmium.osm.Way):
                     refs = [node.ref for node in obj.nodes]
-                    ways.append((obj.id, refs, {tag.k: tag.v for tag in obj.tags}))
+                    ways.append((obj.id, refs, tags({tag.k: tag.v for tag in obj.tags})))
             written = 0
-            for way_id, refs, tags in ways:
+            for way_id, refs, way_tags in ways:
                 run = _longest_present_run(refs, present)
                 if len(run) >= 2:
-                    writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=run, tags=tags))
+                    writer.add_way(osmium.osm.mutable.Way(id=way_id, nodes=run, tags=way_tags))
                     written += 1
     except RuntimeError as exc:
         msg = f"Cannot read the area file {path.name}: {exc}."
         raise AreaFileError(msg) from exc
     if written == 0:
-        msg = f"The area file {path.name} lacks the nodes of its {mode} streets."
+        msg = f"The area file {path.name} lacks the nodes of its {what} streets."
         raise AreaFileError(msg)
 
 

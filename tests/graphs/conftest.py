@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import networkx as nx
+import osmium
+import osmium.filter
 import pytest
 
-from graphs import StreetNetwork, load_graph
+from graphs import StreetNetwork, TravelMode, load_graph
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -16,6 +19,16 @@ if TYPE_CHECKING:
 AREAS_DIR = Path(__file__).resolve().parents[2] / "data" / "areas"
 SINDAL_FILE = AREAS_DIR / "sindal.osm.bz2"
 LIECHTENSTEIN_FILE = AREAS_DIR / "liechtenstein.osm.pbf"
+TINY_TOWN_FILE = Path(__file__).resolve().parent / "data" / "tiny_town.osm"
+
+
+@dataclass(frozen=True, slots=True)
+class ShippedWay:
+    """One highway way of a shipped area file: the file's name, the way id and its tags."""
+
+    area: str
+    way_id: int
+    tags: dict[str, str]
 
 
 @pytest.fixture(scope="session")
@@ -58,6 +71,46 @@ def sindal_walk_net(sindal_walk: nx.MultiDiGraph) -> StreetNetwork:
 def liechtenstein_drive(graph_cache_dir: Path) -> nx.MultiDiGraph:
     """Liechtenstein's drive graph, loaded from the PBF file (a few seconds)."""
     return load_graph(LIECHTENSTEIN_FILE, mode="drive", cache_dir=graph_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def liechtenstein_drive_net(liechtenstein_drive: nx.MultiDiGraph) -> StreetNetwork:
+    """Liechtenstein's drive graph indexed for snapping and shortest paths."""
+    return StreetNetwork.from_graph(liechtenstein_drive)
+
+
+@pytest.fixture(scope="session")
+def liechtenstein_bike(graph_cache_dir: Path) -> nx.MultiDiGraph:
+    """Liechtenstein's bike graph, loaded from the PBF file (a few seconds)."""
+    return load_graph(LIECHTENSTEIN_FILE, mode="bike", cache_dir=graph_cache_dir)
+
+
+@pytest.fixture(scope="session")
+def shipped_ways() -> list[ShippedWay]:
+    """Every way with a ``highway`` tag in both shipped area files, read with pyosmium."""
+    ways = []
+    for path in (SINDAL_FILE, LIECHTENSTEIN_FILE):
+        for way in osmium.FileProcessor(path, osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        ):
+            tags = {tag.k: tag.v for tag in way.tags}
+            ways.append(ShippedWay(area=path.name, way_id=way.id, tags=tags))
+    return ways
+
+
+@pytest.fixture(scope="session")
+def tiny_town_file() -> Path:
+    """The hand-written OSM XML town (``data/tiny_town.osm``; its comments map every way)."""
+    return TINY_TOWN_FILE
+
+
+@pytest.fixture(scope="session")
+def tiny_town_nets() -> dict[TravelMode, StreetNetwork]:
+    """The tiny town's street network for each travel mode, indexed."""
+    return {
+        mode: StreetNetwork.from_graph(load_graph(TINY_TOWN_FILE, mode=mode))
+        for mode in ("walk", "bike", "drive")
+    }
 
 
 def _tiny_graph() -> nx.MultiDiGraph:

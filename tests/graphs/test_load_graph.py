@@ -25,6 +25,8 @@ from graphs.load import DRIVE_SPEEDS_KPH, graph_cache_file
 if TYPE_CHECKING:
     from pathlib import Path
 
+    from .conftest import ShippedWay
+
 
 def edge_highways(G: nx.MultiDiGraph) -> set[str]:
     """All highway values on a graph's edges (simplified edges may hold lists)."""
@@ -54,10 +56,10 @@ def test_pbf_loads(liechtenstein_drive: nx.MultiDiGraph) -> None:
 
 
 def test_drive_graph_has_no_paths_for_feet_or_bikes(sindal_drive: nx.MultiDiGraph) -> None:
-    """The drive graph holds no footway, cycleway, path, track, service or pedestrian edge."""
+    """The drive graph holds no footway, cycleway, path, track or pedestrian edge."""
     highways = edge_highways(sindal_drive)
-    assert "residential" in highways
-    assert not highways & {"footway", "cycleway", "path", "track", "service", "pedestrian"}
+    assert {"residential", "service"} <= highways
+    assert not highways & {"footway", "cycleway", "path", "track", "pedestrian"}
 
 
 def test_walk_graph_has_footways_and_is_bidirectional(sindal_walk: nx.MultiDiGraph) -> None:
@@ -101,22 +103,36 @@ def test_walk_speed_is_constant(sindal_walk: nx.MultiDiGraph) -> None:
     assert {speed for _, _, speed in sindal_walk.edges(data="speed_kph")} == {WALK_SPEED_KPH}
 
 
-def test_bike_graph_uses_bike_network_and_speed(areas_dir: Path) -> None:
-    """Biking keeps cycleways but no footways, with one constant speed on every edge."""
+def test_bike_graph_uses_bike_network_and_speed(
+    areas_dir: Path, shipped_ways: list[ShippedWay]
+) -> None:
+    """Biking keeps cycleways, and footways only where bikes may ride, at one constant speed."""
     G = load_graph(areas_dir / "sindal.osm.bz2", mode="bike")
     assert {speed for _, _, speed in G.edges(data="speed_kph")} == {BIKE_SPEED_KPH}
     assert "cycleway" in edge_highways(G)
-    assert "footway" not in edge_highways(G)
+    ridden = set()
+    for _, _, osmid in G.edges(data="osmid"):
+        ridden.update(osmid if isinstance(osmid, list) else [osmid])
+    footways = {
+        way.way_id: way.tags.get("bicycle")
+        for way in shipped_ways
+        if way.area == "sindal.osm.bz2" and way.tags["highway"] == "footway"
+    }
+    assert len(footways) > 50
+    assert {footways[way_id] for way_id in ridden & footways.keys()} <= {"yes"}
 
 
-def test_drive_speeds_use_danish_defaults_without_maxspeed(sindal_drive: nx.MultiDiGraph) -> None:
-    """Residential edges without a maxspeed tag get the Danish urban default of 50 km/h."""
+@pytest.mark.parametrize("highway", ["residential", "service"])
+def test_drive_speeds_use_danish_defaults_without_maxspeed(
+    sindal_drive: nx.MultiDiGraph, highway: str
+) -> None:
+    """Edges without maxspeed get the defaults: residential 50 km/h, driveways (service) 20."""
     speeds = {
         data["speed_kph"]
         for _, _, data in sindal_drive.edges(data=True)
-        if data["highway"] == "residential" and "maxspeed" not in data
+        if data["highway"] == highway and "maxspeed" not in data
     }
-    assert speeds == {DRIVE_SPEEDS_KPH["residential"]}
+    assert speeds == {DRIVE_SPEEDS_KPH[highway]}
 
 
 def test_second_load_comes_from_cache(tmp_path: Path, areas_dir: Path) -> None:
