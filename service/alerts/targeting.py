@@ -82,18 +82,16 @@ class _Sample:
 
 
 def _stop_times(route: RouteOut) -> list[tuple[float, float, float, float] | None]:
-    """Per stop (lon, lat, arrival, departure) as POSIX seconds; None without coordinates."""
-    return [
-        None
-        if stop.location.lat is None or stop.location.lon is None
-        else (
-            stop.location.lon,
-            stop.location.lat,
-            stop.arrival.timestamp(),
-            stop.departure.timestamp(),
-        )
-        for stop in route.stops
-    ]
+    """Per stop (lon, lat, arrival, departure) as POSIX seconds, at the stop's street point
+    (where the route line passes) or else its location; None without coordinates."""
+    out: list[tuple[float, float, float, float] | None] = []
+    for stop in route.stops:
+        at = stop.street if stop.street is not None else stop.location
+        if at.lat is None or at.lon is None:
+            out.append(None)
+        else:
+            out.append((at.lon, at.lat, stop.arrival.timestamp(), stop.departure.timestamp()))
+    return out
 
 
 def _leg_samples(coords: Sequence[tuple[float, float]], t0: float, t1: float) -> list[_Sample]:

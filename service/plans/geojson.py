@@ -76,13 +76,15 @@ def plan_to_geojson(
         for order, stop in enumerate(route.stops):
             if stop.location.lat is None or stop.location.lon is None:
                 continue
+            # The stop is drawn where it lies on the route line: its street point.
+            lon, lat = stop.location.lon, stop.location.lat
+            street = stop.street
+            if street is not None and street.lon is not None and street.lat is not None:
+                lon, lat = street.lon, street.lat
             features.append(
                 {
                     "type": "Feature",
-                    "geometry": {
-                        "type": "Point",
-                        "coordinates": _position(stop.location.lon, stop.location.lat),
-                    },
+                    "geometry": {"type": "Point", "coordinates": _position(lon, lat)},
                     "properties": {
                         **route_props,
                         "feature": "stop",
@@ -93,6 +95,8 @@ def plan_to_geojson(
                         "start": stop.start.isoformat(),
                         "departure": stop.departure.isoformat(),
                         "weight": stop.weight,
+                        "requested": _position(stop.location.lon, stop.location.lat),
+                        "snap_m": stop.snap_m,
                     },
                 }
             )

@@ -1,7 +1,9 @@
 """Request locations -> matrix indices and travel-time matrices, one per travel mode.
 
-A named area snaps every location to each used mode's street network; an explicit matrix
-area uses the request's own indices and matrix for every mode.
+A named area places every location on the nearest point of its nearest street, in each
+used mode's network (``graphs.snap_to_streets``): travel times run along the partial
+streets at both ends of each leg, and route lines start and end at those street points.
+An explicit matrix area uses the request's own indices and matrix for every mode.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphs import UNREACHABLE_S, snap_points, travel_time_matrix
+from graphs import UNREACHABLE_S, snap_to_streets, street_travel_matrix
 
 from ..errors import FieldProblem, Notice, RequestError
 from ..geo import Point
@@ -20,7 +22,7 @@ from .schemas import MatrixArea, MatrixIndex
 if TYPE_CHECKING:
     from numpy.typing import NDArray
 
-    from graphs import StreetNetwork, TravelMode
+    from graphs import StreetNetwork, StreetPoints, TravelMode
     from solver.problem import Matrix
 
     from .networks import AreaNetworks, Bounds
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
 class Placed:
     """Where each stop is, as an index into the travel matrices.
 
-    ``points`` holds the WGS84 point of each location (named areas) and ``nodes`` the street
-    node each location snapped to, per mode.
+    ``points`` holds the WGS84 point of each location as requested (named areas), and
+    ``streets`` where each lies on the streets of each mode's network.
     """
 
     area: str
@@ -44,7 +46,7 @@ class Placed:
     hotspots: list[int]
     visits: list[int]
     points: list[Point | None]
-    nodes: dict[ModeName, list[int]] = field(default_factory=dict)
+    streets: dict[ModeName, StreetPoints] = field(default_factory=dict)
     networks: dict[ModeName, StreetNetwork] = field(default_factory=dict)
     distance_m: NDArray[np.float64] | None = None
     notices: tuple[Notice, ...] = ()
@@ -178,15 +180,15 @@ def place_on_area(
     modes: list[TravelMode] = sorted({shift.mode for shift in request.shifts})
     lats = [p.lat for p in points]
     lons = [p.lon for p in points]
-    nodes: dict[ModeName, list[int]] = {}
+    streets: dict[ModeName, StreetPoints] = {}
     used: dict[ModeName, StreetNetwork] = {}
     distance_by_mode: dict[ModeName, np.ndarray] = {}
     for mode in modes:
         network = networks.get(area, mode)
-        snapped = snap_points(network, lats, lons)
+        snapped = snap_to_streets(network, lats, lons)
         used[mode] = network
-        nodes[mode] = [int(node) for node in snapped.nodes]
-        distance_by_mode[mode] = snapped.distance_m
+        streets[mode] = snapped
+        distance_by_mode[mode] = snapped.snap_m
     off_network = {mode: d > max_snap_m for mode, d in distance_by_mode.items()}
     notices = _check_placement(
         fields,
@@ -199,7 +201,7 @@ def place_on_area(
 
     matrices = []
     for mode in modes:
-        matrix = travel_time_matrix(used[mode], nodes[mode])
+        matrix = street_travel_matrix(used[mode], streets[mode])
         off = off_network[mode]
         matrix[off, :] = UNREACHABLE_S
         matrix[:, off] = UNREACHABLE_S
@@ -210,7 +212,7 @@ def place_on_area(
         profiles={mode: i for i, mode in enumerate(modes)},
         travel_s=tuple(matrices),
         points=list(points),
-        nodes=nodes,
+        streets=streets,
         networks=used,
         notices=tuple(notices),
         **_split(indices, request),

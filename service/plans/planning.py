@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from graphs import route_geometry
+from graphs import street_route_geometry
 from solver import (
     Hotspot,
     InfeasibleError,
@@ -110,8 +110,8 @@ def _geometries(
         if network is None:
             geometries.append(None)
             continue
-        node_path = [placed.nodes[mode][stop.location] for stop in route.stops]
-        geometries.append(route_geometry(network, node_path))
+        path = placed.streets[mode].take([stop.location for stop in route.stops])
+        geometries.append(street_route_geometry(network, path))
     return geometries
 
 

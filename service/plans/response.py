@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from ..errors import Notice
     from .locations import Placed
     from .resolve import ResolvedRequest
-    from .schemas import PlanRequest
+    from .schemas import PlanRequest, TravelMode
 
 
 def _left_out(request: PlanRequest, item: LeftOut) -> LeftOutOut:
@@ -74,6 +74,19 @@ def patrol_extra_s(problem: RoutingProblem, route: Route) -> int | None:
     return route.travel_s - alone_s + dwell_s
 
 
+def _street(
+    placed: Placed, mode: TravelMode, location: int
+) -> tuple[PointOut | None, float | None]:
+    """The street point of ``location`` in ``mode``'s network, and its distance."""
+    points = placed.streets.get(mode)
+    if points is None:
+        return None, None
+    street = PointOut(
+        lat=round(float(points.lat[location]), 7), lon=round(float(points.lon[location]), 7)
+    )
+    return street, round(float(points.snap_m[location]), 1)
+
+
 def _route_out(
     request: PlanRequest,
     resolved: ResolvedRequest,
@@ -92,11 +105,14 @@ def _route_out(
             stop_id = problem.visits[stop.ref].id
         else:
             stop_id = None
+        street, snap_m = _street(placed, shift.mode, stop.location)
         stops.append(
             StopOut(
                 kind=stop.kind,
                 id=stop_id,
                 location=point_out(placed, stop.location),
+                street=street,
+                snap_m=snap_m,
                 arrival=at_offset(origin, stop.arrival_s),
                 start=at_offset(origin, stop.start_s),
                 departure=at_offset(origin, stop.departure_s),

@@ -272,7 +272,15 @@ class StopOut(BaseModel):
 
     kind: Literal["start", "hotspot", "visit", "end"]
     id: str | None = Field(description="Hotspot or visit id; null for start and end.")
-    location: PointOut
+    location: PointOut = Field(description="The location as requested.")
+    street: PointOut | None = Field(
+        default=None,
+        description="Where the stop lies on the street its staff member travels (named "
+        "areas): the route line starts and ends here.",
+    )
+    snap_m: float | None = Field(
+        default=None, description="Metres from the requested location to the street point."
+    )
     arrival: datetime
     start: datetime
     departure: datetime

@@ -1,6 +1,7 @@
 """Replays a plan answer against the street matrix and the request, for tests only.
 
-It recomputes every arrival from travel times between the snapped stops and checks the
+It recomputes every arrival from travel times between the stops' street points (the graph
+tests check those against networkx paths on split edges) and checks the
 request's own rules in local time: windows, dwell, shift ends, the latest end, visits kept.
 """
 
@@ -11,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from graphs import snap_points, travel_time_matrix
+from graphs import snap_to_streets, street_travel_matrix
 
 if TYPE_CHECKING:
     from service.plans.networks import AreaNetworks
@@ -41,8 +42,8 @@ def replay_plan(request: dict[str, Any], plan: dict[str, Any], networks: AreaNet
         network = networks.get(area, shift["mode"])
         stops = route["stops"]
         points = [(s["location"]["lat"], s["location"]["lon"]) for s in stops]
-        nodes = snap_points(network, [p[0] for p in points], [p[1] for p in points]).nodes
-        matrix = travel_time_matrix(network, [int(n) for n in nodes])
+        snapped = snap_to_streets(network, [p[0] for p in points], [p[1] for p in points])
+        matrix = street_travel_matrix(network, snapped)
         shift_end = local(shift["end_time"], day)
         if latest is not None:
             shift_end = min(shift_end, datetime.combine(day, time.fromisoformat(latest), CPH))

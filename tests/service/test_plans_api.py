@@ -159,3 +159,34 @@ def test_seed_keeps_plan_feasible(
     request["options"]["seed"] = seed
     plan = client.post("/v1/plans", json=request).json()
     replay_plan(request, plan, networks)
+
+
+def test_every_stop_lies_on_its_route_line(
+    client: TestClient, demo_request: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """The demo plan's route lines start and end at the stops' street points: each stop's
+    street point lies on its route line (within 1 m), and the requested location is no
+    farther from the line than from its street plus 30 m."""
+    import shapely
+    from pyproj import Transformer
+
+    plan = client.post("/v1/plans", json=demo_request).json()
+    geojson = client.get(f"/v1/plans/{plan['id']}/routes.geojson").json()
+    lines = {
+        f["properties"]["staff_id"]: f["geometry"]["coordinates"]
+        for f in geojson["features"]
+        if f["properties"]["feature"] == "route"
+    }
+    to_m = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True)
+    checked = 0
+    for route in plan["routes"]:
+        if route["staff_id"] not in lines:
+            continue
+        line = shapely.LineString([to_m.transform(*c) for c in lines[route["staff_id"]]])
+        for stop in route["stops"]:
+            street = shapely.Point(to_m.transform(stop["street"]["lon"], stop["street"]["lat"]))
+            asked = shapely.Point(to_m.transform(stop["location"]["lon"], stop["location"]["lat"]))
+            assert line.distance(street) < 1.0, (route["staff_id"], stop["id"])
+            assert line.distance(asked) <= stop["snap_m"] + 30, (route["staff_id"], stop["id"])
+            checked += 1
+    assert checked > 40
