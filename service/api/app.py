@@ -19,7 +19,7 @@ from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
-from .routers import alerts, health, plans, receipts
+from .routers import alerts, health, plans, receipts, replan
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -92,6 +92,7 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(plans.router)
+    app.include_router(replan.router)
     app.include_router(alerts.router)
     app.include_router(receipts.router)
     return app

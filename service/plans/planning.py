@@ -10,7 +10,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from graphs import street_route_geometry
 from solver import (
@@ -33,6 +33,8 @@ from .schemas import MatrixArea
 from .variants import PreviousNight, familiar_hotspots, solve_for_evening
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from graphs import PathGeometry
     from solver import Solution
 
@@ -115,6 +117,27 @@ def _geometries(
     return geometries
 
 
+def _solver_hint(
+    problem: RoutingProblem,
+    resolved: ResolvedRequest,
+    hint: Mapping[str, Sequence[tuple[str, str, datetime]]],
+) -> list[list[tuple[Literal["hotspot", "visit"], int, int]]]:
+    """Stops given by id and time as the solver's ``(kind, ref, start_s)`` per shift;
+    stops no longer in the problem are left out."""
+    hotspots = {h.id: i for i, h in enumerate(problem.hotspots)}
+    visits = {v.id: i for i, v in enumerate(problem.visits)}
+    out: list[list[tuple[Literal["hotspot", "visit"], int, int]]] = []
+    for shift in problem.shifts:
+        stops: list[tuple[Literal["hotspot", "visit"], int, int]] = []
+        for kind, stop_id, start in hint.get(shift.id, []):
+            if kind == "hotspot" and stop_id in hotspots:
+                stops.append(("hotspot", hotspots[stop_id], resolved.offset_s(start)))
+            elif kind == "visit" and stop_id in visits:
+                stops.append(("visit", visits[stop_id], resolved.offset_s(start)))
+        out.append(stops)
+    return out
+
+
 def _lat_lon(placed: Placed, location: int) -> tuple[float, float] | None:
     point = placed.points[location]
     return None if point is None else (point.lat, point.lon)
@@ -144,10 +167,14 @@ def plan_routes(
     plan_id: str,
     created_at: datetime,
     previous: PreviousNight | None = None,
+    hint: Mapping[str, Sequence[tuple[str, str, datetime]]] | None = None,
+    lineage: tuple[str, int] | None = None,
 ) -> PlannedRoutes:
     """Plan tonight's routes for ``request``.
 
-    ``previous`` is the night before's plan, for routes that vary from it.
+    ``previous`` is the night before's plan, for routes that vary from it. ``hint`` gives,
+    per staff id, stops ``(kind, id, start)`` to start the search from (re-planning).
+    ``lineage`` is ``(parent plan id, version)`` for a re-plan.
 
     Raises
     ------
@@ -187,7 +214,12 @@ def plan_routes(
             else ()
         )
         outcome = solve_for_evening(
-            problem, params, request.options, familiar, previous.plan_id if previous else None
+            problem,
+            params,
+            request.options,
+            familiar,
+            previous.plan_id if previous else None,
+            _solver_hint(problem, resolved, hint) if hint else None,
         )
         solution = outcome.solution
     except InfeasibleError as exc:
@@ -219,6 +251,8 @@ def plan_routes(
         variation=outcome.variation,
         balance=outcome.balance,
     )
+    if lineage is not None:
+        plan = plan.model_copy(update={"parent_id": lineage[0], "version": lineage[1]})
     geojson = plan_to_geojson(
         plan,
         geometries,

@@ -281,6 +281,9 @@ class StopOut(BaseModel):
     snap_m: float | None = Field(
         default=None, description="Metres from the requested location to the street point."
     )
+    done: bool = Field(
+        default=False, description="In a re-plan: done (or under way) before it; never moved."
+    )
     arrival: datetime
     start: datetime
     departure: datetime
@@ -378,6 +381,34 @@ class WarningOut(BaseModel):
     id: str | None = Field(default=None, description="The id of the item the field belongs to.")
 
 
+class StopMove(BaseModel):
+    """A stop kept but at another time, or by another staff member."""
+
+    id: str
+    before: str = Field(description="HH:MM in the previous version.")
+    after: str = Field(description="HH:MM now.")
+
+
+class StaffChange(BaseModel):
+    """What the re-plan changed for one staff member, in words a dispatcher can read out."""
+
+    staff_id: str
+    added: list[str]
+    dropped: list[str]
+    moved: list[StopMove]
+    text: str
+
+
+class PlanVersion(BaseModel):
+    """One version of a plan."""
+
+    id: str
+    version: int
+    parent_id: str | None
+    created_at: datetime
+    latest: bool
+
+
 class PlanResponse(BaseModel):
     """A stored plan."""
 
@@ -390,3 +421,8 @@ class PlanResponse(BaseModel):
     routes: list[RouteOut]
     left_out: list[LeftOutOut]
     warnings: list[WarningOut] = Field(default_factory=list)
+    version: int = Field(default=1, description="1 for a plan; each re-plan adds one.")
+    parent_id: str | None = Field(default=None, description="The version this re-plans.")
+    changes: list[StaffChange] = Field(
+        default_factory=list, description="For a re-plan: what changed for each staff member."
+    )

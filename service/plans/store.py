@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, DateTime, String, select
+from sqlalchemy import JSON, Date, DateTime, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from ..db import Base, aware_utc, create_db_engine
 from ..timeutil import to_local
 from .errors import PlanNotFoundError
-from .schemas import PlanResponse
+from .schemas import PlanResponse, PlanVersion
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -31,6 +31,13 @@ class PlanRecord(Base):
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
     plan: Mapped[dict[str, Any]] = mapped_column(JSON)
     geojson: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # Re-plans: the version re-planned, the chain's first plan, and the version number.
+    parent_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lineage_id: Mapped[str | None] = mapped_column(String(32), nullable=True, index=True)
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+    plan_date: Mapped[date | None] = mapped_column(Date, nullable=True)
+
+    __table_args__ = (Index("ix_plans_area_plan_date", "area", "plan_date"),)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +112,25 @@ class PlanStore:
         self, plan: PlanResponse, *, request: dict[str, Any], geojson: dict[str, Any] | None
     ) -> None:
         """Store a plan with the request it answers."""
-        record = PlanRecord(
-            id=plan.id,
-            created_at=plan.created_at,
-            area=plan.area,
-            request=request,
-            plan=plan.model_dump(mode="json"),
-            geojson=geojson,
-        )
         with self.sessions() as session, session.begin():
-            session.add(record)
+            lineage = plan.id
+            if plan.parent_id is not None:
+                parent = session.get(PlanRecord, plan.parent_id)
+                lineage = (parent.lineage_id if parent else None) or plan.parent_id
+            session.add(
+                PlanRecord(
+                    id=plan.id,
+                    created_at=plan.created_at,
+                    area=plan.area,
+                    request=request,
+                    plan=plan.model_dump(mode="json"),
+                    geojson=geojson,
+                    parent_id=plan.parent_id,
+                    lineage_id=lineage,
+                    version=plan.version,
+                    plan_date=plan.date,
+                )
+            )
 
     def _record(self, plan_id: str) -> PlanRecord:
         with self.sessions() as session:
@@ -134,23 +150,56 @@ class PlanStore:
         """
         return PlanResponse.model_validate(self._record(plan_id).plan)
 
+    def request(self, plan_id: str) -> dict[str, Any]:
+        """The request plan ``plan_id`` answered, as stored (phones may be gone by retention).
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none.
+        """
+        return self._record(plan_id).request
+
+    def versions(self, plan_id: str) -> list[PlanVersion]:
+        """Every version of the plan ``plan_id`` belongs to, oldest first.
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none.
+        """
+        lineage = self._record(plan_id).lineage_id or plan_id
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(PlanRecord)
+                .where((PlanRecord.lineage_id == lineage) | (PlanRecord.id == lineage))
+                .order_by(PlanRecord.version, PlanRecord.created_at)
+            ).all()
+        return [
+            PlanVersion(
+                id=r.id,
+                version=r.version,
+                parent_id=r.parent_id,
+                created_at=aware_utc(r.created_at),
+                latest=i == len(rows) - 1,
+            )
+            for i, r in enumerate(rows)
+        ]
+
     def geojson(self, plan_id: str) -> dict[str, Any] | None:
         """The GeoJSON of plan ``plan_id`` (``None`` for a plan on an explicit matrix)."""
         return self._record(plan_id).geojson
 
     def newest_for_day(self, area: str, day: date) -> PlanResponse | None:
         """The newest stored plan for ``day`` on ``area`` (None if there is none)."""
-        since = datetime.combine(day - timedelta(days=7), time(), tzinfo=UTC)
         with self.sessions() as session:
-            records = session.scalars(
+            record = session.scalars(
                 select(PlanRecord)
-                .where(PlanRecord.area == area, PlanRecord.created_at >= since)
+                .where(PlanRecord.area == area, PlanRecord.plan_date == day)
                 .order_by(PlanRecord.created_at.desc())
-            ).all()
-        for record in records:
-            if record.plan.get("date") == day.isoformat():
-                return PlanResponse.model_validate(record.plan)
-        return None
+                .limit(1)
+            ).first()
+        return None if record is None else PlanResponse.model_validate(record.plan)
 
     def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
         """Every staff member's part of the plans created at or after ``since``, oldest plan

@@ -18,6 +18,9 @@ from .schemas import BalanceOut, VariationOut
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from typing import Literal
+
+    Hint = Sequence[Sequence[tuple[Literal["hotspot", "visit"], int, int]]]
 
     from solver import Route, Solution, SolveParams
 
@@ -125,6 +128,7 @@ def solve_for_evening(
     options: PlanOptions,
     familiar: tuple[frozenset[int], ...],
     previous_plan_id: str | None,
+    hint: Hint | None = None,
 ) -> Outcome:
     """Solve ``problem`` with the evening's preferences.
 
@@ -134,6 +138,8 @@ def solve_for_evening(
         Per shift, the hotspots patrolled the night before (empty: no previous night).
     previous_plan_id
         The previous night's plan, reported in the variation.
+    hint
+        A plan to start from (re-planning), per shift ``(kind, ref, start_s)``.
 
     Raises
     ------
@@ -143,9 +149,9 @@ def solve_for_evening(
     vary = options.variation.enabled and any(familiar)
     balance = options.balance_weight_per_hour > 0
     if not vary and not balance:
-        return Outcome(solve(problem, params=params), familiar, None, None)
+        return Outcome(solve(problem, params=params, hint=hint), familiar, None, None)
     half = replace(params, time_limit_s=params.time_limit_s / 2)
-    best = solve(problem, params=half)
+    best = solve(problem, params=half, hint=hint)
     chosen = best
     balance_out = None
     if balance:

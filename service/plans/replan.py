@@ -1,0 +1,323 @@
+"""Re-planning: the evening as it now is -> a new version of the plan.
+
+Stops done never move; the stop a staff member is at is kept, first; everything else is
+planned again from where each staff member is now, starting the search from the plan as
+it was (a warm start). The new version is stored linked to the one it re-plans, and says
+per staff member what changed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from ..errors import FieldProblem, RequestError
+from ..timeutil import LOCAL_TZ, hhmm, to_local
+from .planning import PlannedRoutes, plan_routes
+from .schemas import PlanOptions, PlanRequest, PlanResponse, RouteOut, StaffChange, StopMove
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..timeutil import ClockOrDateTime
+    from .networks import AreaNetworks
+    from .replan_schemas import ReplanRequest
+    from .schemas import StopOut
+    from .store import PlanStore
+
+# A stop whose start moves by less than this is not reported as moved.
+MOVED_MIN = 5
+REPLAN_TIME_LIMIT_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far one staff member has come: the stops behind them (done, and the one they
+    are at, kept), where and when they carry on."""
+
+    staff_id: str
+    kept: list[StopOut]
+    location: dict[str, float]
+    start: datetime
+    finished: bool
+
+
+def _shift_end(end_time: ClockOrDateTime, day: date, latest_end: time | None) -> datetime:
+    """A shift's end on the plan date, capped by the latest end."""
+    end = to_local(end_time, day)
+    if latest_end is None:
+        return end
+    return min(end, datetime.combine(day, latest_end, tzinfo=LOCAL_TZ))
+
+
+def _problem(field: str, message: str, item_id: str | None = None) -> RequestError:
+    return RequestError([FieldProblem(field, message, item_id)])
+
+
+def _stored_request(store: PlanStore, plan_id: str) -> PlanRequest:
+    try:
+        return PlanRequest.model_validate(store.request(plan_id))
+    except ValidationError as exc:
+        msg = (
+            "its stored request can no longer be planned (past retention, staff phones are "
+            "gone): make a new plan"
+        )
+        raise _problem("plan", msg, plan_id) from exc
+
+
+def _check_ids(body: ReplanRequest, plan: PlanResponse, request: PlanRequest) -> None:
+    """Every id the re-plan names must be in the plan (422 naming the field otherwise)."""
+    problems = []
+    staff = {route.staff_id for route in plan.routes}
+    stop_ids = {s.id for r in plan.routes for s in r.stops if s.id is not None}
+    for i, stop_id in enumerate(body.done):
+        if stop_id not in stop_ids:
+            problems.append(FieldProblem(f"done[{i}]", "no stop of the plan has this id", stop_id))
+    for i, position in enumerate(body.positions):
+        if position.staff_id not in staff:
+            problems.append(
+                FieldProblem(
+                    f"positions[{i}].staff_id", "no staff member of the plan", position.staff_id
+                )
+            )
+        route = next((r for r in plan.routes if r.staff_id == position.staff_id), None)
+        if position.at_stop is not None and (
+            route is None or position.at_stop not in {s.id for s in route.stops}
+        ):
+            problems.append(
+                FieldProblem(
+                    f"positions[{i}].at_stop",
+                    f"not a stop of {position.staff_id!r}'s route",
+                    position.at_stop,
+                )
+            )
+    for i, staff_id in enumerate(body.staff_leaving):
+        if staff_id not in staff:
+            problems.append(
+                FieldProblem(f"staff_leaving[{i}]", "no staff member of the plan", staff_id)
+            )
+    visit_ids = {entry.id for entry in request.visit_entries()}
+    for i, visit_id in enumerate(body.visits_cancelled):
+        if visit_id not in visit_ids:
+            problems.append(
+                FieldProblem(f"visits_cancelled[{i}]", "no visit of the plan", visit_id)
+            )
+    hotspot_ids = {h.id for h in request.hotspots} | {h.id for h in body.hotspots_added}
+    for i, item in enumerate(body.hotspots_reweighted):
+        if item.id not in hotspot_ids:
+            problems.append(
+                FieldProblem(f"hotspots_reweighted[{i}].id", "no such hotspot", item.id)
+            )
+    if problems:
+        raise RequestError(problems)
+
+
+def _progress(route: RouteOut, body: ReplanRequest, now: datetime, shift_end: datetime) -> Progress:
+    """Which stops of ``route`` stay as they are, and where its staff member carries on;
+    ``finished`` once that is at or after ``shift_end``."""
+    told = next((p for p in body.positions if p.staff_id == route.staff_id), None)
+    stops = route.stops[1:-1]
+    # A hotspot visited twice appears twice: each mention in ``done`` is one visit.
+    done = Counter(body.done)
+    explicit = told is not None or any(s.id in done for s in stops)
+    kept: list[StopOut] = [route.stops[0]]
+    start = now
+    for stop in stops:
+        finished = (not explicit and stop.departure <= now) or (
+            stop.id is not None and done[stop.id] > 0
+        )
+        if stop.id is not None and done[stop.id] > 0:
+            done[stop.id] -= 1
+        at_it = (told is not None and told.at_stop == stop.id) or (
+            not explicit and stop.start <= now < stop.departure
+        )
+        if finished or at_it:
+            kept.append(stop)
+            if at_it:
+                start = max(now, stop.departure)
+    last = kept[-1]
+    if told is not None and told.location is not None:
+        location = told.location.model_dump()
+    elif last.location.index is not None:
+        location = {"index": last.location.index}
+    else:
+        location = {"lat": last.location.lat, "lon": last.location.lon}
+    if last.kind == "start" and (told is None or told.location is None):
+        start = max(now, route.start)
+    return Progress(route.staff_id, kept, location, start, finished=start >= shift_end)
+
+
+def _changes(
+    old: PlanResponse, new: PlanResponse, progress: dict[str, Progress], now: datetime
+) -> list[StaffChange]:
+    """Per staff member, the stops added, dropped and moved, and a sentence saying so."""
+    changes = []
+    old_routes = {r.staff_id: r for r in old.routes}
+    for route in new.routes:
+        behind = progress.get(route.staff_id)
+        kept = {s.id for s in behind.kept} if behind is not None else set()
+        previous = old_routes[route.staff_id].stops if route.staff_id in old_routes else []
+        before = {s.id: s for s in previous if s.id is not None and s.id not in kept}
+        after = {s.id: s for s in route.stops if s.id is not None and s.id not in kept}
+        added = [i for i in after if i not in before]
+        dropped = [i for i in before if i not in after]
+        moved = [
+            StopMove(id=i, before=hhmm(before[i].start), after=hhmm(after[i].start))
+            for i in after
+            if i in before and abs(after[i].start - before[i].start) >= timedelta(minutes=MOVED_MIN)
+        ]
+        words = [f"{i} added at {hhmm(after[i].start)}" for i in added]
+        words += [f"{i} dropped" for i in dropped]
+        words += [f"{m.id} moved from {m.before} to {m.after}" for m in moved]
+        if route.staff_id not in old_routes:
+            words.insert(0, "joined")
+        text = f"{route.staff_id}: " + ("; ".join(words) if words else "no change")
+        changes.append(
+            StaffChange(
+                staff_id=route.staff_id, added=added, dropped=dropped, moved=moved, text=text
+            )
+        )
+    for staff_id, route in old_routes.items():
+        if all(r.staff_id != staff_id for r in new.routes):
+            left = [s.id for s in route.stops if s.id is not None and s.start > now]
+            changes.append(
+                StaffChange(
+                    staff_id=staff_id,
+                    added=[],
+                    dropped=[i for i in left if i is not None],
+                    moved=[],
+                    text=f"{staff_id}: left; their remaining stops go to others or are left out",
+                )
+            )
+    return changes
+
+
+def _compose(old: PlanResponse, new: PlanResponse, progress: dict[str, Progress]) -> PlanResponse:
+    """The new routes with each staff member's kept stops first (they never move); a staff
+    member whose evening is over keeps their route as it was."""
+    planned = {r.staff_id for r in new.routes}
+    routes = [
+        r.model_copy(update={"stops": [s.model_copy(update={"done": True}) for s in r.stops]})
+        for r in old.routes
+        if r.staff_id in progress and progress[r.staff_id].finished and r.staff_id not in planned
+    ]
+    for route in new.routes:
+        behind = progress.get(route.staff_id)
+        if behind is None or len(behind.kept) == 1:
+            routes.append(route)
+            continue
+        kept = [s.model_copy(update={"done": True}) for s in behind.kept]
+        travel_done = sum(
+            (b.arrival - a.departure).total_seconds() for a, b in itertools.pairwise(kept)
+        )
+        routes.append(
+            route.model_copy(
+                update={
+                    "stops": [*kept, *route.stops[1:]],
+                    "start": kept[0].start,
+                    "travel_min": round(route.travel_min + travel_done / 60, 2),
+                    "weight_covered": round(route.weight_covered + sum(s.weight for s in kept), 4),
+                }
+            )
+        )
+    return new.model_copy(update={"routes": routes})
+
+
+def replan(
+    plan_id: str,
+    body: ReplanRequest,
+    *,
+    networks: AreaNetworks,
+    settings: Settings,
+    store: PlanStore,
+) -> PlannedRoutes:
+    """Plan the rest of the evening of plan ``plan_id`` from where everyone is now, and
+    store it as the next version.
+
+    Raises
+    ------
+    PlanNotFoundError
+        No plan has that id.
+    RequestError
+        An id not in the plan, a position off the streets, a fixed sequence that cannot be
+        kept, ... naming the field.
+    SolverError
+        No plan found in time.
+    """
+    old = store.get(plan_id)
+    request = _stored_request(store, plan_id)
+    _check_ids(body, old, request)
+    now = to_local(body.now, old.date) if body.now is not None else datetime.now(LOCAL_TZ)
+    leaving = set(body.staff_leaving)
+    ends = {
+        shift.id: _shift_end(shift.end_time, old.date, request.latest_end)
+        for shift in request.shifts
+    }
+    progress = {
+        r.staff_id: _progress(r, body, now, ends[r.staff_id])
+        for r in old.routes
+        if r.staff_id not in leaving
+    }
+    gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
+    gone |= set(body.visits_cancelled)
+    weights = {item.id: item.weight for item in body.hotspots_reweighted}
+    shifts: list[dict[str, Any]] = []
+    for shift in request.shifts:
+        behind = progress.get(shift.id)
+        if behind is None or behind.finished:
+            continue
+        data = shift.model_dump(mode="json")
+        # Carry on from here, and still end where the shift was to end.
+        data["end_location"] = (shift.end_location or shift.start_location).model_dump()
+        data["start_location"] = behind.location
+        data["start_time"] = behind.start.isoformat()
+        data["fixed_visits"] = [f for f in data["fixed_visits"] if f["id"] not in gone]
+        shifts.append(data)
+    shifts += [s.model_dump(mode="json") for s in body.staff_joining]
+    if not shifts:
+        raise _problem("now", "every staff member's evening is over: nothing left to plan")
+    raw = request.model_dump(mode="json")
+    raw.update(
+        shifts=shifts,
+        hotspots=[
+            {**h, "weight": weights.get(h["id"], h["weight"])}
+            for h in [*raw["hotspots"], *(h.model_dump(mode="json") for h in body.hotspots_added)]
+            if h["id"] not in gone
+        ],
+        visits=[
+            v
+            for v in [*raw["visits"], *(v.model_dump(mode="json") for v in body.visits_added)]
+            if v["id"] not in gone
+        ],
+        options=(
+            body.options or PlanOptions(time_limit_s=REPLAN_TIME_LIMIT_S, seed=request.options.seed)
+        ).model_dump(mode="json"),
+    )
+    raw["options"]["variation"] = {"enabled": False}
+    new_request = PlanRequest.model_validate(raw)
+    hint = {
+        r.staff_id: [
+            (s.kind, s.id, s.start)
+            for s in r.stops
+            if s.id is not None and s.id not in gone and s.kind in ("hotspot", "visit")
+        ]
+        for r in old.routes
+    }
+    planned = plan_routes(
+        new_request,
+        networks=networks,
+        settings=settings,
+        plan_id=uuid.uuid4().hex,
+        created_at=datetime.now(UTC),
+        hint=hint,
+        lineage=(old.id, old.version + 1),
+    )
+    plan = _compose(old, planned.plan, progress)
+    plan = plan.model_copy(update={"changes": _changes(old, plan, progress, now)})
+    store.save(plan, request=new_request.model_dump(mode="json"), geojson=planned.geojson)
+    return PlannedRoutes(plan=plan, geojson=planned.geojson)

@@ -1,0 +1,56 @@
+"""A re-plan request: the evening as it now is."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from ..timeutil import ClockOrDateTime
+from .schemas import (
+    HotspotIn,
+    Identifier,
+    Location,
+    PlanOptions,
+    ShiftIn,
+    VisitIn,
+    _Strict,
+)
+
+
+class StaffNow(_Strict):
+    """Where a staff member is now: a position, or the stop they are at (it stays theirs)."""
+
+    staff_id: Identifier
+    location: Location | None = Field(default=None, description="Where they are now.")
+    at_stop: Identifier | None = Field(
+        default=None, description="The hotspot or visit they are at: it is kept, first."
+    )
+
+
+class Reweight(_Strict):
+    """A hotspot's new weight."""
+
+    id: Identifier
+    weight: float = Field(gt=0, le=1000)
+
+
+class ReplanRequest(_Strict):
+    """The evening as it is now. Stops done never move; the rest is planned again from
+    where each staff member is. Without a position, a staff member is taken to follow the
+    plan: stops whose time has passed are done, the stop under way is kept."""
+
+    now: ClockOrDateTime | None = Field(
+        default=None, description="The time now (clock time on the plan date, or ISO)."
+    )
+    positions: list[StaffNow] = Field(default_factory=list, max_length=100)
+    done: list[Identifier] = Field(
+        default_factory=list, max_length=2000, description="Hotspot and visit ids done."
+    )
+    staff_leaving: list[Identifier] = Field(default_factory=list, max_length=100)
+    staff_joining: list[ShiftIn] = Field(default_factory=list, max_length=100)
+    visits_added: list[VisitIn] = Field(default_factory=list, max_length=500)
+    visits_cancelled: list[Identifier] = Field(default_factory=list, max_length=500)
+    hotspots_added: list[HotspotIn] = Field(default_factory=list, max_length=1500)
+    hotspots_reweighted: list[Reweight] = Field(default_factory=list, max_length=1500)
+    options: PlanOptions | None = Field(
+        default=None, description="Default: the plan's own, with a 2 s time limit."
+    )
