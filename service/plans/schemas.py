@@ -198,6 +198,13 @@ class VariationIn(_Strict):
     max_coverage_loss_pct: float = Field(
         default=3, ge=0, le=50, description="Cover at least (100 - this) % of the best plan."
     )
+    repeat_cost: float = Field(
+        default=0.5,
+        ge=0,
+        le=10,
+        description="What revisiting a hotspot the same staff member patrolled last night "
+        "costs, as a share of the median hotspot weight.",
+    )
 
 
 class PlanOptions(_Strict):

@@ -171,7 +171,7 @@ def solve_for_evening(
             replace_familiar(problem, familiar),
             params=replace(
                 half,
-                vary_weight=0.5 * statistics.median(weights),
+                vary_weight=options.variation.repeat_cost * statistics.median(weights),
                 balance_weight_per_hour=options.balance_weight_per_hour,
             ),
         )
