@@ -87,7 +87,7 @@ def variation_curve(networks: AreaNetworks, settings: Settings, costs: list[floa
                 data["options"] = {
                     "time_limit_s": 6,
                     "seed": 0,
-                    "variation": {"repeat_cost": cost, "max_coverage_loss_pct": 100},
+                    "variation": {"repeat_cost": cost, "max_coverage_loss_pct": 50},
                 }
                 plan = create_plan(
                     PlanRequest.model_validate(data),

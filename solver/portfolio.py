@@ -34,6 +34,9 @@ T = TypeVar("T")
 _SPAWN_ALLOWANCE_S = 0.6
 """A spawned worker starts this much later; it stops at the same deadline."""
 
+_MIN_PARALLEL_S = 4.0
+"""Below this budget a spawned worker costs more (its start, on two cores) than it finds."""
+
 
 def pyvrp_available() -> bool:
     """Whether PyVRP is installed."""
@@ -66,7 +69,7 @@ def search_beside(
     Workers stop at the same wall-clock deadline as ``local`` should (a spawned process
     starts a little later). A worker that fails only costs its own result.
     """
-    if not seeds or time_limit_s < 2 * _SPAWN_ALLOWANCE_S:
+    if not seeds or time_limit_s < _MIN_PARALLEL_S:
         return local(), []
     deadline = time.time() + time_limit_s
     context = multiprocessing.get_context("spawn")

@@ -27,6 +27,7 @@ from ..errors import FieldProblem, Notice, RequestError
 from ..timeutil import hhmm, today_local
 from .geojson import plan_to_geojson
 from .locations import place_on_area, place_on_matrix
+from .passing import passes
 from .resolve import resolve_request
 from .response import point_out, solution_to_plan
 from .schemas import MatrixArea
@@ -260,6 +261,19 @@ def plan_routes(
             point_out(placed, placed.hotspots[item.hotspot]) for item in solution.left_out
         ],
     )
+    if any(h.passing_counts for h in request.hotspots):
+        passed = passes(
+            plan,
+            geojson,
+            request.hotspots,
+            resolved.hotspot_windows,
+            [_lat_lon(placed, placed.hotspots[i]) for i in range(len(request.hotspots))],
+            within_m=request.options.passing_within_m,
+        )
+        summary = plan.summary.model_copy(
+            update={"weight_passing": round(sum(p.weight for p in passed), 4)}
+        )
+        plan = plan.model_copy(update={"passed": passed, "summary": summary})
     return PlannedRoutes(plan=plan, geojson=geojson)
 
 

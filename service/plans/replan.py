@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 
 # A stop whose start moves by less than this is not reported as moved.
 MOVED_MIN = 5
-REPLAN_TIME_LIMIT_S = 2.0
+REPLAN_TIME_LIMIT_S = 1.5
 
 
 @dataclass(frozen=True, slots=True)

@@ -52,5 +52,5 @@ class ReplanRequest(_Strict):
     hotspots_added: list[HotspotIn] = Field(default_factory=list, max_length=1500)
     hotspots_reweighted: list[Reweight] = Field(default_factory=list, max_length=1500)
     options: PlanOptions | None = Field(
-        default=None, description="Default: the plan's own, with a 2 s time limit."
+        default=None, description="Default: the plan's own seed, with a 1.5 s time limit."
     )

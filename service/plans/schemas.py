@@ -174,6 +174,11 @@ class HotspotIn(_Strict):
     repeat_value: float = Field(
         default=0.5, gt=0, le=1, description="Worth of each repeat relative to the visit before."
     )
+    passing_counts: bool = Field(
+        default=False,
+        description="If no one stops here, a walking or cycling route along its street while "
+        "a window is open counts as coverage in passing (reported apart).",
+    )
 
 
 class VisitIn(_Strict):
@@ -213,6 +218,9 @@ class PlanOptions(_Strict):
     time_limit_s: float | None = Field(default=None, gt=0, description="Default: 5 s.")
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Vary it between nights.")
     variation: VariationIn = Field(default_factory=VariationIn)
+    passing_within_m: float = Field(
+        default=30, gt=0, le=200, description="How near a route must pass for passing coverage."
+    )
     balance_weight_per_hour: float = Field(
         default=0,
         ge=0,
@@ -335,6 +343,15 @@ class LeftOutOut(BaseModel):
     detail: str
 
 
+class PassOut(BaseModel):
+    """A hotspot no one stops at, covered in passing by a walking or cycling route."""
+
+    hotspot_id: str
+    staff_id: str
+    at: datetime
+    weight: float
+
+
 class VariationOut(BaseModel):
     """How tonight's routes differ from the night before, and what it cost."""
 
@@ -374,6 +391,9 @@ class PlanSummary(BaseModel):
     )
     variation: VariationOut | None = None
     balance: BalanceOut | None = None
+    weight_passing: float = Field(
+        default=0, description="Weight of left-out hotspots covered in passing (apart)."
+    )
 
 
 class WarningOut(BaseModel):
@@ -428,6 +448,9 @@ class PlanResponse(BaseModel):
     routes: list[RouteOut]
     left_out: list[LeftOutOut]
     warnings: list[WarningOut] = Field(default_factory=list)
+    passed: list[PassOut] = Field(
+        default_factory=list, description="Left-out hotspots covered in passing."
+    )
     version: int = Field(default=1, description="1 for a plan; each re-plan adds one.")
     parent_id: str | None = Field(default=None, description="The version this re-plans.")
     changes: list[StaffChange] = Field(

@@ -248,3 +248,44 @@ def test_routes_vary_over_a_week_within_the_coverage_bound(
         assert variation["coverage_vs_best_pct"] >= 97 - 1e-6
         assert variation["overlap"] <= variation["overlap_best"] + 1e-6
         assert all(r["overlap_with_previous"] is not None for r in plan["routes"])
+
+
+def test_a_walk_along_a_hotspot_covers_it_in_passing(
+    client: TestClient, small_request: dict[str, Any]
+) -> None:
+    """A hotspot on the street a walker's route runs along, too long a stop to fit, is left
+    out as a stop but reported covered in passing (apart from stop coverage); without
+    ``passing_counts`` it is not."""
+    start, end = small_request["hotspots"][0]["location"], small_request["hotspots"][4]["location"]
+    walker = {
+        "id": "walk-1",
+        "phone": "+4520000099",
+        "mode": "walk",
+        "start_location": start,
+        "end_location": end,
+        "start_time": "18:00",
+        "end_time": "19:30",
+    }
+    request = {"area": "sindal", "date": small_request["date"], "shifts": [walker]}
+    first = _plan(client, request)
+    line = next(
+        f["geometry"]["coordinates"]
+        for f in client.get(f"/v1/plans/{first['id']}/routes.geojson").json()["features"]
+        if f["properties"]["feature"] == "route"
+    )
+    lon, lat = line[len(line) // 2]
+    hotspot = {
+        "id": "hs-lane",
+        "location": {"lat": lat, "lon": lon},
+        "weight": 4,
+        "dwell_min": 240,
+        "passing_counts": True,
+    }
+    plan = _plan(client, {**request, "hotspots": [hotspot]})
+    assert [i["hotspot_id"] for i in plan["left_out"]] == ["hs-lane"]
+    [passed] = plan["passed"]
+    assert (passed["hotspot_id"], passed["staff_id"]) == ("hs-lane", "walk-1")
+    assert plan["summary"]["weight_passing"] == 4
+    assert plan["summary"]["weight_covered"] == 0
+    unmarked = _plan(client, {**request, "hotspots": [{**hotspot, "passing_counts": False}]})
+    assert unmarked["passed"] == []

@@ -1,0 +1,89 @@
+"""Coverage in passing: a hotspot no one stops at still gets some presence when a route runs
+along its street, on foot or by bike, while its window is open.
+
+Reported apart from stop coverage (``passed`` and ``summary.weight_passing``); only hotspots
+marked ``passing_counts`` qualify, since a stop that needs dwell is not covered by a pass.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from shapely.geometry import Point as ShapelyPoint
+
+from ..timeutil import LOCAL_TZ
+from ..tracks import LocalProjection, first_pass, route_track
+from .schemas import PassOut
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any
+
+    from .schemas import HotspotIn, PlanResponse
+
+# Passing by car is too fast to count as presence.
+PASSING_MODES = frozenset({"walk", "bike"})
+
+
+def _lines(geojson: dict[str, Any] | None) -> dict[str, list[list[float]]]:
+    if not geojson:
+        return {}
+    return {
+        f["properties"]["staff_id"]: f["geometry"]["coordinates"]
+        for f in geojson.get("features", [])
+        if f.get("properties", {}).get("feature") == "route"
+    }
+
+
+def passes(
+    plan: PlanResponse,
+    geojson: dict[str, Any] | None,
+    hotspots: Sequence[HotspotIn],
+    windows: Sequence[Sequence[tuple[datetime, datetime]]],
+    points: Sequence[tuple[float, float] | None],
+    *,
+    within_m: float,
+) -> list[PassOut]:
+    """The left-out hotspots marked ``passing_counts`` that a walking or cycling route runs
+    within ``within_m`` of while a window is open (any time without windows).
+
+    ``points`` holds each hotspot's (lat, lon), ``windows`` its windows as local datetimes.
+    """
+    index = {h.id: i for i, h in enumerate(hotspots)}
+    lines = _lines(geojson)
+    out = []
+    for item in plan.left_out:
+        i = index[item.hotspot_id]
+        hotspot, point = hotspots[i], points[i]
+        if not hotspot.passing_counts or point is None:
+            continue
+        proj = LocalProjection(point[0], point[1])
+        area = ShapelyPoint(0.0, 0.0).buffer(within_m)
+        spans = [(a.timestamp(), b.timestamp()) for a, b in windows[i]] or [
+            (route.start.timestamp(), route.end.timestamp()) for route in plan.routes
+        ]
+        for route in plan.routes:
+            if route.mode not in PASSING_MODES or route.staff_id not in lines:
+                continue
+            track = route_track(route, lines[route.staff_id], proj)
+            moment = next(
+                (m for lo, hi in spans if (m := first_pass(track, area, lo, hi)) is not None),
+                None,
+            )
+            if moment is not None:
+                out.append(
+                    PassOut(
+                        hotspot_id=hotspot.id,
+                        staff_id=route.staff_id,
+                        at=datetime_from(moment),
+                        weight=hotspot.weight,
+                    )
+                )
+                break
+    return out
+
+
+def datetime_from(posix_s: float) -> datetime:
+    """A POSIX time as a Copenhagen datetime."""
+    return datetime.fromtimestamp(posix_s, LOCAL_TZ)
