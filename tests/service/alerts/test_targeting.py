@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from service.alerts.schemas import CircleArea
-from service.alerts.targeting import LocalProjection, choose_recipients
+from service.alerts.targeting import choose_recipients
 from service.geo import Point
 from service.plans.store import PlanRecord, StaffPlan, staff_plans
 from service.timeutil import LOCAL_TZ
+from service.tracks import LocalProjection
 
 DAY = date(2030, 6, 1)
 LAT0, LON0 = 57.47, 10.20
