@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from .alerts.models import AlertRecord, ConsoleMessage, OutboxRecord
-from .plans.store import PlanRecord
+from .plans.store import PlanRecord, PlanStaffRecord
 
 if TYPE_CHECKING:
     from .db import SessionSource
@@ -47,6 +47,11 @@ def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
             .values(phone=None)
         )
         session.execute(delete(ConsoleMessage).where(ConsoleMessage.created_at < cutoff))
+        session.execute(
+            update(PlanStaffRecord)
+            .where(PlanStaffRecord.created_at < cutoff, PlanStaffRecord.phone.is_not(None))
+            .values(phone=None)
+        )
         plans = 0
         for plan in session.scalars(select(PlanRecord).where(PlanRecord.created_at < cutoff)):
             shifts = plan.request.get("shifts", [])

@@ -6,18 +6,16 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, DateTime, Index, Integer, String, select
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 
 from ..db import Base, aware_utc, create_db_engine
-from ..timeutil import to_local
+from ..timeutil import LOCAL_TZ, to_local
 from .errors import PlanNotFoundError
-from .schemas import PlanResponse, PlanVersion
+from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
-
-    from .schemas import RouteOut
 
 
 class PlanRecord(Base):
@@ -38,6 +36,24 @@ class PlanRecord(Base):
     plan_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     __table_args__ = (Index("ix_plans_area_plan_date", "area", "plan_date"),)
+
+
+class PlanStaffRecord(Base):
+    """One staff member's part of a stored plan: what alert targeting reads, small, so an
+    alert never loads a plan's whole request (which may carry a large matrix)."""
+
+    __tablename__ = "plan_staff"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    plan_id: Mapped[str] = mapped_column(ForeignKey("plans.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    plan_date: Mapped[date] = mapped_column(Date)
+    staff_id: Mapped[str] = mapped_column(String(64))
+    phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    shift_start: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    shift_end: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    route: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    line: Mapped[list[Any] | None] = mapped_column(JSON, nullable=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +112,34 @@ def staff_plans(record: PlanRecord) -> list[StaffPlan]:
     ]
 
 
+def _staff_row(staff: StaffPlan) -> PlanStaffRecord:
+    return PlanStaffRecord(
+        plan_id=staff.plan_id,
+        created_at=staff.created_at,
+        plan_date=staff.day,
+        staff_id=staff.staff_id,
+        phone=staff.phone,
+        shift_start=staff.shift_start.astimezone(UTC),
+        shift_end=staff.shift_end.astimezone(UTC),
+        route=None if staff.route is None else staff.route.model_dump(mode="json"),
+        line=None if staff.line is None else [list(c) for c in staff.line],
+    )
+
+
+def _from_row(row: PlanStaffRecord) -> StaffPlan:
+    return StaffPlan(
+        plan_id=row.plan_id,
+        created_at=aware_utc(row.created_at),
+        day=row.plan_date,
+        staff_id=row.staff_id,
+        phone=row.phone,
+        shift_start=aware_utc(row.shift_start).astimezone(LOCAL_TZ),
+        shift_end=aware_utc(row.shift_end).astimezone(LOCAL_TZ),
+        route=None if row.route is None else RouteOut.model_validate(row.route),
+        line=None if row.line is None else tuple((c[0], c[1]) for c in row.line),
+    )
+
+
 class PlanStore:
     """Saves and reads plans (the schema comes from the migrations: ``eyes migrate``)."""
 
@@ -117,20 +161,20 @@ class PlanStore:
             if plan.parent_id is not None:
                 parent = session.get(PlanRecord, plan.parent_id)
                 lineage = (parent.lineage_id if parent else None) or plan.parent_id
-            session.add(
-                PlanRecord(
-                    id=plan.id,
-                    created_at=plan.created_at,
-                    area=plan.area,
-                    request=request,
-                    plan=plan.model_dump(mode="json"),
-                    geojson=geojson,
-                    parent_id=plan.parent_id,
-                    lineage_id=lineage,
-                    version=plan.version,
-                    plan_date=plan.date,
-                )
+            record = PlanRecord(
+                id=plan.id,
+                created_at=plan.created_at,
+                area=plan.area,
+                request=request,
+                plan=plan.model_dump(mode="json"),
+                geojson=geojson,
+                parent_id=plan.parent_id,
+                lineage_id=lineage,
+                version=plan.version,
+                plan_date=plan.date,
             )
+            session.add(record)
+            session.add_all(_staff_row(staff) for staff in staff_plans(record))
 
     def _record(self, plan_id: str) -> PlanRecord:
         with self.sessions() as session:
@@ -203,14 +247,14 @@ class PlanStore:
 
     def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
         """Every staff member's part of the plans created at or after ``since``, oldest plan
-        first."""
+        first (read from the small ``plan_staff`` table, never the plans' requests)."""
         with self.sessions() as session:
-            records = session.scalars(
-                select(PlanRecord)
-                .where(PlanRecord.created_at >= since.astimezone(UTC))
-                .order_by(PlanRecord.created_at)
+            rows = session.scalars(
+                select(PlanStaffRecord)
+                .where(PlanStaffRecord.created_at >= since.astimezone(UTC))
+                .order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
             ).all()
-        return [staff for record in records for staff in staff_plans(record)]
+        return [_from_row(row) for row in rows]
 
     def recent(self, *, limit: int = 20) -> list[PlanResponse]:
         """The latest plans, newest first."""

@@ -170,22 +170,24 @@ def test_a_postgres_database_from_before_migrations_keeps_every_row(postgres_url
     64-character ``recipient_key`` and no ``in_doubt_since``, is widened, completed and
     adopted with every row."""
     engine = create_db_engine(postgres_url)
-    _old_database(engine, dialect="postgresql")
-    with engine.begin() as connection:
-        connection.exec_driver_sql("ALTER TABLE alert_outbox DROP COLUMN in_doubt_since")
-        connection.exec_driver_sql(
-            "ALTER TABLE alert_outbox ALTER COLUMN recipient_key TYPE VARCHAR(64)"
-        )
-    upgrade_to_head(engine)
-    _rows_kept(engine)
-    assert _schema_differences(engine) == []
-    [column] = [
-        c
-        for c in sqlalchemy.inspect(engine).get_columns("alert_outbox")
-        if c["name"] == "recipient_key"
-    ]
-    assert getattr(column["type"], "length", None) == 100
-    engine.dispose()
+    try:
+        _old_database(engine, dialect="postgresql")
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ALTER TABLE alert_outbox DROP COLUMN in_doubt_since")
+            connection.exec_driver_sql(
+                "ALTER TABLE alert_outbox ALTER COLUMN recipient_key TYPE VARCHAR(64)"
+            )
+        upgrade_to_head(engine)
+        _rows_kept(engine)
+        assert _schema_differences(engine) == []
+        [column] = [
+            c
+            for c in sqlalchemy.inspect(engine).get_columns("alert_outbox")
+            if c["name"] == "recipient_key"
+        ]
+        assert getattr(column["type"], "length", None) == 100
+    finally:
+        engine.dispose()
 
 
 def test_prod_refuses_a_database_that_is_not_at_head(tmp_path: Path) -> None:
@@ -233,3 +235,37 @@ def test_a_prod_server_will_not_start_on_an_old_schema(tmp_path: Path) -> None:
     )
     with pytest.raises(SchemaOutOfDateError):
         create_app(settings)
+
+
+def test_plans_stored_before_the_track_table_still_reach_alerts(
+    tmp_path: Path, small_request: dict[str, object], networks: object
+) -> None:
+    """A plan stored, then the database taken back to before ``plan_staff`` (0002) and up
+    again: the upgrade copies each staff member's shift, phone, route and line from the
+    stored plan, so targeting reads the same staff as before."""
+    from service.config import Settings
+    from service.plans.networks import AreaNetworks
+    from service.plans.planning import create_plan
+    from service.plans.schemas import PlanRequest
+    from service.plans.store import PlanStore
+
+    assert isinstance(networks, AreaNetworks)
+    engine = create_db_engine(f"sqlite:///{tmp_path / 'tracks.db'}")
+    upgrade_to_head(engine)
+    store = PlanStore(engine)
+    settings = Settings(database_url="sqlite://", default_time_limit_s=1, preload_area=False)
+    plan = create_plan(
+        PlanRequest.model_validate(small_request), networks=networks, settings=settings, store=store
+    ).plan
+    before = store.staff_plans_since(plan.created_at)
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0002")
+    assert not sqlalchemy.inspect(engine).has_table("plan_staff")
+    upgrade_to_head(engine)
+    after = store.staff_plans_since(plan.created_at)
+    assert [(s.staff_id, s.phone, s.shift_start, s.shift_end) for s in after] == [
+        (s.staff_id, s.phone, s.shift_start, s.shift_end) for s in before
+    ]
+    assert [s.route for s in after] == [s.route for s in before]
+    assert [s.line for s in after] == [s.line for s in before]
+    assert len(after) == len(plan.routes)
