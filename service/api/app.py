@@ -21,7 +21,7 @@ from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
-from .routers import alerts, health, plans, receipts
+from .routers import alerts, exports, health, imports, plans, receipts
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -96,6 +96,8 @@ def create_app(
     install_error_handlers(app)
     app.include_router(health.router)
     app.include_router(plans.router)
+    app.include_router(exports.router)
+    app.include_router(imports.router)
     app.include_router(alerts.router)
     app.include_router(receipts.router)
     return app
