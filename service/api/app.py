@@ -22,6 +22,7 @@ from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
 from .routers import alerts, exports, health, imports, plans, receipts
+from .routers import map as map_page
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -98,6 +99,8 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(exports.router)
     app.include_router(imports.router)
+    app.include_router(map_page.router)
+    app.mount("/map/static", map_page.static_files, name="map-static")
     app.include_router(alerts.router)
     app.include_router(receipts.router)
     return app
