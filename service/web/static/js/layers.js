@@ -101,6 +101,12 @@ function numberIcon(order, colour, kind) {
 
 const latLng = (location) => [location.lat, location.lon];
 
+// Mark a drawn layer's element with its staff member (none while its layer is hidden).
+function tag(layer, staffId) {
+  const element = layer.getElement();
+  if (element) element.dataset.staff = staffId;
+}
+
 function visitedHotspots(plan) {
   const byId = new Map();
   for (const route of plan.routes) {
@@ -170,7 +176,7 @@ export function drawPlan(view, plan, geojson) {
         .bindTooltip(`${route.staff_id} · ${route.name}`, { sticky: true })
         .on("click", () => select(view, route.staff_id))
         .addTo(view.layers.routes);
-      entry.line.getElement().dataset.staff = route.staff_id;
+      tag(entry.line, route.staff_id);
     }
     route.stops.forEach((stop, order) => {
       if (stop.location.lat === null) return;
@@ -192,7 +198,7 @@ export function drawPlan(view, plan, geojson) {
       })
         .bindPopup(() => stopPopup(view, route, order, stop))
         .addTo(view.layers.stops);
-      marker.getElement().dataset.staff = route.staff_id;
+      tag(marker, route.staff_id);
       entry.markers.push(marker);
     });
     view.routes.set(route.staff_id, entry);
