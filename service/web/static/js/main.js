@@ -90,7 +90,11 @@ async function showPlan(view, planId) {
   renderWarnings(plan);
   setShownPlan(plan);
   document.getElementById("downloads").hidden = false;
-  document.getElementById("plan-select").value = plan.id;
+  const picker = document.getElementById("plan-select");
+  if (![...picker.options].some((option) => option.value === plan.id)) {
+    picker.prepend(el("option", { value: plan.id, text: `${plan.date} ${plan.area} · ${plan.id.slice(0, 6)}` }));
+  }
+  picker.value = plan.id;
   setStatus(`Plan ${plan.id.slice(0, 8)} · made ${new Date(plan.created_at).toLocaleString("da-DK")}`);
 }
 
