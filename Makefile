@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint requirements.lock
 
-.PHONY: demo test test-fast lint fmt lock serve bench clean
+.PHONY: demo test test-fast test-browser chromium web lint fmt lock serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,13 +23,37 @@ $(VENV)/.installed-dev: pyproject.toml requirements.lock | $(BIN)/python
 demo: $(VENV)/.installed-runtime
 	$(BIN)/eyes demo --out out
 
-## Lint, type-check, check the import layers and run the whole test suite.
-test: lint
+## Lint, type-check, check the import layers and run the whole test suite (the browser
+## tests in Debian's headless Chromium included).
+test: lint chromium
 	$(BIN)/pytest
 
 ## The suite without the slow tests (SIGKILL faults, concurrent senders, the whole demo).
-test-fast: lint
+test-fast: lint chromium
 	$(BIN)/pytest -m "not slow"
+
+## The map in headless Chromium only (screenshots in var/test-artifacts/).
+test-browser: $(VENV)/.installed-dev chromium
+	$(BIN)/pytest tests/browser --no-cov
+
+## Debian's Chromium for the browser tests: installed with apt-get when missing and we are
+## root; otherwise (or if apt fails) the browser tests are skipped, saying so.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing chromium from Debian's packages for the browser tests"; \
+	    export DEBIAN_FRONTEND=noninteractive; \
+	    { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || \
+	      { apt-get update -q >/dev/null && apt-get install -y -q chromium chromium-driver >/dev/null; }; } || \
+	    echo "note: could not install chromium; the browser tests will be skipped"; \
+	  else \
+	    echo "note: no chromium and no root apt-get to install it; the browser tests will be skipped"; \
+	  fi; }
+
+## Re-vendor the map's browser libraries (Leaflet, pinned in service/web/package-lock.json)
+## into service/web/static/vendor/; the result is committed, so clones need no npm.
+web:
+	cd service/web && npm ci --no-audit --no-fund && npm run vendor
 
 ## ruff, ruff format --check, mypy --strict (code, tests, bench) and the import contracts.
 lint: $(VENV)/.installed-dev
@@ -59,4 +83,4 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/cli_startup.py
 
 clean:
-	rm -rf $(VENV) out var .cache .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) out var .cache .pytest_cache .mypy_cache .ruff_cache service/web/node_modules

@@ -1,4 +1,4 @@
-"""The ``eyes`` command: demo, plan, serve, areas, keys, sender, retention and migrate.
+"""The ``eyes`` command: demo, plan, import, serve, areas, keys, sender, retention, migrate.
 
 ``plan`` and ``demo`` make the same planning call as the API; bad input exits with status 2
 and the same messages the API gives. Each command imports what it needs when it runs, so
@@ -87,6 +87,65 @@ def _read_request(path: str) -> PlanRequest:
         raise RequestError(problems) from exc
 
 
+def _read_csv(path: str) -> str:
+    try:
+        return Path(path).read_bytes().decode("utf-8-sig")
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc.strerror}"
+        raise CliError(msg, EXIT_BAD_INPUT) from exc
+    except UnicodeDecodeError as exc:
+        msg = f"{path} is not UTF-8 text: save it as CSV UTF-8"
+        raise CliError(msg, EXIT_BAD_INPUT) from exc
+
+
+def _request_from_csv(args: argparse.Namespace) -> PlanRequest:
+    """The request the CSV files of ``args`` make (``--shifts-csv`` and the others)."""
+    from .plans.imports import CsvImport, request_from_csv
+
+    options: dict[str, Any] = {"seed": args.seed}
+    if args.time_limit is not None:
+        options["time_limit_s"] = args.time_limit
+    source = CsvImport(
+        shifts_csv=_read_csv(args.shifts_csv),
+        hotspots_csv=_read_csv(args.hotspots_csv) if args.hotspots_csv else None,
+        visits_csv=_read_csv(args.visits_csv) if args.visits_csv else None,
+        area=args.area,
+        date=args.date,
+        options=options,
+    )
+    return request_from_csv(source)
+
+
+def _plan_input(args: argparse.Namespace) -> PlanRequest:
+    """The request to plan: a JSON file, or the CSV files."""
+    if (args.request is None) == (args.shifts_csv is None):
+        msg = "give a request file or --shifts-csv (with --hotspots-csv, --visits-csv), not both"
+        raise CliError(msg, EXIT_BAD_INPUT)
+    if args.request is not None:
+        return _read_request(args.request)
+    return _request_from_csv(args)
+
+
+def _write_exports(planned: PlannedRoutes, args: argparse.Namespace) -> None:
+    """The files asked for with ``--gpx``, ``--csv`` and ``--ics-dir``."""
+    from .plans.exports import plan_to_csv, plan_to_gpx, route_to_ics
+
+    plan = planned.plan
+    if args.gpx:
+        if planned.geojson is None:
+            msg = "--gpx: a plan on an explicit matrix has no coordinates"
+            raise CliError(msg, EXIT_BAD_INPUT)
+        Path(args.gpx).write_text(plan_to_gpx(plan, planned.geojson), encoding="utf-8")
+    if args.csv:
+        Path(args.csv).write_text(plan_to_csv(plan), encoding="utf-8", newline="")
+    if args.ics_dir:
+        folder = Path(args.ics_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        for route in plan.routes:
+            text = route_to_ics(plan, route.staff_id)
+            (folder / f"{route.staff_id}.ics").write_text(text, encoding="utf-8", newline="")
+
+
 def _plan(request: PlanRequest) -> PlannedRoutes:
     from .plans.networks import AreaNetworks
     from .plans.planning import create_plan
@@ -102,15 +161,23 @@ def _write_json(path: Path, data: object) -> None:
 
 
 def cmd_plan(args: argparse.Namespace) -> None:
-    """Print the plan JSON for a request file."""
+    """Print the plan JSON for a request file (or CSV files); write the files asked for.
+    The plan's warnings go to stderr."""
     from .plans.report import warning_lines
 
-    planned = _plan(_read_request(args.request))
+    planned = _plan(_plan_input(args))
     for line in warning_lines(planned.plan):
         print(line, file=sys.stderr)
     body = planned.plan.model_dump(mode="json")
     if args.geojson and planned.geojson is not None:
         _write_json(Path(args.geojson), planned.geojson)
+    _write_exports(planned, args)
+    sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    """Print the plan request the CSV files make (nothing is planned)."""
+    body = _request_from_csv(args).model_dump(mode="json")
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
 
 
@@ -214,6 +281,20 @@ def cmd_migrate(_: argparse.Namespace) -> None:
         print(f"database upgraded from revision {before or 'none'} to {head}")
 
 
+def _csv_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    from datetime import date
+
+    parser.add_argument("--shifts-csv", required=required, help="shifts, one row each")
+    parser.add_argument("--hotspots-csv", help="hotspots, one row each")
+    parser.add_argument("--visits-csv", help="client visits, one row each")
+    parser.add_argument("--area", help="with CSV files: the area (default: the server's)")
+    parser.add_argument(
+        "--date", type=date.fromisoformat, help="with CSV files: YYYY-MM-DD (default: today)"
+    )
+    parser.add_argument("--time-limit", type=float, help="with CSV files: seconds of search")
+    parser.add_argument("--seed", type=int, default=0, help="with CSV files: search seed")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``eyes``."""
     parser = argparse.ArgumentParser(
@@ -224,10 +305,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--request", default=DEMO_REQUEST, help="request file (default: sample)")
     demo.add_argument("--out", default="out", help="folder for plan.json and routes.geojson")
     demo.set_defaults(func=cmd_demo)
-    plan = sub.add_parser("plan", help="print the plan JSON for a request file (- for stdin)")
-    plan.add_argument("request")
+    plan = sub.add_parser(
+        "plan", help="print the plan JSON for a request file (- for stdin) or CSV files"
+    )
+    plan.add_argument("request", nargs="?", help="request JSON (or use --shifts-csv)")
+    _csv_arguments(plan, required=False)
     plan.add_argument("--geojson", help="also write the routes as GeoJSON to this file")
+    plan.add_argument("--gpx", help="also write the routes as GPX (tracks and stops)")
+    plan.add_argument("--csv", help="also write one CSV row per stop")
+    plan.add_argument("--ics-dir", help="also write a calendar per staff member, STAFF_ID.ics")
     plan.set_defaults(func=cmd_plan)
+    imports = sub.add_parser("import", help="print the plan request the CSV files make")
+    _csv_arguments(imports, required=True)
+    imports.set_defaults(func=cmd_import)
     serve = sub.add_parser("serve", help="run the REST API (uvicorn)")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)

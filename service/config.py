@@ -42,6 +42,14 @@ class Settings(BaseSettings):
         default=2, ge=1, le=16, description="Processes per plan search (one seed each)."
     )
     preload_area: bool = Field(default=True, description="Load the default area at start-up.")
+    map_tile_url: str | None = Field(
+        default=None,
+        description="Raster tiles under the map, e.g. https://tiles.example.dk/{z}/{x}/{y}.png; "
+        "none: the map draws the area's streets from the street graph alone.",
+    )
+    map_tile_attribution: str = Field(
+        default="© OpenStreetMap contributors", description="Credit shown for the tiles."
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     sms_token: SecretStr = Field(

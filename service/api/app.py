@@ -19,7 +19,8 @@ from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
-from .routers import alerts, health, plans, receipts, replan
+from .routers import alerts, exports, health, imports, plans, receipts, replan
+from .routers import map as map_page
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -93,6 +94,10 @@ def create_app(
     app.include_router(health.router)
     app.include_router(plans.router)
     app.include_router(replan.router)
+    app.include_router(exports.router)
+    app.include_router(imports.router)
+    app.include_router(map_page.router)
+    app.mount("/map/static", map_page.static_files, name="map-static")
     app.include_router(alerts.router)
     app.include_router(receipts.router)
     return app

@@ -182,7 +182,8 @@ def test_killed_gatewayapi_sender_relies_on_reports_and_loses_nothing(tmp_path: 
             EYES_GATEWAYAPI_BASE_URL=provider.url,
             EYES_GATEWAYAPI_WEBHOOK_SECRET=secret,
             EYES_PUBLIC_BASE_URL=service_url,
-            EYES_SMS_RECEIPT_WAIT_S="3",
+            # Long enough for a report to land on a loaded machine before a resend.
+            EYES_SMS_RECEIPT_WAIT_S="20",
         )
         first = _start_sender(env, log)
         try:

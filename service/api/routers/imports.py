@@ -1,0 +1,62 @@
+"""Plan requests from CSV files, and re-plans of stored plans (used by the map page).
+
+``POST /v1/imports/csv`` turns the files into a plan request, checked as ``POST /v1/plans``
+checks one, with every problem naming the file, line and column; the caller then posts
+that request to ``/v1/plans``. ``POST /v1/plans/{id}/rerun`` plans a stored request again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Response
+
+from ...plans.imports import CsvImport, request_from_csv
+from ...plans.planning import create_plan
+from ...plans.rerun import Rerun, rerun_request
+from ...plans.schemas import PlanRequest, PlanResponse
+from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+
+router = APIRouter(tags=["imports"])
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    400: {"description": "Malformed JSON", **PROBLEM},
+    401: {"description": "No valid API key", **PROBLEM},
+    403: {"description": "The key's role may not use plans", **PROBLEM},
+    422: {"description": "Invalid files or request; `errors` names each place", **PROBLEM},
+}
+
+
+@router.post("/v1/imports/csv", responses=ERRORS)
+def import_csv(body: CsvImport, _: PlannerDep) -> PlanRequest:
+    """A plan request from the shifts, hotspots and visits CSV files (their text).
+
+    Nothing is planned or stored: post the answer to `/v1/plans`. A problem is a 422 whose
+    `errors` name the file, line and column (`visits CSV line 4, column window_start`).
+    """
+    return request_from_csv(body)
+
+
+@router.post(
+    "/v1/plans/{plan_id}/rerun",
+    status_code=201,
+    responses={404: {"description": "No such plan", **PROBLEM}, **ERRORS},
+)
+def rerun(
+    plan_id: str,
+    body: Rerun,
+    response: Response,
+    networks: NetworksDep,
+    settings: SettingsDep,
+    store: PlanStoreDep,
+    _: PlannerDep,
+) -> PlanResponse:
+    """Plan a stored plan's request again (same date) with another time limit or seed.
+
+    The new plan is stored under a new id (`Location`); the old one is kept.
+    """
+    request = rerun_request(store, plan_id, body)
+    planned = create_plan(request, networks=networks, settings=settings, store=store)
+    response.headers["Location"] = f"/v1/plans/{planned.plan.id}"
+    return planned.plan

@@ -1,0 +1,143 @@
+"""The dispatcher's map: the page (``/map``, ``/map/{plan_id}``), the area's streets as
+GeoJSON from the street graph, and the recent plans to pick from.
+
+The page reads the same JSON and GeoJSON the API serves; its files are in ``service/web``
+and mounted at ``/map/static`` (`static_files`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from datetime import date, datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Annotated, Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, Header, HTTPException, Query, Response
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel
+
+from graphs import TravelMode
+
+from ...plans.streets import streets_geojson_bytes
+from ...web import PAGE, STATIC_DIR
+from ..deps import AnyKeyDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+
+if TYPE_CHECKING:
+    from ...config import Settings
+
+router = APIRouter(tags=["map"])
+static_files = StaticFiles(directory=STATIC_DIR)
+
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+
+
+class PlanListItem(BaseModel):
+    """A stored plan in the map's list."""
+
+    id: str
+    created_at: datetime
+    area: str
+    date: date
+    staff: int
+    hotspots_visited: int
+    coverage_ratio: float
+
+
+@lru_cache(maxsize=1)
+def _page_template() -> str:
+    return PAGE.read_text(encoding="utf-8")
+
+
+def _tile_source(tile_url: str | None) -> str:
+    """The CSP source the tiles come from (``{s}`` subdomains as a wildcard)."""
+    if not tile_url:
+        return ""
+    parts = urlsplit(tile_url)
+    if not parts.scheme or not parts.netloc:
+        return ""
+    return f" {parts.scheme}://{parts.netloc.replace('{s}', '*')}"
+
+
+def _page(settings: Settings) -> HTMLResponse:
+    body = (
+        _page_template()
+        .replace("{{TILE_URL}}", html.escape(settings.map_tile_url or "", quote=True))
+        .replace("{{TILE_ATTRIBUTION}}", html.escape(settings.map_tile_attribution, quote=True))
+    )
+    policy = (
+        "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
+        f"img-src 'self' data:{_tile_source(settings.map_tile_url)}; "
+        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
+    )
+    headers = {
+        "Content-Security-Policy": policy,
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "Cache-Control": "no-cache",
+    }
+    return HTMLResponse(body, headers=headers)
+
+
+@router.get("/map", include_in_schema=False)
+def map_page(settings: SettingsDep) -> HTMLResponse:
+    """The map with the newest plan (the page asks for an API key, kept per browser tab)."""
+    return _page(settings)
+
+
+@router.get("/map/{plan_id}", include_in_schema=False)
+def map_plan_page(plan_id: str, settings: SettingsDep) -> HTMLResponse:
+    """The map with plan ``plan_id`` (read by the page through the API)."""
+    return _page(settings)
+
+
+@router.get(
+    "/v1/areas/{area}/streets.geojson",
+    tags=["areas"],
+    responses={
+        200: {"content": {"application/geo+json": {}}, "description": "RFC 7946"},
+        304: {"description": "Unchanged (ETag)"},
+        404: {"description": "No such area", **PROBLEM},
+    },
+)
+def area_streets(
+    area: str,
+    networks: NetworksDep,
+    _: AnyKeyDep,
+    mode: TravelMode = "drive",
+    if_none_match: Annotated[str | None, Header()] = None,
+) -> Response:
+    """The area's streets for a travel mode, from its street graph: one MultiLineString per
+    street class (major, minor, other), simplified to about a metre, two-way streets once.
+    Street data © OpenStreetMap contributors, ODbL."""
+    if area not in networks.catalog.names():
+        raise HTTPException(404, f"No area named {area!r}.")
+    body = streets_geojson_bytes(networks.get(area, mode), area=area)
+    etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
+    headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}
+    if if_none_match == etag:
+        return Response(status_code=304, headers=headers)
+    return Response(body, media_type="application/geo+json", headers=headers)
+
+
+@router.get("/v1/map/plans", responses={401: PROBLEM, 403: PROBLEM})
+def recent_plans(
+    store: PlanStoreDep,
+    _: PlannerDep,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[PlanListItem]:
+    """The newest plans first, for the map's plan list."""
+    return [
+        PlanListItem(
+            id=plan.id,
+            created_at=plan.created_at,
+            area=plan.area,
+            date=plan.date,
+            staff=len(plan.routes),
+            hotspots_visited=plan.summary.hotspots_visited,
+            coverage_ratio=plan.summary.coverage_ratio,
+        )
+        for plan in store.recent(limit=limit)
+    ]

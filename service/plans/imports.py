@@ -1,0 +1,355 @@
+"""Plan requests from the CSV files schedulers keep: shifts, hotspots and visits, one row
+each (the columns are in `COLUMNS` and the README).
+
+Every problem names the file, the line and the column (``visits CSV line 4, column
+window_start: ...``). Locations need ``lat`` and ``lon``: an address without coordinates is
+an error, since geocoding needs the internet. An ``address`` column is allowed for the
+scheduler's own reading and never kept. Files may be comma- or semicolon-separated (Danish
+Excel), with decimal points or commas, UTF-8 with or without a byte-order mark.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from ..errors import FieldProblem, RequestError, problems_from_validation
+from .resolve import resolve_request
+from .schemas import PlanOptions, PlanRequest
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
+Table = Literal["shifts", "hotspots", "visits"]
+MAX_CSV_CHARS = 2_000_000
+
+# Per file: column -> required. Order is the documented order.
+COLUMNS: dict[Table, dict[str, bool]] = {
+    "shifts": {
+        "id": True,
+        "name": False,
+        "phone": True,
+        "role": False,
+        "mode": False,
+        "lat": True,
+        "lon": True,
+        "end_lat": False,
+        "end_lon": False,
+        "start_time": True,
+        "end_time": True,
+        "address": False,
+    },
+    "hotspots": {
+        "id": True,
+        "lat": True,
+        "lon": True,
+        "weight": True,
+        "dwell_min": False,
+        "windows": False,
+        "max_visits": False,
+        "min_gap_min": False,
+        "repeat_value": False,
+        "address": False,
+    },
+    "visits": {
+        "id": True,
+        "lat": True,
+        "lon": True,
+        "window_start": True,
+        "window_end": True,
+        "duration_min": True,
+        "staff_ids": False,
+        "roles": False,
+        "address": False,
+    },
+}
+_TABLE_ORDER: dict[str, int] = {table: i for i, table in enumerate(COLUMNS)}
+NUMBERS = frozenset(
+    {"lat", "lon", "end_lat", "end_lon", "weight", "dwell_min", "min_gap_min", "repeat_value"}
+    | {"duration_min"}
+)
+INTEGERS = frozenset({"max_visits"})
+LISTS = frozenset({"staff_ids", "roles"})
+PERSONAL_COLUMNS = frozenset({"name", "client", "client_name", "phone", "email", "cpr"})
+_DECIMAL_COMMA = re.compile(r"^[+-]?\d+,\d+$")
+_PLACE = re.compile(r"^(\w+) CSV line (\d+)")
+_ITEM_PATH = re.compile(r"^(shifts|hotspots|visits)\[(\d+)\](?:\.(.+))?$")
+
+
+class CsvImport(BaseModel):
+    """The files and the plan's settings, as the map page sends them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    shifts_csv: str = Field(min_length=1, max_length=MAX_CSV_CHARS)
+    hotspots_csv: str | None = Field(default=None, max_length=MAX_CSV_CHARS)
+    visits_csv: str | None = Field(default=None, max_length=MAX_CSV_CHARS)
+    area: str | None = Field(default=None, min_length=1, max_length=64)
+    date: dt.date | None = None
+    latest_end: dt.time | None = dt.time(22, 0)
+    options: PlanOptions = Field(default_factory=PlanOptions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    line: int
+    cells: dict[str, str]
+
+
+def _where(table: Table, line: int, column: str | None = None) -> str:
+    where = f"{table} CSV line {line}"
+    return f"{where}, column {column}" if column else where
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """Each record with the line it starts on (quoted cells may span lines)."""
+    text = text.removeprefix("\ufeff")
+    header = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=header.count)
+    reader = csv.reader(text.splitlines(keepends=True), delimiter=delimiter)
+    line = 1
+    for record in reader:
+        yield line, record
+        line = reader.line_num + 1
+
+
+def _read_table(table: Table, text: str, problems: list[FieldProblem]) -> list[_Row]:
+    records = _records(text)
+    first = next(records, None)
+    if first is None or not any(cell.strip() for cell in first[1]):
+        problems.append(FieldProblem(_where(table, 1), "the file is empty; expected a header"))
+        return []
+    header = [re.sub(r"[\s-]+", "_", name.strip().lower()) for name in first[1]]
+    known = COLUMNS[table]
+    before = len(problems)
+    for position, name in enumerate(header):
+        if name not in known:
+            message = f"not a {table} column; the columns are: {', '.join(known)}"
+            if table == "visits" and name in PERSONAL_COLUMNS:
+                message = (
+                    "client names and contact details are not needed and are never kept: "
+                    "remove the column (visits are known by id)"
+                )
+            problems.append(FieldProblem(_where(table, 1, name or "(empty)"), message))
+        elif name in header[:position]:
+            problems.append(FieldProblem(_where(table, 1, name), "the column appears twice"))
+    for name, required in known.items():
+        if required and name not in header:
+            problems.append(FieldProblem(_where(table, 1), f"missing column {name}"))
+    if len(problems) > before:
+        return []
+    rows: list[_Row] = []
+    for line, record in records:
+        if not any(cell.strip() for cell in record):
+            continue
+        if len(record) > len(header):
+            message = f"{len(record)} cells, but the header has {len(header)} columns"
+            problems.append(FieldProblem(_where(table, line), message))
+            continue
+        cells = {name: cell.strip() for name, cell in zip(header, record, strict=False)}
+        rows.append(_Row(line, {k: v for k, v in cells.items() if v and k in known}))
+    return rows
+
+
+def _value(table: Table, row: _Row, column: str, problems: list[FieldProblem]) -> Any:
+    raw = row.cells[column]
+    if column in NUMBERS or column in INTEGERS:
+        text = raw.replace(",", ".") if _DECIMAL_COMMA.match(raw) else raw
+        try:
+            return int(text) if column in INTEGERS else float(text)
+        except ValueError:
+            kind = "a whole number" if column in INTEGERS else "a number"
+            problems.append(FieldProblem(_where(table, row.line, column), f"not {kind}: {raw!r}"))
+            return None
+    if column in LISTS:
+        return [item for item in re.split(r"[,;|\s]+", raw) if item]
+    if column == "windows":
+        return _windows(table, row, raw, problems)
+    return raw
+
+
+def _windows(
+    table: Table, row: _Row, raw: str, problems: list[FieldProblem]
+) -> list[dict[str, str]]:
+    windows = []
+    for part in (p.strip() for p in re.split(r"[;,]", raw)):
+        if not part:
+            continue
+        pieces = part.split("/") if "/" in part else part.split("-")
+        if len(pieces) != 2 or not all(p.strip() for p in pieces):
+            message = (
+                f"not a window: {part!r}; expected e.g. 18:00-21:45 (several separated by ;) "
+                "or an ISO interval 2026-11-24T18:00/2026-11-24T21:45"
+            )
+            problems.append(FieldProblem(_where(table, row.line, "windows"), message))
+            continue
+        windows.append({"start": pieces[0].strip(), "end": pieces[1].strip()})
+    return windows
+
+
+def _location(
+    table: Table,
+    row: _Row,
+    problems: list[FieldProblem],
+    *,
+    lat: str = "lat",
+    lon: str = "lon",
+    required: bool = True,
+) -> dict[str, Any] | None:
+    present = [column for column in (lat, lon) if column in row.cells]
+    if not present:
+        if required:
+            because = (
+                "an address without coordinates: geocoding needs the internet, which this "
+                "service does not use; add lat and lon"
+                if "address" in row.cells
+                else f"{lat} and {lon} are required"
+            )
+            problems.append(FieldProblem(_where(table, row.line, lat), because))
+        return None
+    if len(present) == 1:
+        missing = lon if present[0] == lat else lat
+        message = f"{missing} is empty: give both {lat} and {lon}"
+        problems.append(FieldProblem(_where(table, row.line, missing), message))
+        return None
+    values = {"lat": _value(table, row, lat, problems), "lon": _value(table, row, lon, problems)}
+    return None if None in values.values() else values
+
+
+def _item(table: Table, row: _Row, problems: list[FieldProblem]) -> dict[str, Any]:
+    item: dict[str, Any] = {}
+    for column, required in COLUMNS[table].items():
+        if required and column not in {"lat", "lon"} and column not in row.cells:
+            problems.append(FieldProblem(_where(table, row.line, column), "the cell is empty"))
+    for column in row.cells:
+        if column in {"lat", "lon", "end_lat", "end_lon", "address", "window_start", "window_end"}:
+            continue
+        item[column] = _value(table, row, column, problems)
+    key = "start_location" if table == "shifts" else "location"
+    item[key] = _location(table, row, problems)
+    if table == "shifts":
+        end = _location(table, row, problems, lat="end_lat", lon="end_lon", required=False)
+        if end is not None:
+            item["end_location"] = end
+    if table == "visits":
+        item["window"] = {
+            "start": row.cells.get("window_start"),
+            "end": row.cells.get("window_end"),
+        }
+    return item
+
+
+def _column_of(table: Table, path: str) -> str | None:
+    """The CSV column behind a field path inside one item (``start_location.lat`` -> lat)."""
+    parts = path.split(".")
+    head = re.sub(r"\[\d+\]$", "", parts[0])
+    tail = parts[1] if len(parts) > 1 else ""
+    if head in {"location", "start_location"}:
+        return tail if tail in {"lat", "lon"} else "lat"
+    if head == "end_location":
+        return f"end_{tail}" if tail in {"lat", "lon"} else "end_lat"
+    if head == "window":
+        return f"window_{tail}" if tail in {"start", "end"} else "window_start"
+    return head if head in COLUMNS[table] else None
+
+
+def _relocate(
+    problems: Sequence[FieldProblem], rows: dict[Table, list[_Row]]
+) -> list[FieldProblem]:
+    """Problems on request fields (``visits[2].window``) as CSV lines and columns."""
+    located = []
+    for problem in problems:
+        match = _ITEM_PATH.match(problem.field)
+        if match is None:
+            located.append(problem)
+            continue
+        table: Table = match.group(1)  # type: ignore[assignment]
+        index = int(match.group(2))
+        line = rows[table][index].line
+        column = _column_of(table, match.group(3) or "")
+        located.append(FieldProblem(_where(table, line, column), problem.message))
+    return located
+
+
+def _place(problem: FieldProblem) -> tuple[int, int]:
+    """Where a problem is, for sorting: file (shifts, hotspots, visits), then line."""
+    match = _PLACE.match(problem.field)
+    if match is None:
+        return (len(COLUMNS), 0)
+    return (_TABLE_ORDER.get(match.group(1), 0), int(match.group(2)))
+
+
+def _duplicates(table: Table, rows: list[_Row], problems: list[FieldProblem]) -> None:
+    first: dict[str, int] = {}
+    for row in rows:
+        ident = row.cells.get("id")
+        if ident is None:
+            continue
+        if ident in first:
+            message = f"id {ident!r} is already used on line {first[ident]}"
+            problems.append(FieldProblem(_where(table, row.line, "id"), message))
+        else:
+            first[ident] = row.line
+
+
+def request_from_csv(source: CsvImport) -> PlanRequest:
+    """A plan request from the files, checked as the API checks a request.
+
+    Parameters
+    ----------
+    source
+        The CSV texts (shifts required; hotspots and visits optional) and the plan's area,
+        date, latest end and options.
+
+    Returns
+    -------
+    PlanRequest
+        Valid, and passing the cross-field rules (times, the latest end, who may serve each
+        visit, unique ids).
+
+    Raises
+    ------
+    RequestError
+        Every problem found, each naming the file, the line and the column.
+    """
+    problems: list[FieldProblem] = []
+    texts: dict[Table, str | None] = {
+        "shifts": source.shifts_csv,
+        "hotspots": source.hotspots_csv,
+        "visits": source.visits_csv,
+    }
+    rows: dict[Table, list[_Row]] = {
+        table: _read_table(table, text, problems) if text else [] for table, text in texts.items()
+    }
+    for table, table_rows in rows.items():
+        _duplicates(table, table_rows, problems)
+    body: dict[str, Any] = {
+        "area": source.area,
+        "date": source.date,
+        "latest_end": source.latest_end,
+        "options": source.options.model_dump(),
+        **{
+            table: [_item(table, row, problems) for row in table_rows]
+            for table, table_rows in rows.items()
+        },
+    }
+    if not rows["shifts"] and texts["shifts"]:
+        problems.append(
+            FieldProblem(_where("shifts", 2), "no shifts: add one row per staff member")
+        )
+    if problems:
+        raise RequestError(sorted(problems, key=_place))
+    try:
+        request = PlanRequest.model_validate(body)
+    except ValidationError as exc:
+        raise RequestError(_relocate(problems_from_validation(exc.errors()), rows)) from exc
+    try:
+        resolve_request(request)
+    except RequestError as exc:
+        raise RequestError(_relocate(exc.problems, rows)) from exc
+    return request

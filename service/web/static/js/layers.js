@@ -1,0 +1,298 @@
+// The map and what is drawn on it: streets from the street graph, routes, stops, hotspots,
+// hotspots left out, police alerts and the forecast. Leaflet is the global L.
+import { el, hhmm, routeColour, weight, weightColour, weightRadius } from "./format.js";
+
+const OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
+const STREET_STYLE = {
+  major: { color: "#8a94a6", weight: 3 },
+  minor: { color: "#b8bfcc", weight: 1.6 },
+  other: { color: "#d3d8e0", weight: 1 },
+};
+const PANES = { streets: 250, alerts: 380, forecast: 390, hotspots: 410, routes: 420 };
+
+export function createMap(container, { tileUrl, tileAttribution }) {
+  const map = L.map(container, { zoomSnap: 0.25 });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+  map.attributionControl.addAttribution(`Streets ${OSM}`);
+  for (const [name, zIndex] of Object.entries(PANES)) map.createPane(name).style.zIndex = zIndex;
+  const view = {
+    map,
+    container,
+    streetsRenderer: L.canvas({ pane: "streets", padding: 0.3 }),
+    layers: {
+      streets: L.layerGroup().addTo(map),
+      routes: L.layerGroup().addTo(map),
+      stops: L.layerGroup().addTo(map),
+      hotspots: L.layerGroup().addTo(map),
+      leftOut: L.layerGroup().addTo(map),
+      alerts: L.layerGroup().addTo(map),
+      forecast: L.layerGroup(),
+    },
+    routes: new Map(), // staff_id -> { line, markers }
+    selected: null,
+    forecastWhy: new Map(),
+  };
+  const overlays = {
+    Streets: view.layers.streets,
+    Routes: view.layers.routes,
+    Stops: view.layers.stops,
+    Hotspots: view.layers.hotspots,
+    "Left out": view.layers.leftOut,
+    "Police alerts": view.layers.alerts,
+  };
+  const bases = {};
+  if (tileUrl) {
+    bases.Tiles = L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 }).addTo(map);
+    bases["No tiles"] = L.layerGroup();
+  }
+  view.control = L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
+  L.control.scale({ imperial: false }).addTo(map);
+  map.setView([56.2, 10.5], 7);
+  return view;
+}
+
+export function drawStreets(view, collection) {
+  view.layers.streets.clearLayers();
+  L.geoJSON(collection, {
+    renderer: view.streetsRenderer,
+    interactive: false,
+    style: (feature) => STREET_STYLE[feature.properties.class] || STREET_STYLE.other,
+  }).addTo(view.layers.streets);
+  const segments = collection.features.reduce((n, f) => n + f.properties.segments, 0);
+  view.container.dataset.streetSegments = String(segments);
+  view.streetsBounds = collection.bbox
+    ? L.latLngBounds([collection.bbox[1], collection.bbox[0]], [collection.bbox[3], collection.bbox[2]])
+    : null;
+}
+
+function popup(title, rows, note) {
+  return el(
+    "div",
+    { class: "popup" },
+    el("strong", { text: title }),
+    el("dl", {}, ...rows.flatMap(([term, value]) => [el("dt", { text: term }), el("dd", { text: value })])),
+    note ? el("p", { class: "why", text: note }) : null,
+  );
+}
+
+function why(view, stop) {
+  if (stop.kind === "visit") return "Client visit: mandatory, kept inside its time window.";
+  const repeat = stop.visit_number > 1 ? ` (visit ${stop.visit_number}, worth less than the first)` : "";
+  const reason = view.forecastWhy.get(stop.id);
+  return `Hotspot: covers weight ${weight(stop.weight)}${repeat}.${reason ? ` ${reason}` : ""}`;
+}
+
+function stopPopup(view, route, order, stop) {
+  const rows = [
+    ["Staff", route.staff_id],
+    ["Arrive", hhmm(stop.arrival)],
+    ["Start", stop.wait_min >= 1 ? `${hhmm(stop.start)} (waits ${Math.round(stop.wait_min)} min)` : hhmm(stop.start)],
+    ["Leave", hhmm(stop.departure)],
+    ["On site", `${Math.round(stop.dwell_min)} min`],
+  ];
+  return popup(`${order}. ${stop.kind} ${stop.id}`, rows, why(view, stop));
+}
+
+function numberIcon(order, colour, kind) {
+  const badge = el("span", { text: String(order) });
+  badge.style.background = colour;
+  return L.divIcon({ className: `eyes-stop eyes-stop--${kind}`, html: badge, iconSize: [22, 22] });
+}
+
+const latLng = (location) => [location.lat, location.lon];
+
+// Mark a drawn layer's element with its staff member (none while its layer is hidden).
+function tag(layer, staffId) {
+  const element = layer.getElement();
+  if (element) element.dataset.staff = staffId;
+}
+
+function visitedHotspots(plan) {
+  const byId = new Map();
+  for (const route of plan.routes) {
+    for (const stop of route.stops) {
+      if (stop.kind !== "hotspot" || stop.location.lat === null) continue;
+      const known = byId.get(stop.id);
+      if (!known || stop.weight > known.weight) byId.set(stop.id, { ...stop });
+    }
+  }
+  return [...byId.values()];
+}
+
+// Routes, numbered stops, hotspots sized and coloured by weight, and those left out.
+export function drawPlan(view, plan, geojson) {
+  for (const layer of ["routes", "stops", "hotspots", "leftOut"]) view.layers[layer].clearLayers();
+  view.routes.clear();
+  view.selected = null;
+  const features = geojson ? geojson.features : [];
+  const lines = new Map(
+    features.filter((f) => f.properties.feature === "route").map((f) => [f.properties.staff_id, f]),
+  );
+  const leftOutPoints = new Map(
+    features.filter((f) => f.properties.feature === "left_out").map((f) => [f.properties.id, f]),
+  );
+  const hotspots = visitedHotspots(plan);
+  const heaviest = Math.max(0, ...hotspots.map((h) => h.weight), ...plan.left_out.map((h) => h.weight));
+  for (const hotspot of hotspots) {
+    L.circleMarker(latLng(hotspot.location), {
+      pane: "hotspots",
+      className: "eyes-hotspot",
+      radius: weightRadius(hotspot.weight, heaviest),
+      color: "#7f2704",
+      weight: 1,
+      fillColor: weightColour(hotspot.weight, heaviest),
+      fillOpacity: 0.75,
+    })
+      .bindTooltip(`${hotspot.id}: weight ${weight(hotspot.weight)}`)
+      .addTo(view.layers.hotspots);
+  }
+  for (const item of plan.left_out) {
+    const point = leftOutPoints.get(item.hotspot_id);
+    if (!point) continue;
+    const [lon, lat] = point.geometry.coordinates;
+    L.circleMarker([lat, lon], {
+      pane: "hotspots",
+      className: "eyes-left-out",
+      radius: weightRadius(item.weight, heaviest),
+      color: "#555",
+      weight: 1.5,
+      dashArray: "3 3",
+      fillColor: "#bbb",
+      fillOpacity: 0.5,
+    })
+      .bindPopup(popup(`Left out: ${item.hotspot_id}`, [["Weight", weight(item.weight)]], item.detail))
+      .addTo(view.layers.leftOut);
+  }
+  const depots = new Set();
+  plan.routes.forEach((route, index) => {
+    const colour = routeColour(index);
+    const entry = { line: null, markers: [], colour };
+    const feature = lines.get(route.staff_id);
+    if (feature) {
+      entry.line = L.polyline(
+        feature.geometry.coordinates.map(([lon, lat]) => [lat, lon]),
+        { pane: "routes", color: colour, weight: 4, opacity: 0.85, className: "eyes-route" },
+      )
+        .bindTooltip(`${route.staff_id} · ${route.name}`, { sticky: true })
+        .on("click", () => select(view, route.staff_id))
+        .addTo(view.layers.routes);
+      tag(entry.line, route.staff_id);
+    }
+    route.stops.forEach((stop, order) => {
+      if (stop.location.lat === null) return;
+      if (stop.kind === "start" || stop.kind === "end") {
+        const key = `${stop.location.lat},${stop.location.lon}`;
+        if (depots.has(key)) return;
+        depots.add(key);
+        L.marker(latLng(stop.location), {
+          icon: L.divIcon({ className: "eyes-depot", iconSize: [14, 14] }),
+          title: "Start / end",
+          keyboard: false,
+        }).addTo(view.layers.stops);
+        return;
+      }
+      const marker = L.marker(latLng(stop.location), {
+        icon: numberIcon(order, colour, stop.kind),
+        title: `${route.staff_id} ${order}: ${stop.id} ${hhmm(stop.start)}`,
+        riseOnHover: true,
+      })
+        .bindPopup(() => stopPopup(view, route, order, stop))
+        .addTo(view.layers.stops);
+      tag(marker, route.staff_id);
+      entry.markers.push(marker);
+    });
+    view.routes.set(route.staff_id, entry);
+  });
+  const bounds = L.latLngBounds([]);
+  view.layers.routes.eachLayer((layer) => bounds.extend(layer.getBounds()));
+  view.layers.stops.eachLayer((layer) => bounds.extend(layer.getLatLng()));
+  view.layers.leftOut.eachLayer((layer) => bounds.extend(layer.getLatLng()));
+  if (bounds.isValid()) view.map.fitBounds(bounds, { padding: [24, 24] });
+  else if (view.streetsBounds) view.map.fitBounds(view.streetsBounds);
+  view.container.dataset.plan = plan.id;
+}
+
+// Highlight one staff member's route (dim the others); the same again clears it.
+export function select(view, staffId) {
+  view.selected = view.selected === staffId ? null : staffId;
+  for (const [id, entry] of view.routes) {
+    const active = view.selected === id;
+    const dim = view.selected !== null && !active;
+    const elements = [entry.line && entry.line.getElement(), ...entry.markers.map((m) => m.getElement())];
+    for (const element of elements.filter(Boolean)) {
+      element.classList.toggle("is-active", active);
+      element.classList.toggle("is-dim", dim);
+    }
+    if (active && entry.line) {
+      entry.line.bringToFront();
+      view.map.fitBounds(entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
+    }
+  }
+  view.container.dataset.selected = view.selected || "";
+  view.container.dispatchEvent(new CustomEvent("eyes:select", { detail: view.selected }));
+}
+
+const SEVERITY_COLOUR = { info: "#2c7fb8", warning: "#d95f0e", urgent: "#c51b8a" };
+
+// Police alerts valid now, as circles or polygons.
+export function drawAlerts(view, alerts) {
+  view.layers.alerts.clearLayers();
+  for (const alert of alerts) {
+    const colour = SEVERITY_COLOUR[alert.severity] || SEVERITY_COLOUR.warning;
+    const style = { pane: "alerts", color: colour, weight: 2, fillOpacity: 0.12, className: "eyes-alert" };
+    const area = alert.area;
+    const shape = area.type === "Polygon"
+      ? L.polygon(area.coordinates.map((ring) => ring.map(([lon, lat]) => [lat, lon])), style)
+      : L.circle([area.center.lat, area.center.lon], { ...style, radius: area.radius_m });
+    const rows = [
+      ["Severity", alert.severity],
+      ["Valid", `${hhmm(alert.valid_from)}–${hhmm(alert.valid_until)}`],
+      ["Recipients", String(alert.recipient_count)],
+    ];
+    shape.bindPopup(popup(`Police alert: ${alert.area_name}`, rows, alert.message || "")).addTo(view.layers.alerts);
+  }
+  view.container.dataset.alerts = String(alerts.length);
+}
+
+// The burglary forecast's hotspots (a layer of their own, off until chosen).
+export function drawForecast(view, hotspots) {
+  view.layers.forecast.clearLayers();
+  view.forecastWhy = new Map(hotspots.map((h) => [h.id, h.why]));
+  const heaviest = Math.max(0, ...hotspots.map((h) => h.weight));
+  for (const hotspot of hotspots) {
+    const windows = (hotspot.windows || []).map((w) => `${w.start}–${w.end}`).join(", ");
+    L.circleMarker([hotspot.lat, hotspot.lon], {
+      pane: "forecast",
+      className: "eyes-forecast",
+      radius: weightRadius(hotspot.weight, heaviest),
+      color: "#6a51a3",
+      weight: 1.5,
+      dashArray: "4 3",
+      fillColor: "#9e9ac8",
+      fillOpacity: 0.35,
+    })
+      .bindPopup(popup(`Forecast ${hotspot.id}`, [["Weight", weight(hotspot.weight)], ["When", windows || "any time"]], hotspot.why))
+      .addTo(view.layers.forecast);
+  }
+  if (!view.forecastInControl) {
+    view.control.addOverlay(view.layers.forecast, "Forecast (records)");
+    view.forecastInControl = true;
+  }
+  view.container.dataset.forecast = String(hotspots.length);
+}
+
+// What the marks mean, in a corner of the map.
+export function addLegend(view) {
+  const legend = L.control({ position: "bottomleft" });
+  legend.onAdd = () =>
+    el(
+      "div",
+      { class: "legend" },
+      el("span", { class: "legend-hotspot", text: "hotspot (size and colour: weight)" }),
+      el("span", { class: "legend-left-out", text: "left out" }),
+      el("span", { class: "legend-stop", text: "stop, numbered" }),
+      el("span", { class: "legend-depot", text: "start / end" }),
+      el("span", { class: "legend-alert", text: "police alert" }),
+    );
+  legend.addTo(view.map);
+}
