@@ -19,7 +19,7 @@ from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
-from .routers import alerts, health, plans, receipts
+from .routers import alerts, health, incidents, plans, receipts
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -94,4 +94,5 @@ def create_app(
     app.include_router(plans.router)
     app.include_router(alerts.router)
     app.include_router(receipts.router)
+    app.include_router(incidents.router)
     return app
