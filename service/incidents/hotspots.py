@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -287,9 +287,3 @@ def area_hotspots(
         known = known_at(incidents, as_of, ZoneInfo(tz))
         placer = StreetPlacer(network, [i.lat for i in known], [i.lon for i in known])
     return hotspots_from_forecasts(forecasts, placer=placer, top_weight=top_weight)
-
-
-def with_weights(hotspots: Sequence[Hotspot], *, top_weight: float) -> list[Hotspot]:
-    """The same hotspots re-weighted for another ``top_weight``."""
-    weights = scale_weights([h.expected for h in hotspots], top_weight=top_weight)
-    return [replace(h, weight=w) for h, w in zip(hotspots, weights, strict=True)]

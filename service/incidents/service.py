@@ -143,7 +143,11 @@ def area_report(
     extent = AreaExtent.of(networks, area)
     incidents = store.incidents(area, before=as_of)
     if not incidents:
-        raise NoIncidentsError(no_records_message(area))
+        stored, first, _ = store.count(area)
+        message = no_records_message(area)
+        if stored:
+            message = f"area {area!r} has no burglary records before {as_of}; the first is {first}"
+        raise NoIncidentsError(message)
     local_areas = [LocalArea.from_stored(s) for s in store.local_areas(area)]
     return build_report(
         incidents,

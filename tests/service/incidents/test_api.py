@@ -201,6 +201,9 @@ def test_report_json_and_map_png(
     assert report["local_areas_from"] == "grid of 1 km cells"
     assert report["total"]["last_4_weeks"] == sum(a["last_4_weeks"] for a in report["local_areas"])
     assert report["map_png"] == "/v1/reports/sindal/map.png?as_of=2026-11-23"
+    early = scheduler.get("/v1/reports/sindal", params={"as_of": "2025-01-01"})
+    assert early.status_code == 404
+    assert early.json()["detail"].endswith("before 2025-01-01; the first is 2025-06-03")
     png = scheduler.get(report["map_png"])
     assert png.headers["content-type"] == "image/png"
     assert Image.open(io.BytesIO(png.content)).size == (1200, 960)
