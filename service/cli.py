@@ -260,10 +260,9 @@ def cmd_incidents_import(args: argparse.Namespace) -> None:
     imported = import_incidents(
         data, fmt, area=args.area, store=IncidentStore(store), networks=networks, epsg=args.epsg
     )
-    target = f"{args.area}: {imported.received} records"
     outcome = f"{imported.created} new, {imported.updated} updated"
-    audit(store, None, "incidents.import (cli)", target=target, outcome=outcome)
-    print(f"{target} read: {outcome}")
+    audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
+    print(f"{args.area}: {imported.received} records read: {outcome}")
 
 
 def cmd_local_areas_import(args: argparse.Namespace) -> None:

@@ -61,12 +61,19 @@ class LocalAreaRecord(Base):
 
 @dataclass(frozen=True, slots=True)
 class Imported:
-    """What an import did: rows read, records new to the area, records updated."""
+    """What an import did: rows read, records new to the area, records updated, and the
+    first and last id of the file (for the audit log, which names ids, never positions)."""
 
     area: str
     received: int
     created: int
     updated: int
+    first_id: str = ""
+    last_id: str = ""
+
+    def audit_target(self) -> str:
+        """``sindal: 306 records, ids SND-00001..SND-00306``."""
+        return f"{self.area}: {self.received} records, ids {self.first_id}..{self.last_id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +155,8 @@ class IncidentStore:
             known = self._known_ids(session, area, [row["id"] for row in rows])
             for start in range(0, len(rows), CHUNK):
                 session.execute(_upsert(session, rows[start : start + CHUNK]))
-        return Imported(area, len(rows), len(rows) - len(known), len(known))
+        ids = [row["id"] for row in rows] or [""]
+        return Imported(area, len(rows), len(rows) - len(known), len(known), ids[0], ids[-1])
 
     @staticmethod
     def _known_ids(session: Session, area: str, ids: list[str]) -> set[str]:

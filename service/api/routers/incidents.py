@@ -171,7 +171,7 @@ async def post_incidents(
             audit, db, principal, "incidents.import", target=area, outcome="422 unreadable"
         )
         return _format_problem(error)
-    target = f"{area}: {imported.received} records"
+    target = imported.audit_target()
     outcome = f"{imported.created} new, {imported.updated} updated"
     await run_in_threadpool(
         audit, db, principal, "incidents.import", target=target, outcome=outcome

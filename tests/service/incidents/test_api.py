@@ -37,7 +37,7 @@ def test_police_import_csv_then_reimport_updates(
 ) -> None:
     """A police key imports the shipped CSV (306 new); the same file again updates all 306
     and adds none; the summary counts them without positions; the audit log has the
-    counts and no coordinates."""
+    counts and the ids, no coordinates."""
     first = _import(police, sindal_csv)
     assert first.status_code == 200, first.text
     assert first.json() == {"area": "sindal", "received": 306, "created": 306, "updated": 0}
@@ -50,7 +50,7 @@ def test_police_import_csv_then_reimport_updates(
             select(AuditRecord).where(AuditRecord.action == "incidents.import")
         ).all()
     assert [e.outcome for e in entries] == ["306 new, 0 updated", "0 new, 306 updated"]
-    assert all(e.target == "sindal: 306 records" for e in entries)
+    assert all(e.target == "sindal: 306 records, ids SND-00001..SND-00306" for e in entries)
     assert all("57." not in (e.target or "") for e in entries)
 
 
