@@ -1,4 +1,5 @@
-"""The ``eyes`` command: demo, plan, import, serve, areas, keys, sender, retention, migrate.
+"""The ``eyes`` command: demo, plan, import, serve, areas, keys, sender, retention, migrate,
+and burglary records: incidents import, areas local import, hotspots, report.
 
 ``plan`` and ``demo`` make the same planning call as the API; bad input exits with status 2
 and the same messages the API gives. Each command imports what it needs when it runs, so
@@ -16,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
 
     from .alerts.store import AlertStore
     from .config import Settings
     from .errors import FieldProblem
+    from .incidents.importing import Format
     from .plans.planning import PlannedRoutes
     from .plans.schemas import PlanRequest
     from .plans.store import PlanStore
@@ -152,7 +155,12 @@ def _plan(request: PlanRequest) -> PlannedRoutes:
 
     settings = _settings()
     networks = AreaNetworks.from_settings(settings)
-    return create_plan(request, networks=networks, settings=settings, store=_plan_store())
+    store = _plan_store()
+    if request.hotspots_from is not None:
+        from .incidents.expand import expand_hotspots_from
+
+        request = expand_hotspots_from(request, db=store, networks=networks)
+    return create_plan(request, networks=networks, settings=settings, store=store)
 
 
 def _write_json(path: Path, data: object) -> None:
@@ -255,18 +263,24 @@ def cmd_sender(_: argparse.Namespace) -> None:
 
 
 def cmd_retention(_: argparse.Namespace) -> None:
-    """Delete staff phones and alert texts older than EYES_RETENTION_DAYS."""
+    """Delete staff phones and alert texts older than EYES_RETENTION_DAYS, and burglary
+    records older than EYES_INCIDENT_RETENTION_DAYS."""
     from datetime import UTC, datetime
 
-    from .retention import forget_before, retention_cutoff
+    from .retention import forget_before, forget_incidents_before, retention_cutoff
 
     settings = _settings()
-    cutoff = retention_cutoff(datetime.now(UTC), settings.retention_days)
-    forgotten = forget_before(_plan_store(), cutoff)
+    now = datetime.now(UTC)
+    cutoff = retention_cutoff(now, settings.retention_days)
+    store = _plan_store()
+    forgotten = forget_before(store, cutoff)
     print(
         f"retention ({settings.retention_days} days, before {cutoff:%Y-%m-%d %H:%M} UTC): "
         f"{forgotten.alerts} alert texts and the phones of {forgotten.plans} plans deleted"
     )
+    days = settings.incident_retention_days
+    old = forget_incidents_before(store, retention_cutoff(now, days))
+    print(f"burglary records ({days} days): {old} deleted")
 
 
 def cmd_migrate(_: argparse.Namespace) -> None:
@@ -293,6 +307,182 @@ def _csv_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     )
     parser.add_argument("--time-limit", type=float, help="with CSV files: seconds of search")
     parser.add_argument("--seed", type=int, default=0, help="with CSV files: search seed")
+
+
+def _read_file(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as exc:
+        msg = f"cannot read {path}: {exc.strerror}"
+        raise CliError(msg, EXIT_BAD_INPUT) from exc
+
+
+def _file_format(path: str, given: str | None) -> Format:
+    from .incidents.importing import format_from_name
+
+    fmt = given or format_from_name(path)
+    if fmt is None:
+        msg = f"{path}: say --format csv, geojson or json (the name does not tell)"
+        raise CliError(msg, EXIT_BAD_INPUT)
+    return fmt  # type: ignore[return-value]
+
+
+def cmd_incidents_import(args: argparse.Namespace) -> None:
+    """Import burglary records for an area: all rows or none."""
+    from .auth.audit import audit
+    from .incidents.service import import_incidents
+    from .incidents.store import IncidentStore
+    from .plans.networks import AreaNetworks
+
+    data = _read_file(args.file)
+    fmt = _file_format(args.file, args.format)
+    store = _plan_store()
+    networks = AreaNetworks.from_settings(_settings())
+    imported = import_incidents(
+        data, fmt, area=args.area, store=IncidentStore(store), networks=networks, epsg=args.epsg
+    )
+    outcome = f"{imported.created} new, {imported.updated} updated"
+    audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
+    print(f"{args.area}: {imported.received} records read: {outcome}")
+
+
+def cmd_local_areas_import(args: argparse.Namespace) -> None:
+    """Make a GeoJSON file's polygons an area's local areas."""
+    from .incidents.service import import_local_areas
+    from .incidents.store import IncidentStore
+    from .plans.networks import AreaNetworks
+
+    names = import_local_areas(
+        _read_file(args.file),
+        area=args.area,
+        store=IncidentStore(_plan_store()),
+        networks=AreaNetworks.from_settings(_settings()),
+        name_property=args.name_property,
+    )
+    more = ", ..." if len(names) > 8 else ""
+    print(f"{args.area}: {len(names)} local areas ({', '.join(names[:8])}{more})")
+
+
+def _as_of(text: str, tz: str) -> datetime:
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    from .incidents.expand import as_of_moment
+
+    try:
+        value: date | datetime = (
+            datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
+        )
+    except ValueError:
+        msg = f"--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO datetime"
+        raise CliError(msg, EXIT_BAD_INPUT) from None
+    return as_of_moment(value, default=date.today(), tz=ZoneInfo(tz))
+
+
+def cmd_hotspots(args: argparse.Namespace) -> None:
+    """Print ranked hotspots as JSON, from a file or from an area's stored records."""
+    from .incidents.hotspots import area_hotspots
+    from .incidents.importing import incidents_from_file
+    from .incidents.schemas import HotspotOut, HotspotsOut
+
+    as_of = _as_of(args.as_of, args.tz)
+    network = None
+    if args.area:
+        from .plans.networks import AreaNetworks
+
+        networks = AreaNetworks.from_settings(_settings())
+        network = networks.get(args.area, "drive")
+    if args.file:
+        data = _read_file(args.file)
+        incidents = incidents_from_file(
+            data, _file_format(args.file, args.format), epsg=args.epsg, tz=args.tz
+        )
+    elif args.area:
+        from .incidents.expand import no_records_message
+        from .incidents.store import IncidentStore
+
+        incidents = IncidentStore(_plan_store()).incidents(args.area)
+        if not incidents:
+            raise CliError(no_records_message(args.area), EXIT_BAD_INPUT)
+    else:
+        raise CliError("give a records FILE, or --area for the area's stored records", 2)
+    hotspots = area_hotspots(incidents, as_of=as_of, count=args.count, network=network, tz=args.tz)
+    body = HotspotsOut(area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots])
+    sys.stdout.write(json.dumps(body.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    """Write an area's local-area report (JSON) and its map (PNG); print the numbers."""
+    from datetime import date
+
+    from .incidents.maps import report_map_png
+    from .incidents.schemas import ReportOut
+    from .incidents.service import area_report
+    from .incidents.store import IncidentStore
+    from .incidents.text import report_to_text
+    from .plans.networks import AreaNetworks
+
+    try:
+        day = date.fromisoformat(args.as_of) if args.as_of else date.today()
+    except ValueError:
+        msg = f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)"
+        raise CliError(msg, EXIT_BAD_INPUT) from None
+    networks = AreaNetworks.from_settings(_settings())
+    store = IncidentStore(_plan_store())
+    report = area_report(area=args.area, as_of=day, store=store, networks=networks)
+    out = Path(args.out)
+    stem = f"report-{args.area}-{day.isoformat()}"
+    png = out / f"{stem}.png"
+    body = ReportOut.of(report, map_png=png.name)
+    _write_json(out / f"{stem}.json", body.model_dump(mode="json"))
+    png.write_bytes(report_map_png(report, network=networks.get(args.area, "drive")))
+    print(report_to_text(report))
+    print(f"\nWrote {out / (stem + '.json')} and {png}.")
+    print("Street data © OpenStreetMap contributors, ODbL.")
+
+
+def _add_file_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format", choices=("csv", "geojson", "json"), help="default: from the file name"
+    )
+    parser.add_argument("--epsg", type=int, help="EPSG code of x/y columns, e.g. 25832")
+
+
+def _add_incident_commands(sub: Any, areas: argparse.ArgumentParser) -> None:
+    """``incidents import``, ``areas local import``, ``hotspots`` and ``report``."""
+    incidents = sub.add_parser("incidents", help="burglary records").add_subparsers(
+        dest="incidents_command", required=True
+    )
+    imp = incidents.add_parser("import", help="import records (CSV, GeoJSON, JSON) for an area")
+    imp.add_argument("file")
+    imp.add_argument("--area", required=True)
+    _add_file_options(imp)
+    imp.set_defaults(func=cmd_incidents_import)
+    local = (
+        areas.add_subparsers(dest="areas_command")
+        .add_parser("local", help="local areas")
+        .add_subparsers(dest="local_command", required=True)
+    )
+    local_import = local.add_parser("import", help="local areas from GeoJSON polygons")
+    local_import.add_argument("file")
+    local_import.add_argument("--area", required=True)
+    local_import.add_argument("--name-property", help="default: name or navn")
+    local_import.set_defaults(func=cmd_local_areas_import)
+    hot = sub.add_parser(
+        "hotspots", help="ranked hotspots as JSON, from a records file or --area's records"
+    )
+    hot.add_argument("file", nargs="?", help="records file (default: the area's stored ones)")
+    hot.add_argument("--as-of", required=True, help="YYYY-MM-DD: only records before it")
+    hot.add_argument("--count", type=int, default=10)
+    hot.add_argument("--area", help="place hotspots on this area's streets")
+    hot.add_argument("--tz", default="Europe/Copenhagen", help="time zone of the records")
+    _add_file_options(hot)
+    hot.set_defaults(func=cmd_hotspots)
+    report = sub.add_parser("report", help="local-area report: JSON, map PNG and a summary")
+    report.add_argument("--area", required=True)
+    report.add_argument("--as-of", help="YYYY-MM-DD (default: today)")
+    report.add_argument("--out", default="out", help="folder for the JSON and the PNG")
+    report.set_defaults(func=cmd_report)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -322,7 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
-    areas = sub.add_parser("areas", help="list the named areas")
+    areas = sub.add_parser("areas", help="list the named areas; `areas local import`")
     areas.set_defaults(func=cmd_areas)
     keys = sub.add_parser("keys", help="API keys").add_subparsers(
         dest="keys_command", required=True
@@ -339,6 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     retention.set_defaults(func=cmd_retention)
     migrate = sub.add_parser("migrate", help="bring the database schema to the newest revision")
     migrate.set_defaults(func=cmd_migrate)
+    _add_incident_commands(sub, areas)
     return parser
 
 
@@ -362,11 +553,16 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
 
     from .alerts.errors import SmsConfigError
     from .errors import RequestError
+    from .incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
     from .migrations import SchemaOutOfDateError
     from .plans.errors import AreaConfigError
 
     if isinstance(exc, CliError):
         return f"error: {exc}", exc.status
+    if isinstance(exc, ImportRowsError):
+        return "\n".join(f"error: {p}" for p in exc.problems), EXIT_BAD_INPUT
+    if isinstance(exc, ImportFormatError | NoIncidentsError):
+        return f"error: {exc}", EXIT_BAD_INPUT
     if isinstance(exc, RequestError):
         return _report(exc.problems), EXIT_BAD_INPUT
     if isinstance(exc, UnknownAreaError):

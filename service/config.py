@@ -104,6 +104,13 @@ class Settings(BaseSettings):
     max_alert_radius_m: float = Field(default=20_000.0, gt=0)
     max_alert_hours: int = Field(default=48, ge=1)
     retention_days: int = Field(default=90, ge=1)
+    incident_retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="Burglary records older than this (by their day) are deleted by "
+        "`eyes retention`: a year of history for the forecast, plus last year's same weeks "
+        "for the reports.",
+    )
 
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_prod(self) -> Settings:

@@ -1,5 +1,6 @@
 """Retention of personal data: alert texts, staff phones and the console provider's copies
-older than ``EYES_RETENTION_DAYS`` are deleted (``eyes retention``, run daily)."""
+older than ``EYES_RETENTION_DAYS`` are deleted, and burglary records older than
+``EYES_INCIDENT_RETENTION_DAYS`` (``eyes retention``, run daily)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from .alerts.models import AlertRecord, ConsoleMessage, OutboxRecord
+from .incidents.store import IncidentStore
 from .plans.store import PlanRecord, PlanStaffRecord
+from .timeutil import LOCAL_TZ
 
 if TYPE_CHECKING:
     from .db import SessionSource
@@ -61,3 +64,14 @@ def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
                 plan.request = request
                 plans += 1
     return Forgotten(alerts=alerts, plans=plans)
+
+
+def forget_incidents_before(db: SessionSource, cutoff: datetime) -> int:
+    """Delete the burglary records of every area dated before ``cutoff``'s local day (their
+    own date, or the day their span starts); returns how many went.
+
+    Records are kept longer than alert texts (``EYES_INCIDENT_RETENTION_DAYS``, 730 days by
+    default): the forecast looks a year back, and the local-area reports compare with the
+    same weeks a year earlier.
+    """
+    return IncidentStore(db).delete_before(cutoff.astimezone(LOCAL_TZ).date())

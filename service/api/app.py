@@ -19,7 +19,7 @@ from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .problems import install_error_handlers
-from .routers import alerts, exports, health, imports, plans, receipts, replan
+from .routers import alerts, exports, health, imports, incidents, plans, receipts, replan
 from .routers import map as map_page
 
 if TYPE_CHECKING:
@@ -100,4 +100,5 @@ def create_app(
     app.mount("/map/static", map_page.static_files, name="map-static")
     app.include_router(alerts.router)
     app.include_router(receipts.router)
+    app.include_router(incidents.router)
     return app

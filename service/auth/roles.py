@@ -14,6 +14,7 @@ PLANNERS: tuple[Role, ...] = ("dispatcher", "scheduler")
 ALERT_SENDERS: tuple[Role, ...] = ("police",)
 ALERT_READERS: tuple[Role, ...] = ("police", "dispatcher")
 ANY_KEY: tuple[Role, ...] = ("police", "dispatcher", "scheduler")
+INCIDENT_IMPORTERS: tuple[Role, ...] = ("police", "dispatcher")
 
 
 def may(role: str, allowed: tuple[Role, ...]) -> bool:

@@ -186,6 +186,9 @@ def plan_routes(
     SolverError
         No plan could be found in the time limit.
     """
+    if request.hotspots_from is not None:  # service.incidents.expand turns it into hotspots
+        msg = "hotspots_from was not turned into hotspots before planning"
+        raise RequestError([FieldProblem("hotspots_from", msg)])
     resolved = resolve_request(request)
     if isinstance(request.area, MatrixArea):
         placed = place_on_matrix(request, request.area)

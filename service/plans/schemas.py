@@ -14,6 +14,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -212,6 +213,34 @@ class VariationIn(_Strict):
     )
 
 
+class HotspotsFrom(_Strict):
+    """Hotspots forecast from the area's stored burglary records (as ``GET /v1/hotspots``),
+    instead of listing them; the API and the CLI turn them into ``hotspots`` before
+    planning (``service.incidents.expand``)."""
+
+    as_of: datetime | dt.date | None = Field(
+        default=None,
+        description="Only records known before this moment count; a date means its start "
+        "(00:00 Copenhagen). Default: now (for a past plan date: its start).",
+    )
+    count: int = Field(default=20, ge=1, le=200, description="Hotspots at most.")
+    top_weight: float = Field(
+        default=100,
+        gt=0,
+        le=1000,
+        description="Weight of the top hotspot; the others in proportion to their expected "
+        "burglaries (at least 0.1).",
+    )
+    dwell_min: float = Field(default=10, ge=0, le=240)
+    max_visits: int = Field(default=1, ge=1, le=6)
+    min_gap_min: float = Field(default=60, ge=0, le=720)
+    use_windows: bool = Field(
+        default=True,
+        description="Start each stop in the evening hours its burglaries happened in "
+        "(no window when the records carry no times).",
+    )
+
+
 class PlanOptions(_Strict):
     """Search settings."""
 
@@ -254,6 +283,9 @@ class PlanRequest(_Strict):
     )
     shifts: list[ShiftIn] = Field(min_length=1, max_length=MAX_SHIFTS)
     hotspots: list[HotspotIn] = Field(default_factory=list, max_length=MAX_HOTSPOTS)
+    hotspots_from: HotspotsFrom | None = Field(
+        default=None, description="Forecast the hotspots from stored burglary records."
+    )
     visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS)
     options: PlanOptions = Field(default_factory=PlanOptions)
 
@@ -272,6 +304,19 @@ class PlanRequest(_Strict):
             for j, f in enumerate(shift.fixed_visits)
         ]
         return entries
+
+    @field_validator("hotspots_from")
+    @classmethod
+    def _hotspots_or_forecast(
+        cls, value: HotspotsFrom | None, info: ValidationInfo
+    ) -> HotspotsFrom | None:
+        if value is not None and info.data.get("hotspots"):
+            msg = "give hotspots or hotspots_from, not both"
+            raise ValueError(msg)
+        if value is not None and isinstance(info.data.get("area"), MatrixArea):
+            msg = "hotspots_from needs a named area (the records' streets), not a matrix"
+            raise ValueError(msg)
+        return value
 
 
 class PointOut(BaseModel):

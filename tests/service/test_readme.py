@@ -63,7 +63,7 @@ def test_readme_examples_run_against_a_live_server(tmp_path: Path, graph_cache: 
         start_new_session=True,
     )
     try:
-        output, _ = process.communicate(timeout=240)
+        output, _ = process.communicate(timeout=480)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)

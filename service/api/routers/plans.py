@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
+from ...incidents.expand import expand_hotspots_from
 from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
 from ...plans.planning import create_plan
@@ -41,6 +42,7 @@ def post_plan(
     the shifts allow, then drives as little as possible. No route ends after
     ``latest_end`` (22:00 by default).
     """
+    body = expand_hotspots_from(body, db=store, networks=networks)
     planned = create_plan(body, networks=networks, settings=settings, store=store)
     response.headers["Location"] = f"/v1/plans/{planned.plan.id}"
     return planned.plan

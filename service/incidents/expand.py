@@ -1,0 +1,108 @@
+"""A plan request's ``hotspots_from``, turned into hotspots from the area's records.
+
+The API route and the ``eyes plan`` command call ``expand_hotspots_from`` before
+``service.plans.planning.create_plan``, so the plans feature never reads burglary records:
+it gets a request with ordinary ``hotspots``, and the stored request holds the hotspots
+that were planned (each id names its rank and street, e.g. ``hs-01-odinsvej``).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, tzinfo
+from typing import TYPE_CHECKING
+
+from ..errors import FieldProblem, RequestError
+from ..geo import Point
+from ..plans.schemas import HotspotIn, Window
+from ..timeutil import LOCAL_TZ, today_local
+from .hotspots import area_hotspots
+from .store import IncidentStore
+
+if TYPE_CHECKING:
+    from ..db import SessionSource
+    from ..plans.networks import AreaNetworks
+    from ..plans.schemas import PlanRequest
+
+
+def as_of_moment(
+    value: datetime | date | None, *, default: date, tz: tzinfo = LOCAL_TZ
+) -> datetime:
+    """The forecast moment: a date means its start (00:00 in ``tz``, Copenhagen by
+    default), a naive datetime is ``tz`` time, None means the start of ``default``."""
+    if value is None:
+        value = default
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    return datetime.combine(value, time(0), tzinfo=tz)
+
+
+def no_records_message(area: str) -> str:
+    """What to say when an area has no records."""
+    return (
+        f"area {area!r} has no burglary records: import them first "
+        f"(POST /v1/incidents?area={area}, or eyes incidents import FILE --area {area})"
+    )
+
+
+def expand_hotspots_from(
+    request: PlanRequest, *, db: SessionSource, networks: AreaNetworks
+) -> PlanRequest:
+    """``request`` with its ``hotspots_from`` replaced by forecast hotspots on the area's
+    streets (unchanged when it has none).
+
+    Parameters
+    ----------
+    request
+        A validated plan request (so not both ``hotspots`` and ``hotspots_from``).
+    db
+        The service's database (the records).
+    networks
+        The areas' street networks.
+
+    Returns
+    -------
+    PlanRequest
+        With ``hotspots`` filled and ``hotspots_from`` None.
+
+    Raises
+    ------
+    RequestError
+        On ``hotspots_from`` when the area has no records, or none known at ``as_of``.
+    UnknownAreaError
+        If the named area does not exist.
+    """
+    spec = request.hotspots_from
+    if spec is None:
+        return request
+    area = request.area if isinstance(request.area, str) else networks.default_area
+    network = networks.get(area, "drive")
+    day = request.date or today_local()
+    now = datetime.now(LOCAL_TZ)
+    if spec.as_of is None and day >= now.date():
+        as_of = now
+    else:
+        as_of = as_of_moment(spec.as_of, default=day)
+    incidents = IncidentStore(db).incidents(area)
+    if not incidents:
+        raise RequestError([FieldProblem("hotspots_from", no_records_message(area))])
+    hotspots = area_hotspots(
+        incidents, as_of=as_of, count=spec.count, network=network, top_weight=spec.top_weight
+    )
+    if not hotspots:
+        msg = f"area {area!r} has no burglary record known before {as_of:%Y-%m-%d %H:%M}"
+        raise RequestError([FieldProblem("hotspots_from.as_of", msg)])
+    planned = [
+        HotspotIn(
+            id=h.id,
+            location=Point(lat=h.lat, lon=h.lon),
+            weight=h.weight,
+            dwell_min=spec.dwell_min,
+            windows=[Window(start=w.start, end=w.end) for w in h.windows]
+            if spec.use_windows
+            else [],
+            max_visits=spec.max_visits,
+            min_gap_min=spec.min_gap_min,
+        )
+        for h in hotspots
+    ]
+    return request.model_copy(update={"hotspots": planned, "hotspots_from": None})
