@@ -134,7 +134,11 @@ class StreetPoints:
         )
 
 
-def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]) -> Snapped:
+def snap_points(
+    net: StreetNetwork,
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
+) -> Snapped:
     """
     Snap points to the street network.
 
@@ -148,7 +152,7 @@ def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
     net
         The indexed street network.
     lats
-        Latitudes in degrees.
+        Latitudes in degrees (a sequence or a 1-D array).
     lons
         Longitudes in degrees, one per latitude.
 
@@ -176,7 +180,9 @@ def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
 
 
 def snap_to_streets(
-    net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
+    net: StreetNetwork,
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
 ) -> StreetPoints:
     """
     Place points on the nearest point of their nearest street edge.
@@ -194,7 +200,7 @@ def snap_to_streets(
     net
         The indexed street network of the travel mode.
     lats
-        Latitudes in degrees.
+        Latitudes in degrees (a sequence or a 1-D array).
     lons
         Longitudes in degrees, one per latitude.
 
@@ -250,7 +256,8 @@ def snap_to_streets(
 
 
 def _checked_coordinates(
-    lats: Sequence[float], lons: Sequence[float]
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Return latitudes and longitudes as arrays, refusing mismatched or invalid ones."""
     lat = np.asarray(lats, dtype=np.float64)
