@@ -71,8 +71,8 @@ class StreetPoints:
     u_to_point_s, point_to_v_s
         Seconds along the edge from ``u`` to the point and from the point to ``v``.
     edge_row, reverse_row
-        Positions of the edge and its reverse twin (-1 if none) in the network's
-        `StreetNetwork.edges_m`.
+        Rows of the edge and its reverse twin (-1 if none) in the network's edge
+        arrays (`StreetNetwork.edge_u` and the others).
     """
 
     edge_u: npt.NDArray[np.int64]
@@ -189,11 +189,11 @@ def snap_to_streets(
 
     Distances are measured in metres in the network's UTM projection. A two-way
     street's two directed edges share one geometry; a point on it is recorded on
-    the one listed first in ``net.edges_m``, with the other as its reverse twin,
-    so points on the same street always name the same edge. The street point is
-    interpolated in lon/lat on the edge's own vertices, at the metric fraction,
-    so it lies exactly on the polyline a map draws. Callers decide which
-    ``snap_m`` is too far.
+    the one listed first in the network's edge arrays, with the other as its
+    reverse twin, so points on the same street always name the same edge. The
+    street point is interpolated in lon/lat on the edge's own vertices, at the
+    metric fraction, so it lies exactly on the polyline a map draws. Callers
+    decide which ``snap_m`` is too far.
 
     Parameters
     ----------
@@ -321,7 +321,7 @@ def lonlat_at(
     net
         The indexed street network.
     rows
-        Edge positions in ``net.edges_m``, one per point.
+        Edge rows in the network's edge arrays, one per point.
     fractions
         Positions along each edge's metric length, from 0 (``u``) to 1 (``v``).
 
@@ -362,7 +362,7 @@ def vertex_along_m(net: StreetNetwork, row: int) -> npt.NDArray[np.float64]:
     net
         The indexed street network.
     row
-        The edge's position in ``net.edges_m``.
+        The edge's row in the network's edge arrays.
 
     Returns
     -------
