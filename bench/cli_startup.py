@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -43,19 +44,46 @@ for _ in range(repeat + 1):
     times.append(time.perf_counter() - started)
 heavy = sorted(name for name in sys.modules if name.split(".")[0] in {heavy!r})
 print(json.dumps({{"edges": G.number_of_edges(), "first_s": times[0],
-                  "median_s": statistics.median(times[1:]), "heavy": heavy}}))
+                  "median_s": statistics.median(times[1:]), "min_s": min(times[1:]),
+                  "heavy": heavy}}))
+"""
+
+# `eyes plan` with -X importtime for this process only: spawned solver workers get no -X.
+PLAN_IMPORTS = """
+import multiprocessing.util, sys
+multiprocessing.util._args_from_interpreter_flags = lambda: []
+from service.cli import main
+sys.argv = ["eyes", "plan", sys.argv[1]]
+main()
 """
 
 
 def _timed(command: list[str], env: dict[str, str]) -> tuple[float, str]:
+    """Run a command; return its wall time and standard output."""
+    wall_s, _, out = _timed_cpu(command, env)
+    return wall_s, out
+
+
+def _timed_cpu(command: list[str], env: dict[str, str]) -> tuple[float, float, str]:
+    """Run a command; return its wall time, its CPU time (user + system) and its output."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run(command, env=env, capture_output=True, text=True, check=True)
-    return time.perf_counter() - started, done.stdout
+    wall_s = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return wall_s, cpu_s, done.stdout
 
 
-def _spread(times: list[float]) -> str:
-    """The median of some timings, with their minimum (the machine may be shared)."""
-    return f"{statistics.median(times):.3f} s (min {min(times):.3f})"
+def _fresh(command: list[str], env: dict[str, str], repeat: int) -> str:
+    """Median and minimum wall time, and median CPU time, of a command in fresh processes.
+
+    The CPU time moves less than the wall time when other work shares the machine.
+    """
+    runs = [_timed_cpu(command, env) for _ in range(repeat)]
+    walls = [wall_s for wall_s, _, _ in runs]
+    cpu_s = statistics.median(cpu for _, cpu, _ in runs)
+    return f"{statistics.median(walls):.3f} s (min {min(walls):.3f}; CPU {cpu_s:.3f} s)"
 
 
 def _heavy_after(statement: str, env: dict[str, str]) -> list[str]:
@@ -83,8 +111,44 @@ def bench_from_graph(repeat: int, env: dict[str, str]) -> None:
             heavy = ", ".join(sorted({n.split(".")[0] for n in result["heavy"]})) or "none"
             print(
                 f"  {area} {mode} ({result['edges']:,} edges): first {result['first_s']:.3f} s, "
-                f"then {result['median_s']:.3f} s; heavy modules loaded: {heavy}"
+                f"then {result['median_s']:.3f} s (min {result['min_s']:.3f}); "
+                f"heavy modules loaded: {heavy}"
             )
+
+
+def bench_plan_imports(request_file: Path, env: dict[str, str], repeat: int) -> None:
+    """Print what `eyes plan` spends importing, by top-level package (median self times)."""
+    per_run: list[dict[str, float]] = []
+    for _ in range(repeat):
+        done = subprocess.run(
+            [sys.executable, "-X", "importtime", "-c", PLAN_IMPORTS, str(request_file)],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        totals: dict[str, float] = {}
+        for line in done.stderr.splitlines():
+            if not line.startswith("import time:") or "self [us]" in line:
+                continue
+            self_us, _, name = line.removeprefix("import time:").split("|")
+            package = name.strip().split(".")[0]
+            if package in sys.stdlib_module_names or package.startswith("_"):
+                package = "(standard library)"
+            totals[package] = totals.get(package, 0.0) + int(self_us) / 1e6
+        per_run.append(totals)
+    packages = {package for totals in per_run for package in totals}
+    median_s = {
+        package: statistics.median(totals.get(package, 0.0) for totals in per_run)
+        for package in packages
+    }
+    ranked = sorted(median_s.items(), key=lambda item: -item[1])
+    print(
+        f"eyes plan imports (this process, -X importtime self times by top-level package, "
+        f"median of {repeat}): {sum(median_s.values()):.3f} s"
+    )
+    shown = [f"{package} {seconds:.3f}" for package, seconds in ranked if seconds >= 0.005]
+    print("  " + ", ".join(shown))
 
 
 def main() -> None:
@@ -104,15 +168,10 @@ def main() -> None:
         request_file = Path(tmp) / "request.json"
         request_file.write_text(json.dumps(request))
 
-        python = [_timed([sys.executable, "-c", "pass"], env)[0] for _ in range(args.repeat)]
-        helps = [_timed([str(EYES), "--help"], env)[0] for _ in range(args.repeat)]
-        imports = [
-            _timed([sys.executable, "-c", "import service.plans.resolve"], env)[0]
-            for _ in range(args.repeat)
-        ]
-        graphs_imports = [
-            _timed([sys.executable, "-c", "import graphs"], env)[0] for _ in range(args.repeat)
-        ]
+        python = _fresh([sys.executable, "-c", "pass"], env, args.repeat)
+        helps = _fresh([str(EYES), "--help"], env, args.repeat)
+        imports = _fresh([sys.executable, "-c", "import service.plans.resolve"], env, args.repeat)
+        graphs_imports = _fresh([sys.executable, "-c", "import graphs"], env, args.repeat)
         graphs_heavy = ", ".join(_heavy_after("import graphs", env)) or "none"
         _timed([str(EYES), "plan", str(request_file)], env)  # warm the graph cache
         overheads = []
@@ -120,11 +179,13 @@ def main() -> None:
             wall_s, out = _timed([str(EYES), "plan", str(request_file)], env)
             overheads.append(wall_s - json.loads(out)["summary"]["solve_time_s"])
 
-        print(f"python -c pass: {_spread(python)} (median of {args.repeat})")
-        print(f"eyes --help: {_spread(helps)}")
-        print(f"import service.plans.resolve: {_spread(imports)}")
-        print(f"import graphs: {_spread(graphs_imports)}; heavy modules loaded: {graphs_heavy}")
+        print(f"Fresh processes, median of {args.repeat}:")
+        print(f"python -c pass: {python}")
+        print(f"eyes --help: {helps}")
+        print(f"import service.plans.resolve: {imports}")
+        print(f"import graphs: {graphs_imports}; heavy modules loaded: {graphs_heavy}")
         bench_from_graph(args.repeat, env)
+        bench_plan_imports(request_file, env, args.repeat)
         print(
             f"eyes plan (Sindal demo, {args.time_limit:g} s limit): adds "
             f"{statistics.median(overheads):.3f} s to the solver's time "
