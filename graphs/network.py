@@ -163,7 +163,7 @@ class StreetNetwork:
             edge_key=edges.key,
             edge_length_m=edges.length_m,
             edge_travel_s=edges.travel_s,
-            edge_twin=_reverse_twins(edges.u, edges.v, edge_geoms_m),
+            edge_twin=_reverse_twins(edges.u_index, edges.v_index, edge_geoms_m, len(node_ids)),
             edge_geoms_m=edge_geoms_m,
             edge_geoms_lonlat=edges.geoms_lonlat,
             edge_tree=shapely.STRtree(edge_geoms_m),
@@ -322,28 +322,34 @@ def _edge_csrs(edges: _EdgeTable, size: int) -> tuple[csr_array, csr_array]:
 
 
 def _reverse_twins(
-    edge_u: npt.NDArray[np.int64],
-    edge_v: npt.NDArray[np.int64],
+    u_index: npt.NDArray[np.intp],
+    v_index: npt.NDArray[np.intp],
     geoms_m: npt.NDArray[np.object_],
+    node_count: int,
 ) -> npt.NDArray[np.intp]:
     """
     Pair each edge with the opposite edge of exactly reversed geometry, or -1.
 
     Edges are matched on (u, v, geometry) against (v, u, reversed geometry); each
     edge is some other edge's twin at most once (a self-loop street stored both
-    ways pairs its two keys).
+    ways pairs its two keys). In row order, an unpaired edge takes the first
+    unpaired match. Only the edges whose end nodes are some edge's reversed
+    ends (found by sorting) have their geometries compared.
     """
-    forward = shapely.to_wkb(geoms_m)
-    backward = shapely.to_wkb(shapely.reverse(geoms_m))
-    waiting: dict[tuple[int, int, bytes], list[int]] = {}
-    for row, (u, v, wkb) in enumerate(zip(edge_u.tolist(), edge_v.tolist(), forward, strict=True)):
-        waiting.setdefault((u, v, wkb), []).append(row)
-    twin = np.full(len(geoms_m), -1, dtype=np.intp)
-    for row, (u, v, wkb) in enumerate(zip(edge_u.tolist(), edge_v.tolist(), backward, strict=True)):
-        if twin[row] >= 0:
-            continue
-        candidates = waiting.get((v, u, wkb), [])
-        match = next((other for other in candidates if other != row and twin[other] < 0), -1)
-        if match >= 0:
-            twin[row], twin[match] = match, row
-    return twin
+    count = len(geoms_m)
+    forward = u_index.astype(np.int64) * node_count + v_index
+    backward = v_index.astype(np.int64) * node_count + u_index
+    by_forward = np.argsort(forward, kind="stable")
+    start = np.searchsorted(forward[by_forward], backward, side="left")
+    sizes = np.searchsorted(forward[by_forward], backward, side="right") - start
+    rows = np.repeat(np.arange(count), sizes)
+    within = np.arange(len(rows)) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    others = by_forward[np.repeat(start, sizes) + within]
+    candidate = others != rows
+    rows, others = rows[candidate], others[candidate]
+    same = shapely.equals_exact(geoms_m[others], shapely.reverse(geoms_m[rows]), tolerance=0)
+    twin = [-1] * count
+    for row, other in zip(rows[same].tolist(), others[same].tolist(), strict=True):
+        if twin[row] < 0 and twin[other] < 0:
+            twin[row], twin[other] = other, row
+    return np.array(twin, dtype=np.intp)
