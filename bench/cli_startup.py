@@ -1,11 +1,12 @@
 """How fast the command line answers: ``eyes --help``, importing a domain module or the
 street-graph package, indexing a cached street graph, and what ``eyes plan`` adds to the
-solver's own time.
+solver's own time (and what it spends importing, by package).
 
-Run: ``.venv/bin/python bench/cli_startup.py [--repeat 5]``. Each figure is the median of
-``--repeat`` runs in fresh processes (the graph cache warmed first, as on a server), except
-``StreetNetwork.from_graph``: its first call in a fresh process (what one ``eyes plan``
-pays) and the median of ``--repeat`` further calls in that process.
+Run: ``.venv/bin/python bench/cli_startup.py [--repeat 5] [--gc-off]``. Each figure is the
+median of ``--repeat`` runs in fresh processes (the graph cache warmed first, as on a
+server), except ``StreetNetwork.from_graph``: its first call in a fresh process (what one
+``eyes plan`` pays) and the median of ``--repeat`` further calls in that process.
+``--gc-off`` also times ``eyes plan`` with the garbage collector disabled from the start.
 """
 
 from __future__ import annotations
@@ -52,6 +53,15 @@ print(json.dumps({{"edges": G.number_of_edges(), "first_s": times[0],
 PLAN_IMPORTS = """
 import multiprocessing.util, sys
 multiprocessing.util._args_from_interpreter_flags = lambda: []
+from service.cli import main
+sys.argv = ["eyes", "plan", sys.argv[1]]
+main()
+"""
+
+# `eyes plan` with the cyclic garbage collector off from the start (a what-if for service/).
+PLAN_GC_OFF = """
+import gc, sys
+gc.disable()
 from service.cli import main
 sys.argv = ["eyes", "plan", sys.argv[1]]
 main()
@@ -155,6 +165,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--time-limit", type=float, default=2.0)
+    parser.add_argument(
+        "--gc-off",
+        action="store_true",
+        help="also time `eyes plan` with the garbage collector disabled (a what-if for service/)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -174,10 +189,14 @@ def main() -> None:
         graphs_imports = _fresh([sys.executable, "-c", "import graphs"], env, args.repeat)
         graphs_heavy = ", ".join(_heavy_after("import graphs", env)) or "none"
         _timed([str(EYES), "plan", str(request_file)], env)  # warm the graph cache
-        overheads = []
+        overheads, gc_off = [], []
         for _ in range(args.repeat):
             wall_s, out = _timed([str(EYES), "plan", str(request_file)], env)
             overheads.append(wall_s - json.loads(out)["summary"]["solve_time_s"])
+            if args.gc_off:
+                command = [sys.executable, "-c", PLAN_GC_OFF, str(request_file)]
+                wall_s, out = _timed(command, env)
+                gc_off.append(wall_s - json.loads(out)["summary"]["solve_time_s"])
 
         print(f"Fresh processes, median of {args.repeat}:")
         print(f"python -c pass: {python}")
@@ -191,6 +210,11 @@ def main() -> None:
             f"{statistics.median(overheads):.3f} s to the solver's time "
             f"(min {min(overheads):.3f}, max {max(overheads):.3f})"
         )
+        if gc_off:
+            print(
+                f"  the same with gc.disable() first: adds {statistics.median(gc_off):.3f} s "
+                f"(min {min(gc_off):.3f}, max {max(gc_off):.3f})"
+            )
 
 
 if __name__ == "__main__":
