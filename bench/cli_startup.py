@@ -49,6 +49,40 @@ print(json.dumps({{"edges": G.number_of_edges(), "first_s": times[0],
                   "heavy": heavy}}))
 """
 
+# Run in a fresh process: the street-graph part of `eyes plan` on the demo's locations,
+# stage by stage (what the service calls, without the service).
+GRAPH_PATH = """
+import json, sys, time
+from pathlib import Path
+started = time.perf_counter()
+import graphs
+stages = {"import graphs": time.perf_counter() - started}
+def stage(name, since):
+    stages[name] = stages.get(name, 0.0) + time.perf_counter() - since
+request = json.loads(Path(sys.argv[1]).read_text())
+spots = [s["start_location"] for s in request["shifts"]]
+spots += [h["location"] for h in request["hotspots"]] + [v["location"] for v in request["visits"]]
+lats, lons = [s["lat"] for s in spots], [s["lon"] for s in spots]
+for mode in ("drive", "bike"):
+    t = time.perf_counter()
+    G = graphs.load_graph(Path(sys.argv[2]), mode=mode, cache_dir=Path(sys.argv[3]))
+    stage("load_graph (cache hit)", t)
+    t = time.perf_counter()
+    net = graphs.StreetNetwork.from_graph(G)
+    stage("StreetNetwork.from_graph", t)
+    t = time.perf_counter()
+    points = graphs.snap_to_streets(net, lats, lons)
+    stage("snap_to_streets", t)
+    t = time.perf_counter()
+    graphs.street_travel_matrix(net, points)
+    stage("street_travel_matrix", t)
+    t = time.perf_counter()
+    graphs.street_route_geometry(net, points.take(list(range(0, len(points), 4))))
+    stage("street_route_geometry", t)
+stages["total"] = time.perf_counter() - started
+print(json.dumps(stages))
+"""
+
 # `eyes plan` with -X importtime for this process only: spawned solver workers get no -X.
 PLAN_IMPORTS = """
 import multiprocessing.util, sys
@@ -124,6 +158,26 @@ def bench_from_graph(repeat: int, env: dict[str, str]) -> None:
                 f"then {result['median_s']:.3f} s (min {result['min_s']:.3f}); "
                 f"heavy modules loaded: {heavy}"
             )
+
+
+def bench_graph_path(request_file: Path, env: dict[str, str], repeat: int) -> None:
+    """Print the street-graph stages of a plan on the demo (drive and bike), fresh processes."""
+    runs = []
+    for _ in range(repeat):
+        command = [
+            sys.executable,
+            "-c",
+            GRAPH_PATH,
+            str(request_file),
+            str(AREAS["sindal"]),
+            str(CACHE_DIR),
+        ]
+        runs.append(json.loads(_timed(command, env)[1]))
+    median_s = {name: statistics.median(run[name] for run in runs) for name in runs[0]}
+    print(
+        f"Street-graph part of the demo plan (drive + bike, fresh process, median of {repeat}): "
+        + ", ".join(f"{name} {seconds:.3f}" for name, seconds in median_s.items())
+    )
 
 
 def bench_plan_imports(request_file: Path, env: dict[str, str], repeat: int) -> None:
@@ -204,6 +258,7 @@ def main() -> None:
         print(f"import service.plans.resolve: {imports}")
         print(f"import graphs: {graphs_imports}; heavy modules loaded: {graphs_heavy}")
         bench_from_graph(args.repeat, env)
+        bench_graph_path(request_file, env, args.repeat)
         bench_plan_imports(request_file, env, args.repeat)
         print(
             f"eyes plan (Sindal demo, {args.time_limit:g} s limit): adds "
