@@ -50,7 +50,10 @@ class Streets:
     """Residential edges of Sindal's drive network, in metres, to sample homes along."""
 
     def __init__(self, network: StreetNetwork) -> None:
-        highway = [network.graph.edges[u, v, k].get("highway") for u, v, k in network.edges_m.index]
+        highway = [
+            network.graph.edges[int(u), int(v), int(k)].get("highway")
+            for u, v, k in zip(network.edge_u, network.edge_v, network.edge_key, strict=True)
+        ]
         keep = np.array([isinstance(h, str) and h in RESIDENTIAL for h in highway])
         self.lines = network.edge_geoms_m[keep]
         self.lengths = shapely.length(self.lines)

@@ -5,8 +5,10 @@ Two generations sit side by side: node-based (`snap_points`, `travel_time_matrix
 `street_matrices`, `street_route_geometry`), which place a location on its street and
 count the partial streets at both ends of every leg.
 
-Built on osmnx, networkx, scipy and shapely; knows nothing of the solver or
-the web service.
+Built on osmnx, networkx, scipy, shapely and pyproj; knows nothing of the solver or
+the web service. osmnx (and with it geopandas, pandas and matplotlib) is imported only
+to build a graph from an OSM file: importing this package, loading a cached graph,
+indexing, snapping, matrices and route geometry never load it.
 """
 
 from graphs.areas import AREA_SUFFIXES, Area, AreaCatalog

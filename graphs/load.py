@@ -7,7 +7,9 @@ that public osmnx turns into a simplified graph. The graph is cut to its largest
 connected component, so every node can reach every other one, and gets
 ``speed_kph`` and ``travel_time`` on every edge.
 
-osmnx's global settings are set here and nowhere else.
+osmnx (with geopandas, pandas and matplotlib, about half a second) and pyosmium are
+imported only when a graph is built; loading a cached graph needs neither. osmnx's
+global settings are set here and nowhere else (`configured_osmnx`).
 """
 
 from __future__ import annotations
@@ -23,9 +25,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 
 import networkx as nx
-import osmium
-import osmium.filter
-import osmnx as ox
 
 from graphs.areas import AREA_SUFFIXES
 from graphs.errors import AreaFileError, GraphError
@@ -33,6 +32,7 @@ from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
+    from types import ModuleType
 
 __all__ = [
     "BIKE_SPEED_KPH",
@@ -42,15 +42,13 @@ __all__ = [
     "TRAVEL_MODES",
     "WALK_SPEED_KPH",
     "TravelMode",
+    "configured_osmnx",
     "graph_cache_file",
     "graph_from_ways",
     "load_graph",
 ]
 
 logger = logging.getLogger(__name__)
-
-ox.settings.log_console = False
-ox.settings.use_cache = False
 
 TravelMode = Literal["drive", "bike", "walk"]
 TRAVEL_MODES: tuple[TravelMode, ...] = get_args(TravelMode)
@@ -90,6 +88,27 @@ DRIVE_SPEEDS_KPH: Final[dict[str, float]] = {
 }
 
 _CONSTANT_SPEEDS_KPH: Final[dict[str, float]] = {"bike": BIKE_SPEED_KPH, "walk": WALK_SPEED_KPH}
+
+
+@functools.cache
+def configured_osmnx() -> ModuleType:
+    """
+    Import osmnx and set its global settings, once, on first use.
+
+    osmnx imports geopandas, pandas and matplotlib, which only building a graph
+    from an OSM file needs, so nothing imports it up front; the settings are set
+    here, before osmnx builds anything, and nowhere else.
+
+    Returns
+    -------
+    ox
+        The osmnx module, with console logging and the HTTP cache off.
+    """
+    import osmnx as ox
+
+    ox.settings.log_console = False
+    ox.settings.use_cache = False
+    return ox
 
 
 def load_graph(path: Path, *, mode: TravelMode, cache_dir: Path | None = None) -> nx.MultiDiGraph:
@@ -246,6 +265,7 @@ def graph_from_ways(
     AreaFileError
         If the file is unreadable or holds no connected streets `keep` accepts.
     """
+    ox = configured_osmnx()
     with tempfile.TemporaryDirectory(prefix="eyes-osm-") as tmp_dir:
         streets_xml = Path(tmp_dir) / "streets.osm"
         _write_street_ways(path, keep=keep, tags=tags or dict, what=mode, out=streets_xml)
@@ -285,6 +305,9 @@ def _write_street_ways(
     lacks some of its nodes (an extract cut without complete ways) is cut to
     its longest run of present nodes.
     """
+    import osmium
+    import osmium.filter
+
     tracker = osmium.IdTracker()
     way_count = 0
     try:

@@ -20,8 +20,6 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from osmnx._overpass import _get_network_filter
-
 from graphs.errors import GraphError
 
 if TYPE_CHECKING:
@@ -114,6 +112,8 @@ def way_filter(network_type: str) -> Callable[[Mapping[str, str]], bool]:
 
     The filter text is read from osmnx (including ``ox.settings.default_access``
     at the first call) and parsed once per network type; the result is cached.
+    osmnx is imported at the first call (through `graphs.load.configured_osmnx`,
+    which sets its settings), not with this module.
 
     Parameters
     ----------
@@ -132,6 +132,11 @@ def way_filter(network_type: str) -> Callable[[Mapping[str, str]], bool]:
     GraphError
         If osmnx does not know the network type.
     """
+    from graphs.load import configured_osmnx  # not at the top: graphs.load imports us
+
+    configured_osmnx()
+    from osmnx._overpass import _get_network_filter
+
     try:
         text = _get_network_filter(network_type)
     except ValueError as exc:

@@ -13,12 +13,13 @@ import math
 import os
 import tempfile
 from pathlib import Path
-from typing import Final
-
-import httpx
+from typing import TYPE_CHECKING, Final
 
 from graphs.areas import AREA_NAME_RE
 from graphs.errors import GraphError
+
+if TYPE_CHECKING:
+    import httpx
 
 __all__ = ["NOMINATIM_URL", "OVERPASS_URL", "USER_AGENT", "download_area"]
 
@@ -75,6 +76,8 @@ def download_area(
     if (bbox is None) == (place is None):
         msg = "Give exactly one of bbox and place."
         raise GraphError(msg)
+    import httpx  # only downloads need it: `import graphs` stays light
+
     timeout = httpx.Timeout(timeout_s + 10, connect=min(timeout_s, 30))
     try:
         with httpx.Client(timeout=timeout, headers={"User-Agent": USER_AGENT}) as client:

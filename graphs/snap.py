@@ -71,8 +71,8 @@ class StreetPoints:
     u_to_point_s, point_to_v_s
         Seconds along the edge from ``u`` to the point and from the point to ``v``.
     edge_row, reverse_row
-        Positions of the edge and its reverse twin (-1 if none) in the network's
-        `StreetNetwork.edges_m`.
+        Rows of the edge and its reverse twin (-1 if none) in the network's edge
+        arrays (`StreetNetwork.edge_u` and the others).
     """
 
     edge_u: npt.NDArray[np.int64]
@@ -134,7 +134,11 @@ class StreetPoints:
         )
 
 
-def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]) -> Snapped:
+def snap_points(
+    net: StreetNetwork,
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
+) -> Snapped:
     """
     Snap points to the street network.
 
@@ -148,7 +152,7 @@ def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
     net
         The indexed street network.
     lats
-        Latitudes in degrees.
+        Latitudes in degrees (a sequence or a 1-D array).
     lons
         Longitudes in degrees, one per latitude.
 
@@ -176,25 +180,27 @@ def snap_points(net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
 
 
 def snap_to_streets(
-    net: StreetNetwork, lats: Sequence[float], lons: Sequence[float]
+    net: StreetNetwork,
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
 ) -> StreetPoints:
     """
     Place points on the nearest point of their nearest street edge.
 
     Distances are measured in metres in the network's UTM projection. A two-way
     street's two directed edges share one geometry; a point on it is recorded on
-    the one listed first in ``net.edges_m``, with the other as its reverse twin,
-    so points on the same street always name the same edge. The street point is
-    interpolated in lon/lat on the edge's own vertices, at the metric fraction,
-    so it lies exactly on the polyline a map draws. Callers decide which
-    ``snap_m`` is too far.
+    the one listed first in the network's edge arrays, with the other as its
+    reverse twin, so points on the same street always name the same edge. The
+    street point is interpolated in lon/lat on the edge's own vertices, at the
+    metric fraction, so it lies exactly on the polyline a map draws. Callers
+    decide which ``snap_m`` is too far.
 
     Parameters
     ----------
     net
         The indexed street network of the travel mode.
     lats
-        Latitudes in degrees.
+        Latitudes in degrees (a sequence or a 1-D array).
     lons
         Longitudes in degrees, one per latitude.
 
@@ -250,7 +256,8 @@ def snap_to_streets(
 
 
 def _checked_coordinates(
-    lats: Sequence[float], lons: Sequence[float]
+    lats: Sequence[float] | npt.NDArray[np.float64],
+    lons: Sequence[float] | npt.NDArray[np.float64],
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Return latitudes and longitudes as arrays, refusing mismatched or invalid ones."""
     lat = np.asarray(lats, dtype=np.float64)
@@ -314,7 +321,7 @@ def lonlat_at(
     net
         The indexed street network.
     rows
-        Edge positions in ``net.edges_m``, one per point.
+        Edge rows in the network's edge arrays, one per point.
     fractions
         Positions along each edge's metric length, from 0 (``u``) to 1 (``v``).
 
@@ -355,7 +362,7 @@ def vertex_along_m(net: StreetNetwork, row: int) -> npt.NDArray[np.float64]:
     net
         The indexed street network.
     row
-        The edge's position in ``net.edges_m``.
+        The edge's row in the network's edge arrays.
 
     Returns
     -------

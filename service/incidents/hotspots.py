@@ -167,8 +167,12 @@ class StreetPlacer:
         return spread > SAME_SPOT_M or float(d[d <= radius_m].min()) >= self._min_offset_m
 
     def edge_name(self, index: int) -> str:
-        """The street name of edge ``index`` of ``network.edges_m``."""
-        u, v, key = self.network.edges_m.index[index]
+        """The street name of edge row ``index`` of the network's edge arrays."""
+        u, v, key = (
+            int(self.network.edge_u[index]),
+            int(self.network.edge_v[index]),
+            int(self.network.edge_key[index]),
+        )
         return street_name(self.network.graph.edges[u, v, key])
 
     def place(self, lat: float, lon: float, radius_m: float) -> tuple[float, float, str] | None:

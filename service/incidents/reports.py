@@ -134,7 +134,7 @@ def nearest_streets(
     names: list[str | None] = [None] * len(lats)
     for p, e, d in zip(point_idx.tolist(), edge_idx.tolist(), distance.tolist(), strict=True):
         if d <= STREET_REACH_M:
-            u, v, key = network.edges_m.index[e]
+            u, v, key = int(network.edge_u[e]), int(network.edge_v[e]), int(network.edge_key[e])
             names[p] = street_name(network.graph.edges[u, v, key])
     return names
 

@@ -209,12 +209,16 @@ def test_bike_drops_real_ways_with_bicycle_no(shipped_ways: list[ShippedWay]) ->
 def test_drive_keeps_real_driveways_and_alleys(shipped_ways: list[ShippedWay]) -> None:
     """Real driveways (Sindal's farms), alleys and untagged service roads are driven."""
     for service in ("driveway", "alley"):
-        ways = matching(
-            shipped_ways,
-            lambda t, s=service: (
-                t["highway"] == "service" and t.get("service") == s and not CAR_ACCESS_KEYS & set(t)
-            ),
-        )
+
+        def open_service(t: Mapping[str, str], kind: str = service) -> bool:
+            """A service road of this kind that no car access tag governs."""
+            return (
+                t["highway"] == "service"
+                and t.get("service") == kind
+                and not CAR_ACCESS_KEYS & set(t)
+            )
+
+        ways = matching(shipped_ways, open_service)
         assert all(keeps_way("drive", tags) for tags in ways)
     plain = matching(
         shipped_ways,

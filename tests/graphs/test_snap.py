@@ -24,7 +24,7 @@ def test_point_on_node_snaps_to_it(sindal_drive_net: StreetNetwork) -> None:
 def test_point_far_outside_is_far(sindal_drive_net: StreetNetwork) -> None:
     """A point 1 km north of the street network's bounding box snaps, reporting over 500 m."""
     net = sindal_drive_net
-    min_x, _, max_x, max_y = net.edges_m.total_bounds
+    min_x, _, max_x, max_y = shapely.total_bounds(net.edge_geoms_m)
     lon, lat = net.to_metric.transform((min_x + max_x) / 2, max_y + 1000, direction="INVERSE")
     snapped = snap_points(net, [lat], [lon])
     assert snapped.nodes[0] in net.index_of

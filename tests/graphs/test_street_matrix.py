@@ -114,7 +114,7 @@ def test_one_way_street_goes_around_backwards(
     """On one-way Tvaervej (13 -> 3) the back trip drives round Ringvej: 43 s against 7 s."""
     net = tiny_town_nets["drive"]
     G = net.graph
-    (row,) = [r for r in range(len(net.edges_m)) if (net.edge_u[r], net.edge_v[r]) == (13, 3)]
+    (row,) = [r for r in range(len(net.edge_u)) if (net.edge_u[r], net.edge_v[r]) == (13, 3)]
     assert net.edge_twin[row] == -1
     points = points_along(net, row, [0.25, 0.75])
     matrix = street_travel_matrix(net, points)

@@ -7,13 +7,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pytest
 import shapely
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
+from pyproj import CRS
+from pyproj.aoi import AreaOfInterest
+from pyproj.database import query_utm_crs_info
 
 from graphs import GraphError, StreetNetwork
+from graphs.network import utm_crs
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
     import networkx as nx
+    import numpy.typing as npt
 
 
 def test_node_numbering_is_consistent(sindal_drive_net: StreetNetwork) -> None:
@@ -37,11 +44,20 @@ def test_csr_holds_fastest_parallel_edge(tiny_net: StreetNetwork) -> None:
 
 
 def test_edges_are_projected_to_utm(sindal_drive_net: StreetNetwork) -> None:
-    """Edge geometries are in Sindal's UTM zone (32N), aligned with edge_u/edge_v."""
+    """Edge geometries are in Sindal's UTM zone (32N), one per edge, aligned with edge_u/edge_v."""
     net = sindal_drive_net
     assert net.crs_m.to_epsg() == 32632
-    assert len(net.edge_u) == len(net.edge_v) == len(net.edge_geoms_m) == len(net.edges_m)
-    assert len(net.edges_m) == net.graph.number_of_edges()
+    edge_arrays = [
+        net.edge_u,
+        net.edge_v,
+        net.edge_key,
+        net.edge_length_m,
+        net.edge_travel_s,
+        net.edge_twin,
+        net.edge_geoms_m,
+        net.edge_geoms_lonlat,
+    ]
+    assert {len(array) for array in edge_arrays} == {net.graph.number_of_edges()}
     x_m, _ = net.to_metric.transform(10.2, 57.47)
     assert 500_000 < x_m < 800_000
 
@@ -54,12 +70,12 @@ def test_csr_length_holds_the_fastest_edge_length(tiny_net: StreetNetwork) -> No
 
 
 def test_edge_arrays_align_with_the_edges(sindal_drive_net: StreetNetwork) -> None:
-    """edge_key, edge_length_m and edge_travel_s are each row's graph edge attributes."""
+    """Rows follow G.edges(keys=True); edge_length_m and edge_travel_s are their attributes."""
     net = sindal_drive_net
-    for row in range(0, len(net.edges_m), 37):
-        u, v, key = int(net.edge_u[row]), int(net.edge_v[row]), int(net.edge_key[row])
-        assert net.edges_m.index[row] == (u, v, key)
-        data = net.graph.edges[u, v, key]
+    rows = list(zip(net.edge_u.tolist(), net.edge_v.tolist(), net.edge_key.tolist(), strict=True))
+    assert rows == list(net.graph.edges(keys=True))
+    for row in range(0, len(rows), 37):
+        data = net.graph.edges[rows[row]]
         assert net.edge_length_m[row] == data["length"]
         assert net.edge_travel_s[row] == data["travel_time"]
 
@@ -137,3 +153,141 @@ def test_edge_without_travel_time_is_refused(
     del G.edges[2, 4, 0]["travel_time"]
     with pytest.raises(GraphError, match="has no travel_time"):
         StreetNetwork.from_graph(G)
+
+
+@pytest.mark.parametrize(
+    "graph_name", ["sindal_drive", "sindal_walk", "liechtenstein_drive", "liechtenstein_bike"]
+)
+def test_arrays_equal_osmnx_and_geopandas(request: pytest.FixtureRequest, graph_name: str) -> None:
+    """The edge arrays, UTM zone and projected geometries equal what osmnx and geopandas give.
+
+    from_graph once used ``ox.convert.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True)``,
+    ``estimate_utm_crs()`` and ``to_crs``; it now builds the same rows (same order, so
+    edge rows keep their meaning) with shapely and pyproj, coordinate for coordinate.
+    """
+    import osmnx as ox
+
+    G: nx.MultiDiGraph = request.getfixturevalue(graph_name)
+    net = StreetNetwork.from_graph(G)
+    edges = ox.convert.graph_to_gdfs(G, nodes=False, fill_edge_geometry=True)
+    crs_m = edges.estimate_utm_crs()
+    edges_m = edges[["geometry"]].to_crs(crs_m)
+
+    assert net.crs_m == crs_m
+    for level, array in (("u", net.edge_u), ("v", net.edge_v), ("key", net.edge_key)):
+        np.testing.assert_array_equal(array, edges.index.get_level_values(level).to_numpy())
+    np.testing.assert_array_equal(net.edge_length_m, edges["length"].to_numpy())
+    np.testing.assert_array_equal(net.edge_travel_s, edges["travel_time"].to_numpy())
+    for ours, theirs in (
+        (net.edge_geoms_lonlat, edges.geometry.to_numpy()),
+        (net.edge_geoms_m, edges_m.geometry.to_numpy()),
+    ):
+        np.testing.assert_array_equal(
+            shapely.get_num_coordinates(ours), shapely.get_num_coordinates(theirs)
+        )
+        np.testing.assert_array_equal(
+            shapely.get_coordinates(ours), shapely.get_coordinates(theirs)
+        )
+    assert any("geometry" not in data for _, _, data in G.edges(data=True))  # straight edges too
+
+
+def test_graph_without_crs_is_refused(tiny_graph_factory: Callable[[], nx.MultiDiGraph]) -> None:
+    """A graph that does not say its CRS cannot be projected, so it is refused."""
+    G = tiny_graph_factory()
+    del G.graph["crs"]
+    with pytest.raises(GraphError, match="has no crs"):
+        StreetNetwork.from_graph(G)
+
+
+def test_projected_graph_is_refused(tiny_graph_factory: Callable[[], nx.MultiDiGraph]) -> None:
+    """A graph in a projected CRS is refused: lon/lat geometry and snapping rely on lon/lat."""
+    G = tiny_graph_factory()
+    G.graph["crs"] = "EPSG:32632"
+    with pytest.raises(GraphError, match="must be in lon/lat"):
+        StreetNetwork.from_graph(G)
+
+
+def geopandas_utm_crs(lon: float, lat: float) -> CRS | None:
+    """The UTM CRS geopandas' estimate_utm_crs picks for a centre point (None: it fails)."""
+    zones = query_utm_crs_info(
+        datum_name="WGS 84", area_of_interest=AreaOfInterest(lon, lat, lon, lat)
+    )
+    return CRS.from_epsg(zones[0].code) if zones else None
+
+
+def check_utm_crs(lon: float, lat: float) -> None:
+    """utm_crs gives geopandas' zone, or GraphError where geopandas finds none."""
+    expected = geopandas_utm_crs(lon, lat)
+    if expected is None:
+        with pytest.raises(GraphError, match="No UTM zone"):
+            utm_crs(lon, lat)
+    else:
+        assert utm_crs(lon, lat) == expected
+
+
+@pytest.mark.parametrize(
+    ("lon", "lat"),
+    [
+        (10.2, 57.47),  # Sindal
+        (9.55, 47.15),  # Liechtenstein
+        (12.0, 57.0),  # on the border of zones 32 and 33: the western one
+        (6.0, 0.0),  # four zones meet: the western, northern one
+        (10.2, 0.0),
+        (-180.0, 10.0),
+        (180.0, 10.0),
+        (10.0, 84.0),
+        (10.0, 84.1),  # north of every zone
+        (10.0, -80.0),
+        (10.0, -80.5),  # south of every zone
+        (-0.0, -0.0),
+        (1e-85, 0.0),  # east of the border, though (lon + 180) / 6 rounds onto it
+        (-1e-85, -1e-300),
+    ],
+)
+def test_utm_zone_at_borders_matches_geopandas(lon: float, lat: float) -> None:
+    """On zone borders, the equator and the polar limits the zone is the one geopandas picks."""
+    check_utm_crs(lon, lat)
+
+
+@settings(database=None, max_examples=60, deadline=None)
+@given(
+    lon=st.floats(min_value=-180, max_value=180),
+    lat=st.floats(min_value=-85, max_value=85),
+)
+def test_utm_zone_matches_geopandas(lon: float, lat: float) -> None:
+    """Anywhere on Earth, utm_crs picks geopandas' UTM zone (pyproj's first match by code).
+
+    Except where EPSG's zone 29N reaches past 84 N (to 84.01 N), in the Arctic Ocean.
+    """
+    assume(not (84 < lat <= 84.01 and -12.01 <= lon <= -6))
+    check_utm_crs(lon, lat)
+
+
+def wkb_twins(net: StreetNetwork) -> npt.NDArray[np.intp]:
+    """
+    The reverse twins by the first, plain rule: in row order, an unpaired edge takes the
+    first unpaired edge whose (u, v, WKB) is its own (v, u, reversed WKB).
+    """
+    forward = shapely.to_wkb(net.edge_geoms_m)
+    backward = shapely.to_wkb(shapely.reverse(net.edge_geoms_m))
+    ends = list(zip(net.edge_u.tolist(), net.edge_v.tolist(), strict=True))
+    waiting: dict[tuple[int, int, bytes], list[int]] = {}
+    for row, ((u, v), wkb) in enumerate(zip(ends, forward, strict=True)):
+        waiting.setdefault((u, v, wkb), []).append(row)
+    twin = np.full(len(ends), -1, dtype=np.intp)
+    for row, ((u, v), wkb) in enumerate(zip(ends, backward, strict=True)):
+        if twin[row] < 0:
+            candidates = waiting.get((v, u, wkb), [])
+            match = next((other for other in candidates if other != row and twin[other] < 0), -1)
+            if match >= 0:
+                twin[row], twin[match] = match, row
+    return twin
+
+
+@pytest.mark.parametrize(
+    "net_name", ["tiny_net", "sindal_walk_net", "sindal_drive_net", "liechtenstein_drive_net"]
+)
+def test_twins_follow_the_plain_rule(request: pytest.FixtureRequest, net_name: str) -> None:
+    """The sorted, vectorised twin pairing equals the plain row-by-row WKB matching."""
+    net: StreetNetwork = request.getfixturevalue(net_name)
+    np.testing.assert_array_equal(net.edge_twin, wkb_twins(net))

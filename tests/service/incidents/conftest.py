@@ -46,7 +46,7 @@ def home_beside(
     best = max(
         (
             i
-            for i, (u, v, k) in enumerate(net.edges_m.index)
+            for i, (u, v, k) in enumerate(zip(net.edge_u, net.edge_v, net.edge_key, strict=True))
             if net.graph.edges[u, v, k].get("name") == street
         ),
         key=lambda i: float(shapely.length(net.edge_geoms_m[i])),

@@ -33,7 +33,7 @@ def _street_distance_m(net: StreetNetwork, lat: float, lon: float) -> tuple[floa
     (_, (edge,)), (distance,) = net.edge_tree.query_nearest(
         shapely.points([x], [y]), return_distance=True, all_matches=False
     )
-    u, v, key = net.edges_m.index[edge]
+    u, v, key = int(net.edge_u[edge]), int(net.edge_v[edge]), int(net.edge_key[edge])
     name = net.graph.edges[u, v, key].get("name")
     return float(distance), name[0] if isinstance(name, list) else name
 
