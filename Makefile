@@ -46,7 +46,9 @@ fmt: $(VENV)/.installed-dev
 ## Pin every dependency (all extras) for Python 3.11 into requirements.lock.
 lock: $(VENV)/.installed-dev
 	$(BIN)/pip-compile --quiet --all-extras --strip-extras --no-emit-index-url \
-		--no-emit-find-links --output-file requirements.lock pyproject.toml
+		--no-emit-find-links --unsafe-package protective-eyes \
+		--unsafe-package pip --unsafe-package setuptools \
+		--output-file requirements.lock pyproject.toml
 
 serve: $(VENV)/.installed-runtime
 	$(BIN)/eyes serve
