@@ -8,6 +8,7 @@ from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
@@ -18,7 +19,7 @@ from pydantic import (
 )
 
 from ..geo import Point
-from ..timeutil import ClockOrDateTime
+from ..timeutil import ClockOrDateTime, today_local
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
 TravelMode = Literal["drive", "bike", "walk"]
@@ -30,6 +31,12 @@ MAX_SHIFTS = 100
 MAX_HOTSPOTS = 1500
 MAX_VISITS = 500
 MAX_MATRIX_SIZE = 2500
+# Numeric bounds where the domain has them: no leg takes a week, no distance is longer than
+# the way round the Earth, a plan is for a date within about a year of today.
+MAX_TRAVEL_TIME_S = 7 * 24 * 3600
+MAX_DISTANCE_M = 40_075_000.0
+MAX_DAYS_FROM_TODAY = 366
+MAX_TIME_LIMIT_S = 3600.0
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -54,14 +61,31 @@ def normalise_phone(raw: str) -> str:
     return phone
 
 
+def _near_today(value: Any) -> Any:
+    """A date or datetime at most ``MAX_DAYS_FROM_TODAY`` from today (a clock time passes).
+
+    Compared by calendar date, which cannot overflow however far the year is.
+    """
+    if isinstance(value, datetime | dt.date):
+        day = value.date() if isinstance(value, datetime) else value
+        if abs((day - today_local()).days) > MAX_DAYS_FROM_TODAY:
+            msg = f"must be within {MAX_DAYS_FROM_TODAY} days of today"
+            raise ValueError(msg)
+    return value
+
+
+PlanDate = Annotated[dt.date, AfterValidator(_near_today)]
+PlanTime = Annotated[ClockOrDateTime, AfterValidator(_near_today)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class MatrixIndex(_Strict):
     """A location given as a row of the request's own travel-time matrix."""
 
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, lt=MAX_MATRIX_SIZE)
 
 
 def _location_kind(value: Any) -> str:
@@ -79,10 +103,26 @@ Location = Annotated[
 class MatrixArea(_Strict):
     """An explicit area: travel times in seconds between locations identified by index."""
 
-    travel_time_s: list[list[Annotated[int, Field(ge=0)]]] = Field(
-        description="Square matrix; row i, column j is the travel time from location i to j."
+    travel_time_s: list[
+        Annotated[
+            list[Annotated[int, Field(ge=0, le=MAX_TRAVEL_TIME_S)]],
+            Field(max_length=MAX_MATRIX_SIZE, fail_fast=True),
+        ]
+    ] = Field(
+        max_length=MAX_MATRIX_SIZE,
+        fail_fast=True,
+        description="Square matrix; row i, column j is the travel time from location i to j "
+        f"(whole seconds, at most {MAX_TRAVEL_TIME_S}).",
     )
-    distance_m: list[list[Annotated[float, Field(ge=0)]]] | None = None
+    distance_m: (
+        list[
+            Annotated[
+                list[Annotated[float, Field(ge=0, le=MAX_DISTANCE_M, allow_inf_nan=False)]],
+                Field(max_length=MAX_MATRIX_SIZE, fail_fast=True),
+            ]
+        ]
+        | None
+    ) = Field(default=None, max_length=MAX_MATRIX_SIZE, fail_fast=True)
 
     @model_validator(mode="after")
     def _square(self) -> MatrixArea:
@@ -115,8 +155,8 @@ AreaChoice = Annotated[
 class Window(_Strict):
     """A time window: a clock time (``"18:00"``, taken on the plan date) or a full datetime."""
 
-    start: ClockOrDateTime
-    end: ClockOrDateTime
+    start: PlanTime
+    end: PlanTime
 
 
 class ShiftIn(_Strict):
@@ -129,8 +169,8 @@ class ShiftIn(_Strict):
     mode: TravelMode = "drive"
     start_location: Location
     end_location: Location | None = Field(default=None, description="Defaults to the start.")
-    start_time: ClockOrDateTime
-    end_time: ClockOrDateTime
+    start_time: PlanTime
+    end_time: PlanTime
 
     @field_validator("phone")
     @classmethod
@@ -165,15 +205,19 @@ class VisitIn(_Strict):
     window: Window = Field(description="When the visit may start.")
     duration_min: float = Field(ge=0, le=480)
     staff_ids: list[Identifier] | None = Field(
-        default=None, description="Only these staff may serve it."
+        default=None, max_length=MAX_SHIFTS, description="Only these staff may serve it."
     )
-    roles: list[Role] | None = Field(default=None, description="Only these roles may serve it.")
+    roles: list[Role] | None = Field(
+        default=None, max_length=4, description="Only these roles may serve it."
+    )
 
 
 class PlanOptions(_Strict):
     """Search settings."""
 
-    time_limit_s: float | None = Field(default=None, gt=0, description="Default: 5 s.")
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=MAX_TIME_LIMIT_S, description="Default: 5 s."
+    )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Vary it between nights.")
 
 
@@ -183,13 +227,15 @@ class PlanRequest(_Strict):
     area: AreaChoice | None = Field(
         default=None, description="A named area (default: the service's) or an explicit matrix."
     )
-    date: dt.date | None = Field(default=None, description="Plan date; default today (Copenhagen).")
+    date: PlanDate | None = Field(
+        default=None, description="Plan date; default today (Copenhagen)."
+    )
     latest_end: time | None = Field(
         default=time(22, 0), description="No route ends after this local time; null for none."
     )
-    shifts: list[ShiftIn] = Field(min_length=1, max_length=MAX_SHIFTS)
-    hotspots: list[HotspotIn] = Field(default_factory=list, max_length=MAX_HOTSPOTS)
-    visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS)
+    shifts: list[ShiftIn] = Field(min_length=1, max_length=MAX_SHIFTS, fail_fast=True)
+    hotspots: list[HotspotIn] = Field(default_factory=list, max_length=MAX_HOTSPOTS, fail_fast=True)
+    visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS, fail_fast=True)
     options: PlanOptions = Field(default_factory=PlanOptions)
 
 
