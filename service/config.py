@@ -110,7 +110,7 @@ class Settings(BaseSettings):
         description="How long POST /v1/plans waits for its job before answering 202.",
     )
     job_workers: int = Field(
-        default=1,
+        default=2,
         ge=1,
         le=32,
         description="Plans solved at once by the in-process pool (each uses "
@@ -182,10 +182,10 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         if self.environment == "prod":
             self._prod_checks()
-        if self.job_visibility_timeout_s <= self.max_time_limit_s + self.job_grace_s + 30:
+        if self.job_visibility_timeout_s <= self.max_time_limit_s + self.job_grace_s + 10:
             msg = (
                 "EYES_JOB_VISIBILITY_TIMEOUT_S must exceed EYES_MAX_TIME_LIMIT_S plus "
-                "EYES_JOB_GRACE_S plus 30 s, or a running plan would be handed out twice."
+                "EYES_JOB_GRACE_S plus 10 s, or a running plan would be handed out twice."
             )
             raise ValueError(msg)
         if self.sms_lease_s <= 2 * self.sms_timeout_s:

@@ -38,6 +38,7 @@ class Job:
     created_at: datetime
     time_limit_s: float
     attempts: int
+    worker: str | None
     started_at: datetime | None
     finished_at: datetime | None
     plan_id: str | None
@@ -56,6 +57,7 @@ class Job:
             created_at=aware_utc(record.created_at),
             time_limit_s=record.time_limit_s,
             attempts=record.attempts,
+            worker=record.worker,
             started_at=aware_utc(record.started_at),
             finished_at=aware_utc(record.finished_at),
             plan_id=record.plan_id,

@@ -73,10 +73,7 @@ def test_alert_reaches_staff_whose_route_passes_and_is_sent_once(
     assert alert["counts"]["delivered"] == count
     assert worker.run_once() == 0
     texts = [m.text for m in alert_app.state.alert_store.console_messages()]
-    assert (
-        texts
-        == ["Hold øje med en hvid varevogn uden nummerplader. Område: Sindal midt"] * count
-    )
+    assert texts == ["Hold øje med en hvid varevogn uden nummerplader. Område: Sindal midt"] * count
 
 
 def test_police_read_their_alert_anonymised(

@@ -1,0 +1,309 @@
+"""Plan jobs: the runner, the in-process pool (async answers, queue limit, hard limit,
+restart), the starved-solve rule and the nightly plans."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from service.api.app import create_app
+from service.auth.keys import create_key
+from service.errors import FieldProblem, RequestError
+from service.jobs.errors import SolveStarvedError
+from service.jobs.nightly import nightly_plans
+from service.jobs.runner import classify, cpu_share, run_job
+from service.jobs.service import new_job
+from service.jobs.store import JobStore, job_error
+from service.plans.schemas import PlanRequest
+from service.plans.store import PlanStore
+from service.timeutil import today_local
+from solver import InfeasibleError, SolverError
+
+from .test_edge import matrix_request
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from fastapi import FastAPI
+
+    from service.config import Settings
+    from service.plans.networks import AreaNetworks
+
+
+def _app(settings: Settings, networks: AreaNetworks, **changes: Any) -> FastAPI:
+    changed = settings.model_copy(update=changes)
+    return create_app(changed, networks=networks, store=PlanStore.from_url(changed.database_url))
+
+
+@pytest.fixture
+def stores(settings: Settings, app: FastAPI) -> tuple[PlanStore, JobStore]:
+    """The app's plan and job stores (the app migrated the database)."""
+    return app.state.plan_store, app.state.job_store
+
+
+def _wait_for(client: TestClient, location: str, *, timeout_s: float = 60) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        job: dict[str, Any] = client.get(location).json()
+        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+            return job
+        time.sleep(0.1)
+
+
+def test_run_job_stores_the_plan_and_marks_it_done(
+    settings: Settings,
+    networks: AreaNetworks,
+    stores: tuple[PlanStore, JobStore],
+    small_request: dict[str, Any],
+) -> None:
+    """The runner plans a stored job with the real planner and links the plan; running it
+    again (a re-delivery) is skipped and changes nothing."""
+    plans, jobs = stores
+    job = new_job(
+        PlanRequest.model_validate(small_request),
+        settings=settings,
+        jobs=jobs,
+        owner=None,
+        backend="local",
+    )
+    assert job.state == "queued"
+    kwargs = {"settings": settings, "networks": networks, "plans": plans, "jobs": jobs}
+    assert run_job(job.id, **kwargs) == "done"  # type: ignore[arg-type]
+    done = jobs.get(job.id)
+    assert done.state == "done"
+    assert done.attempts == 1
+    assert done.plan_id is not None
+    assert plans.get(done.plan_id).id == done.plan_id
+    assert run_job(job.id, **kwargs) == "skipped"  # type: ignore[arg-type]
+    assert jobs.get(job.id) == done
+
+
+def test_run_job_records_the_callers_error(
+    settings: Settings,
+    networks: AreaNetworks,
+    stores: tuple[PlanStore, JobStore],
+    small_request: dict[str, Any],
+) -> None:
+    """Two 60-minute visits in one 10-minute window: the job fails as invalid-request
+    naming a visit (the solve had its CPU, so the conflict is the request's)."""
+    plans, jobs = stores
+    request = copy.deepcopy(small_request)
+    for visit in request["visits"]:
+        visit["window"] = {"start": "18:00", "end": "18:10"}
+        visit["duration_min"] = 60
+    job = new_job(
+        PlanRequest.model_validate(request), settings=settings, jobs=jobs, owner=None, backend="x"
+    )
+    assert run_job(job.id, settings=settings, networks=networks, plans=plans, jobs=jobs) == "failed"
+    error = jobs.get(job.id).error
+    assert error is not None
+    assert error["kind"] == "invalid-request"
+    assert error["errors"][0]["field"] in {"visits[0]", "visits[1]"}
+
+
+def test_a_starved_conflict_is_not_the_callers_fault() -> None:
+    """The solver's unproven "conflict" after a solve that got a tenth of its cores is
+    solver-starved (503, retry); with its cores it is the caller's 422; proven reasons
+    (a visit no shift may serve) stay 422 however starved; no plan in time is 503."""
+    cause = InfeasibleError(0, "conflict", "mandatory visit 'client-1' cannot be kept")
+    error = RequestError([FieldProblem("visits[0]", str(cause))])
+    error.__cause__ = cause
+    assert classify(error, cpu_share=0.1)["kind"] == "solver-starved"
+    assert classify(error, cpu_share=0.9)["kind"] == "invalid-request"
+    proven = RequestError([FieldProblem("visits[0]", "no shift may serve it")])
+    proven.__cause__ = InfeasibleError(0, "no_eligible_shift", "no shift may serve it")
+    assert classify(proven, cpu_share=0.01)["kind"] == "invalid-request"
+    assert classify(SolverError("no plan"), cpu_share=1)["kind"] == "no-plan-found"
+    assert classify(SolveStarvedError("x", cpu_share=0.1), cpu_share=0.1)["kind"] == (
+        "solver-starved"
+    )
+    assert classify(KeyError("bug"), cpu_share=1)["kind"] == "internal"
+
+
+def test_cpu_share_counts_the_search_processes(settings: Settings) -> None:
+    """Without search processes one core is expected; with them, the solver's workers."""
+    assert cpu_share((0, 0), (1.0, 0), 1.0, settings=settings) == pytest.approx(1.0)
+    assert cpu_share((0, 0), (1.0, 1.0), 1.0, settings=settings) == pytest.approx(1.0)
+    assert cpu_share((0, 0), (0.1, 0.0), 1.0, settings=settings) == pytest.approx(0.1)
+
+
+def test_prefer_respond_async_answers_202_and_the_job_links_the_plan(
+    client: TestClient,
+) -> None:
+    """``Prefer: respond-async`` answers 202 at once with Location /v1/jobs/{id}; the job
+    goes queued/running -> done with progress, and links the stored plan."""
+    answer = client.post("/v1/plans", json=matrix_request(), headers={"Prefer": "respond-async"})
+    assert answer.status_code == 202, answer.text
+    location = answer.headers["location"]
+    assert location == f"/v1/jobs/{answer.json()['id']}"
+    assert int(answer.headers["retry-after"]) >= 1
+    assert answer.json()["state"] in ("queued", "running", "done")
+    job = _wait_for(client, location)
+    assert job["state"] == "done", job
+    assert job["progress"]["fraction"] == 1.0
+    assert job["progress"]["time_limit_s"] == 0.5
+    assert job["plan"] == f"/v1/plans/{job['plan_id']}"
+    assert client.get(job["plan"]).json()["id"] == job["plan_id"]
+
+
+def test_a_plan_done_in_time_is_201_and_a_failed_one_its_problem(client: TestClient) -> None:
+    """Without Prefer, a quick plan is answered 201 with the plan; a job that fails answers
+    with its problem (here 422 for an unknown index, found while placing locations)."""
+    answer = client.post("/v1/plans", json=matrix_request())
+    assert answer.status_code == 201, answer.text
+    assert answer.headers["location"] == f"/v1/plans/{answer.json()['id']}"
+    bad = matrix_request()
+    bad["hotspots"][0]["location"] = {"index": 5}
+    failed = client.post("/v1/plans", json=bad)
+    assert failed.status_code == 422
+    assert failed.headers["content-type"] == "application/problem+json"
+    assert "hotspots[0].location" in {e["field"] for e in failed.json()["errors"]}
+
+
+def test_unknown_job_is_404(client: TestClient) -> None:
+    """GET /v1/jobs/{id} of no job is a 404 problem."""
+    answer = client.get("/v1/jobs/nope")
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+
+
+@pytest.fixture
+def busy_client(settings: Settings, networks: AreaNetworks) -> Iterator[TestClient]:
+    """One worker, room for one waiting job."""
+    app = _app(settings, networks, job_workers=1, job_queue_max=1)
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        yield client
+
+
+def test_a_full_queue_is_503_with_retry_after(busy_client: TestClient) -> None:
+    """With one worker busy and one job waiting, the next plan is a 503 problem with a
+    Retry-After (nothing is stored for it); the accepted two still finish."""
+    slow = matrix_request()
+    slow["options"]["time_limit_s"] = 3
+    prefer = {"Prefer": "respond-async"}
+    first = busy_client.post("/v1/plans", json=slow, headers=prefer)
+    second = busy_client.post("/v1/plans", json=slow, headers=prefer)
+    assert (first.status_code, second.status_code) == (202, 202)
+    time.sleep(0.3)  # the first leaves the queue for the worker; the second waits
+    refused = busy_client.post("/v1/plans", json=slow, headers=prefer)
+    assert refused.status_code == 503, refused.text
+    assert refused.json()["type"].endswith("/queue-full")
+    assert int(refused.headers["retry-after"]) >= 1
+    for answer in (first, second):
+        assert _wait_for(busy_client, answer.headers["location"])["state"] == "done"
+
+
+def test_a_job_past_its_hard_limit_is_killed_and_fails(
+    settings: Settings, networks: AreaNetworks
+) -> None:
+    """A job still running at its time limit plus EYES_JOB_GRACE_S is killed with its worker
+    and answered as a 503 problem ("timeout"); the pool starts a fresh worker and solves
+    the next plan."""
+    app = _app(settings, networks, job_workers=1, job_grace_s=0.05)
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    slow = matrix_request()
+    slow["options"]["time_limit_s"] = 0.05  # the worker's start alone takes longer
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        answer = client.post("/v1/plans", json=slow)
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["type"].endswith("/timeout")
+        assert answer.headers["retry-after"]
+    ok = _app(settings, networks, job_workers=1)
+    with TestClient(ok, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        assert client.post("/v1/plans", json=matrix_request()).status_code == 201
+
+
+def test_jobs_left_by_an_earlier_run_fail_as_restarted(
+    settings: Settings, networks: AreaNetworks, stores: tuple[PlanStore, JobStore]
+) -> None:
+    """The in-process queue lives in memory: a job queued by a server that died is failed
+    at the next start (503 "restarted"), not left queued for ever."""
+    _, jobs = stores
+    job = new_job(
+        PlanRequest.model_validate(matrix_request()),
+        settings=settings,
+        jobs=jobs,
+        owner=None,
+        backend="local",
+    )
+    app = _app(settings, networks)
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        answer = client.get(f"/v1/jobs/{job.id}").json()
+    assert answer["state"] == "failed"
+    assert answer["error"]["status"] == 503
+    assert answer["error"]["type"].endswith("/restarted")
+
+
+def test_a_job_running_for_far_too_long_is_reported_lost(
+    settings: Settings, stores: tuple[PlanStore, JobStore]
+) -> None:
+    """A job that shows running long past its hard limit has no worker any more: it is
+    reported (and stored) as failed, "worker-lost"."""
+    from datetime import UTC, datetime, timedelta
+
+    _, jobs = stores
+    job = new_job(
+        PlanRequest.model_validate(matrix_request()),
+        settings=settings,
+        jobs=jobs,
+        owner=None,
+        backend="celery",
+    )
+    started = jobs.start(job.id, worker="gone:1")
+    assert started is not None
+    later = datetime.now(UTC) + timedelta(hours=2)
+    lost = jobs.expire_lost(started, lost_after=timedelta(hours=1), now=later)
+    assert lost.state == "failed"
+    assert lost.error == job_error(
+        "worker-lost",
+        "the worker solving this plan stopped without an answer; send the plan again.",
+    )
+    assert jobs.expire_lost(lost, lost_after=timedelta(0), now=later) == lost
+
+
+def test_nightly_plans_plan_each_template_for_tonight(
+    settings: Settings,
+    networks: AreaNetworks,
+    stores: tuple[PlanStore, JobStore],
+    small_request: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """Every *.json template in EYES_NIGHTLY_DIR becomes a job for today's date (whatever
+    date the template says); an invalid template is skipped and the others still run."""
+    plans, jobs = stores
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    (folder / "a-sindal.json").write_text(json.dumps({**small_request, "date": "2020-01-01"}))
+    (folder / "b-broken.json").write_text('{"shifts": []}')
+    (folder / "c-matrix.json").write_text(json.dumps(matrix_request()))
+    nightly = settings.model_copy(update={"nightly_dir": folder})
+    ran: list[str] = []
+
+    def enqueue(job_id: str, *, time_limit_s: float) -> None:
+        assert time_limit_s > 0
+        ran.append(run_job(job_id, settings=nightly, networks=networks, plans=plans, jobs=jobs))
+
+    job_ids = nightly_plans(nightly, jobs=jobs, enqueue=enqueue)
+    assert len(job_ids) == 2
+    assert ran == ["done", "done"]
+    for job_id in job_ids:
+        job = jobs.get(job_id)
+        assert job.owner == "nightly"
+        assert job.plan_id is not None
+        assert plans.get(job.plan_id).date == today_local()
+    assert (
+        nightly_plans(
+            settings.model_copy(update={"nightly_dir": tmp_path / "none"}),
+            jobs=jobs,
+            enqueue=enqueue,
+        )
+        == []
+    )
