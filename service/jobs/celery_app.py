@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import math
+import os
 import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,7 @@ from ..config import get_settings
 from ..timeutil import LOCAL_TZ
 from .errors import QueueFullError, QueueUnavailableError
 from .local import retry_after
-from .process import die_with_parent, run_in_thread
+from .process import die_with, run_in_thread
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -103,7 +104,7 @@ def _worker_context() -> tuple[Any, Any, Any, Any]:
 
 def plan_job(job_id: str) -> str:
     """The body of the plan task: run the job in a thread while this process's main thread
-    waits (so the group-kill handler of `die_with_parent` can run)."""
+    waits (Celery's soft time limit signal stays deliverable)."""
     from .runner import run_job
 
     settings, networks, plans, jobs = _worker_context()
@@ -133,7 +134,7 @@ def _register_tasks(app: Celery) -> None:
 @signals.worker_process_init.connect  # type: ignore[untyped-decorator]
 def _on_worker_process(**_: Any) -> None:
     """Each pool process dies with its worker, and takes its solver processes along."""
-    die_with_parent()
+    die_with(os.getppid())
 
 
 class CeleryQueue:

@@ -28,7 +28,7 @@ from multiprocessing.connection import wait as wait_for
 from typing import TYPE_CHECKING, Any
 
 from .errors import QueueFullError
-from .process import die_with_parent, kill_group, run_in_thread
+from .process import die_with, kill_group, run_in_thread
 from .store import FINAL, job_error
 
 if TYPE_CHECKING:
@@ -49,10 +49,10 @@ def _context() -> multiprocessing.context.ForkServerContext:
     return context
 
 
-def _worker_main(conn: Connection, settings: Settings) -> None:
+def _worker_main(conn: Connection, settings: Settings, server_pid: int) -> None:
     """A worker process: dies with the server; solves the job ids it receives, one at a
     time, and answers each with the id when the job is over."""
-    die_with_parent()
+    die_with(server_pid)
     from graphs import AreaCatalog
 
     from ..plans.networks import AreaNetworks
@@ -216,7 +216,9 @@ class LocalQueue:
     def _spawn(self) -> _Worker:
         parent, child = multiprocessing.Pipe()
         process = _context().Process(
-            target=_worker_main, args=(child, self.settings), name="eyes-plan-worker"
+            target=_worker_main,
+            args=(child, self.settings, os.getpid()),
+            name="eyes-plan-worker",
         )
         process.start()
         child.close()

@@ -1,59 +1,74 @@
-"""A job process dies with its parent and takes its own children with it.
+"""A job process dies with the process it works for, and takes its children with it.
 
-A plan runs in a process of its own, in its own process group; the solver's search
-processes (``solver.portfolio``) join that group. When the process that asked for the plan
-dies, even by ``kill -9``, Linux sends the job process SIGTERM (``PR_SET_PDEATHSIG``) and
-its handler kills the whole group, so no search outlives the server. The handler runs in
-the main thread, which only waits while the plan runs in another thread (a signal cannot
-interrupt a long call into the solver's C++ code, but it does interrupt a wait).
+A plan is solved in a worker process that leads a process group of its own; the solver's
+search processes (``solver.portfolio``) join that group. A watchdog process in the group
+waits on the process the worker works for (the API for the in-process pool, the Celery
+worker for a Celery pool process) through a pidfd; when that process dies, even by
+``kill -9``, the watchdog kills the whole group: no search outlives the server.
+
+The watchdog is a process, not a thread: OR-Tools holds the GIL while it searches, so a
+thread of the worker could not act until the search ended. (``PR_SET_PDEATHSIG`` would not
+do either: the pool's workers are forked by multiprocessing's fork server, not by the API,
+and the fork server lives as long as they do.) The watchdog also ends with its worker.
 """
 
 from __future__ import annotations
 
 import contextlib
-import ctypes
-import ctypes.util
-import logging
 import os
 import signal
+import subprocess
 import sys
 import threading
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from collections.abc import Callable
-    from types import FrameType
 
-log = logging.getLogger(__name__)
-
-_PR_SET_PDEATHSIG = 1
 NICENESS = 10
 """Job processes yield the CPU to the API process (its health checks and small requests)."""
 
+# Run with `python -S`: standard library only, starts in milliseconds.
+WATCHDOG = """
+import os, select, signal, sys, time
+boss, worker, group = (int(a) for a in sys.argv[1:4])
 
-def _kill_group(_signum: int, _frame: FrameType | None) -> None:
-    os.killpg(os.getpgid(0), signal.SIGKILL)
+def ended(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+try:
+    fds = {os.pidfd_open(boss): boss, os.pidfd_open(worker): worker}
+    ready, _, _ = select.select(list(fds), [], [])
+    boss_gone = any(fds[fd] == boss for fd in ready)
+except (AttributeError, OSError):
+    while not (ended(boss) or ended(worker)):
+        time.sleep(0.5)
+    boss_gone = ended(boss)
+if boss_gone:
+    os.killpg(group, signal.SIGKILL)
+"""
 
 
-def die_with_parent(*, own_group: bool = True) -> None:
-    """Arrange for this process (and, with ``own_group``, every process it starts) to be
-    killed when its parent dies; lower its priority. Linux only; elsewhere a no-op."""
+def die_with(pid: int) -> subprocess.Popen[bytes]:
+    """Lead a new process group at a lower priority; a watchdog kills the group when
+    process ``pid`` ends (and ends itself when this process does)."""
     with contextlib.suppress(OSError):
         os.nice(NICENESS)
-    if not sys.platform.startswith("linux"):
-        return
-    parent = os.getppid()
-    if own_group:
-        os.setpgrp()
-        signal.signal(signal.SIGTERM, _kill_group)
-    libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM if own_group else signal.SIGKILL, 0, 0, 0)
-    if os.getppid() != parent:  # the parent died before the request took effect
-        os.kill(os.getpid(), signal.SIGTERM)
+    os.setpgrp()
+    me = os.getpid()
+    return subprocess.Popen(
+        [sys.executable, "-S", "-c", WATCHDOG, str(pid), str(me), str(os.getpgid(0))],
+        stdin=subprocess.DEVNULL,
+        close_fds=True,
+    )
 
 
 def run_in_thread(work: Callable[[], object], *, poll_s: float = 0.5) -> None:
-    """Run ``work`` in a thread while the main thread waits, so signal handlers run."""
+    """Run ``work`` in a thread while the main thread waits (signals stay deliverable)."""
     thread = threading.Thread(target=work, name="job", daemon=True)
     thread.start()
     while thread.is_alive():

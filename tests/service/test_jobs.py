@@ -201,23 +201,40 @@ def test_a_full_queue_is_503_with_retry_after(busy_client: TestClient) -> None:
 
 
 def test_a_job_past_its_hard_limit_is_killed_and_fails(
-    settings: Settings, networks: AreaNetworks
+    settings: Settings, stores: tuple[PlanStore, JobStore]
 ) -> None:
-    """A job still running at its time limit plus EYES_JOB_GRACE_S is killed with its worker
-    and answered as a 503 problem ("timeout"); the pool starts a fresh worker and solves
-    the next plan."""
-    app = _app(settings, networks, job_workers=1, job_grace_s=0.05)
-    _, key = create_key(app.state.alert_store, "dispatcher")
+    """A job still running at its hard limit (here announced as 0 s plus a grace of 0.05 s
+    while it really solves for 5 s) is killed with its worker's whole process group and
+    fails as "timeout"; the pool starts a fresh worker that solves the next job."""
+    from service.jobs.local import LocalQueue
+
+    _, jobs = stores
+    queue = LocalQueue(settings.model_copy(update={"job_workers": 1, "job_grace_s": 0.05}), jobs)
     slow = matrix_request()
-    slow["options"]["time_limit_s"] = 0.05  # the worker's start alone takes longer
-    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
-        answer = client.post("/v1/plans", json=slow)
-        assert answer.status_code == 503, answer.text
-        assert answer.json()["type"].endswith("/timeout")
-        assert answer.headers["retry-after"]
-    ok = _app(settings, networks, job_workers=1)
-    with TestClient(ok, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
-        assert client.post("/v1/plans", json=matrix_request()).status_code == 201
+    slow["options"]["time_limit_s"] = 5
+    request = PlanRequest.model_validate(slow)
+    queue.start()  # (it fails the local jobs stored before it: there are none yet)
+    job = new_job(request, settings=settings, jobs=jobs, owner=None, backend="local")
+    quick = new_job(
+        PlanRequest.model_validate(matrix_request()),
+        settings=settings,
+        jobs=jobs,
+        owner=None,
+        backend="local",
+    )
+    try:
+        queue.enqueue(job.id, time_limit_s=0.0)
+        queue.enqueue(quick.id, time_limit_s=5.0)
+        deadline = time.monotonic() + 60
+        while jobs.get(quick.id).state not in ("done", "failed") and time.monotonic() < deadline:
+            time.sleep(0.1)
+    finally:
+        queue.stop()
+    killed = jobs.get(job.id)
+    assert killed.state == "failed"
+    assert killed.error is not None
+    assert killed.error["kind"] == "timeout"
+    assert jobs.get(quick.id).state == "done"
 
 
 def test_jobs_left_by_an_earlier_run_fail_as_restarted(
