@@ -11,6 +11,7 @@ import socket
 import subprocess
 import sys
 import time
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -90,14 +91,14 @@ def test_48_plans_at_once_on_sqlite_give_no_500(app: FastAPI) -> None:
         assert all("retry-after" in a.headers for a in answers if a.status_code == 503)
         assert statuses.count(201) + statuses.count(202) >= 2
         with httpx.Client(base_url=url, headers={"X-API-Key": key}) as client:
-
-            def done(location: str) -> bool:
-                return bool(client.get(location).json()["state"] == "done")
-
             for answer in answers:
                 if answer.status_code == 202:
                     location = answer.headers["location"]
-                    wait_until("an accepted job", lambda: done(location), timeout_s=120)
+                    wait_until("an accepted job", partial(_done, client, location), timeout_s=120)
+
+
+def _done(client: httpx.Client, location: str) -> bool:
+    return bool(client.get(location).json()["state"] == "done")
 
 
 def _group_members(pgid: int) -> list[int]:
