@@ -26,7 +26,7 @@ from ..plans.store import PlanStore
 from .docs import install_docs
 from .edge import install_edge
 from .metrics import Metrics
-from .problems import install_error_handlers
+from .problems import BODY_ERRORS, KEY_ERRORS, install_error_handlers
 from .routers import alerts, health, jobs, plans, receipts
 
 if TYPE_CHECKING:
@@ -125,10 +125,10 @@ def create_app(
     refusals = install_edge(app, settings=settings, db=db, metrics=metrics)
     install_docs(app)
     app.include_router(health.router)
-    app.include_router(plans.router)
-    app.include_router(jobs.router)
-    app.include_router(alerts.router)
-    app.include_router(receipts.router)
+    app.include_router(plans.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(jobs.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(alerts.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(receipts.router, responses=BODY_ERRORS)
     return app
 
 

@@ -14,6 +14,7 @@ from pydantic import (
     Discriminator,
     Field,
     Tag,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
@@ -239,6 +240,16 @@ class PlanRequest(_Strict):
     options: PlanOptions = Field(default_factory=PlanOptions)
 
 
+# A local clock time as answered ("22:00:00"): JSON Schema's "time" format (RFC 3339)
+# requires an offset, which a Copenhagen clock time does not carry.
+LocalClock = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "examples": ["22:00:00"]}
+    ),
+]
+
+
 class PointOut(BaseModel):
     """A location in the answer."""
 
@@ -308,7 +319,7 @@ class PlanResponse(BaseModel):
     created_at: datetime
     area: str
     date: dt.date
-    latest_end: time | None
+    latest_end: LocalClock | None
     summary: PlanSummary
     routes: list[RouteOut]
     left_out: list[LeftOutOut]

@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from sqlalchemy import text
 
 from ..deps import AnyKeyDep, NetworksDep, SettingsDep
+from ..problems import KEY_ERRORS
 
 if TYPE_CHECKING:
     from ...jobs.service import JobQueue
@@ -119,7 +120,7 @@ async def metrics(request: Request) -> Response:
     return Response(body, media_type=CONTENT_TYPE_LATEST)
 
 
-@router.get("/v1/areas")
+@router.get("/v1/areas", responses=KEY_ERRORS)
 def areas(networks: NetworksDep, settings: SettingsDep, _: AnyKeyDep) -> AreasPublic:
     """Named areas (street data files registered on this server)."""
     return AreasPublic(default=settings.default_area, areas=networks.catalog.names())
