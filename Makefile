@@ -31,12 +31,14 @@ test: lint
 test-fast: lint
 	$(BIN)/pytest -m "not slow"
 
-## ruff, ruff format --check, mypy --strict (code, tests, bench) and the import contracts.
+## ruff, ruff format --check, mypy --strict (code, tests, bench), the import contracts and
+## hadolint on the Dockerfile.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 ## Fix what ruff can and format the code.
 fmt: $(VENV)/.installed-dev
