@@ -127,20 +127,27 @@ def test_refused_requests_are_counted_not_each_audited(app: FastAPI) -> None:
 
 
 def test_a_flood_of_errors_is_a_short_422(client: TestClient) -> None:
-    """A flat array where a matrix belongs, or thousands of unknown fields, is a 422 that
-    lists at most EYES_MAX_VALIDATION_ERRORS problems and counts the rest."""
+    """A flat array where a matrix belongs, 20,000 unknown fields in one object, or 90 in
+    each of 1,500 hotspots: each is a short 422 (at most EYES_MAX_VALIDATION_ERRORS problems
+    listed, the rest counted; an object with more fields than any of the API's is refused
+    before validation)."""
     flat = matrix_request()
     flat["area"] = {"travel_time_s": [0] * 100_000}
     extra = matrix_request()
     extra["shifts"][0].update({f"x{i}": 0 for i in range(20_000)})
-    for body in (flat, extra):
-        answer = client.post("/v1/plans", json=body)
+    spread = matrix_request()
+    spread["hotspots"] = [
+        {"id": f"h{j}", "location": {"index": 1}, "weight": 1, **{f"x{i}": 0 for i in range(90)}}
+        for j in range(1500)
+    ]
+    answers = [client.post("/v1/plans", json=body) for body in (flat, extra, spread)]
+    for answer in answers:
         assert answer.status_code == 422
-        problem = answer.json()
-        assert len(problem["errors"]) <= 20
+        assert len(answer.json()["errors"]) <= 20
         assert len(answer.content) < 20_000
-    assert problem["errors_omitted"] > 19_000
-    assert re.search(r"and [\d,]+ more", problem["detail"])
+    assert "20,005 fields" in answers[1].json()["detail"]
+    assert answers[2].json()["errors_omitted"] > 0
+    assert re.search(r"and [\d,]+ more", answers[2].json()["detail"])
 
 
 def _json() -> dict[str, str]:
