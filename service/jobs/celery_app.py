@@ -22,11 +22,13 @@ import asyncio
 import logging
 import math
 import os
+import signal
 import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from celery import Celery, signals
+from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
 
 from ..config import get_settings
@@ -34,6 +36,7 @@ from ..timeutil import LOCAL_TZ
 from .errors import QueueFullError, QueueUnavailableError
 from .local import retry_after
 from .process import die_with, run_in_thread
+from .store import job_error
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -109,11 +112,22 @@ def plan_job(job_id: str) -> str:
 
     settings, networks, plans, jobs = _worker_context()
     outcome: list[str] = []
-    run_in_thread(
-        lambda: outcome.append(
-            run_job(job_id, settings=settings, networks=networks, plans=plans, jobs=jobs)
+    try:
+        run_in_thread(
+            lambda: outcome.append(
+                run_job(job_id, settings=settings, networks=networks, plans=plans, jobs=jobs)
+            )
         )
-    )
+    except SoftTimeLimitExceeded:
+        # Past the time limit plus grace: fail the job, then end this pool process and the
+        # solve still running in it (its process group); Celery starts a fresh one, and the
+        # re-delivered task finds the job over.
+        log.warning("job %s: over its hard limit; this pool process stops", job_id)
+        jobs.fail(
+            job_id,
+            job_error("timeout", "solving took far longer than its time limit; try again later."),
+        )
+        os.killpg(os.getpgid(0), signal.SIGKILL)
     return outcome[0] if outcome else "failed"
 
 

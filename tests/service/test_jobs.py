@@ -324,3 +324,41 @@ def test_nightly_plans_plan_each_template_for_tonight(
         )
         == []
     )
+
+
+def test_a_broker_that_does_not_answer_is_503_and_not_ready(
+    settings: Settings, networks: AreaNetworks
+) -> None:
+    """With EYES_BROKER_URL pointing where nothing listens, a plan is a 503 problem with
+    Retry-After (its job stored as failed, not lost in between) and /readyz says the broker
+    is down."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    app = _app(settings, networks, broker_url=f"redis://127.0.0.1:{port}/0")
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    with TestClient(app, raise_server_exceptions=False, headers={"X-API-Key": key}) as client:
+        answer = client.post("/v1/plans", json=matrix_request())
+        assert answer.status_code == 503, answer.text
+        assert answer.json()["type"].endswith("/queue-unavailable")
+        assert answer.headers["retry-after"]
+        assert app.state.job_store.counts() == {"failed": 1}
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert ready.json()["checks"]["broker"]["ok"] is False
+
+
+def test_worker_and_beat_need_a_broker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`eyes worker` and `eyes beat` without EYES_BROKER_URL exit with status 2 saying so."""
+    from service.cli import main
+    from service.config import get_settings
+
+    monkeypatch.delenv("EYES_BROKER_URL", raising=False)
+    get_settings.cache_clear()
+    try:
+        assert main(["worker"]) == 2
+        assert main(["beat"]) == 2
+    finally:
+        get_settings.cache_clear()
