@@ -3,6 +3,9 @@
 Every write is one short transaction, retried when SQLite answers "database is locked".
 State changes are compare-and-set on the state column, so a job re-delivered after its
 worker died, or a late answer from a worker presumed dead, never overwrites a final state.
+
+A job's request holds staff phone numbers: it is emptied when the job ends (a done job's
+request is kept with its plan, where ``eyes retention`` forgets the phones in time).
 """
 
 from __future__ import annotations
@@ -164,6 +167,7 @@ class JobStore:
             run_s=run_s,
             finished_at=datetime.now(UTC),
             error=None,
+            request={},
         )
 
     def fail(self, job_id: str, error: dict[str, Any]) -> bool:
@@ -174,6 +178,7 @@ class JobStore:
             state="failed",
             error=error,
             finished_at=datetime.now(UTC),
+            request={},
         )
 
     def fail_unfinished(self, *, backend: str, error: dict[str, Any]) -> int:
@@ -185,7 +190,7 @@ class JobStore:
                 result = session.execute(
                     update(JobRecord)
                     .where(JobRecord.backend == backend, JobRecord.state.in_(("queued", "running")))
-                    .values(state="failed", error=error, finished_at=datetime.now(UTC))
+                    .values(state="failed", error=error, finished_at=datetime.now(UTC), request={})
                 )
                 return int(result.rowcount)  # type: ignore[attr-defined]
 
@@ -243,5 +248,5 @@ class JobStore:
             "worker-lost",
             "the worker solving this plan stopped without an answer; send the plan again.",
         )
-        self._set(job.id, ("running",), state="failed", error=error, finished_at=now)
+        self._set(job.id, ("running",), state="failed", error=error, finished_at=now, request={})
         return self.get(job.id)

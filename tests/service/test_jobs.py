@@ -62,8 +62,9 @@ def test_run_job_stores_the_plan_and_marks_it_done(
     stores: tuple[PlanStore, JobStore],
     small_request: dict[str, Any],
 ) -> None:
-    """The runner plans a stored job with the real planner and links the plan; running it
-    again (a re-delivery) is skipped and changes nothing."""
+    """The runner plans a stored job with the real planner and links the plan; the job no
+    longer holds the request (staff phones); running it again (a re-delivery) is skipped
+    and changes nothing."""
     plans, jobs = stores
     job = new_job(
         PlanRequest.model_validate(small_request),
@@ -80,6 +81,8 @@ def test_run_job_stores_the_plan_and_marks_it_done(
     assert done.attempts == 1
     assert done.plan_id is not None
     assert plans.get(done.plan_id).id == done.plan_id
+    assert job.request["shifts"][0]["phone"].startswith("+45")
+    assert done.request == {}
     assert run_job(job.id, **kwargs) == "skipped"  # type: ignore[arg-type]
     assert jobs.get(job.id) == done
 
@@ -101,7 +104,9 @@ def test_run_job_records_the_callers_error(
         PlanRequest.model_validate(request), settings=settings, jobs=jobs, owner=None, backend="x"
     )
     assert run_job(job.id, settings=settings, networks=networks, plans=plans, jobs=jobs) == "failed"
-    error = jobs.get(job.id).error
+    failed = jobs.get(job.id)
+    assert failed.request == {}
+    error = failed.error
     assert error is not None
     assert error["kind"] == "invalid-request"
     assert error["errors"][0]["field"] in {"visits[0]", "visits[1]"}
