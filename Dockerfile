@@ -1,4 +1,5 @@
-# Protective Eyes API. Build: docker build -t protective-eyes .
+# Protective Eyes: one image for the API (`eyes serve`), the plan workers (`eyes worker`),
+# Celery beat (`eyes beat`) and `eyes migrate`. Build: docker build -t protective-eyes .
 FROM python:3.11-slim AS base
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -23,8 +24,8 @@ COPY examples examples
 RUN pip install --no-deps --constraint requirements.lock '.[postgres]' \
     && python -m compileall -q /app /usr/local/lib/python3.11/site-packages
 
-RUN useradd --create-home --uid 10001 eyes && mkdir -p /app/var && chown eyes /app/var
-USER eyes
+RUN useradd --create-home --uid 10001 eyes && mkdir -p /app/var/nightly && chown -R eyes /app/var
+USER 10001
 
 ENV EYES_AREAS_DIR=/app/data/areas \
     EYES_GRAPH_CACHE_DIR=/app/var/graph-cache \
@@ -37,6 +38,7 @@ RUN python -c "from pathlib import Path; from graphs import load_graph; \
 [load_graph(Path('/app/data/areas/sindal.osm.bz2'), mode=m, cache_dir=Path('/app/var/graph-cache')) for m in ('drive', 'bike', 'walk')]"
 
 EXPOSE 8000
+# Liveness of the API (the worker and beat services override it in docker-compose.yml).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s \
-    CMD python -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"
+    CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
 CMD ["eyes", "serve"]

@@ -55,12 +55,14 @@ chromium:
 web:
 	cd service/web && npm ci --no-audit --no-fund && npm run vendor
 
-## ruff, ruff format --check, mypy --strict (code, tests, bench) and the import contracts.
+## ruff, ruff format --check, mypy --strict (code, tests, bench), the import contracts and
+## hadolint on the Dockerfile.
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	$(BIN)/hadolint Dockerfile
 
 ## Fix what ruff can and format the code.
 fmt: $(VENV)/.installed-dev

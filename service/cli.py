@@ -1,5 +1,6 @@
-"""The ``eyes`` command: demo, plan, import, serve, areas, keys, sender, retention, migrate,
-and burglary records: incidents import, areas local import, hotspots, report.
+"""The ``eyes`` command: demo, plan, import, serve, worker, beat, areas, keys, sender,
+retention, migrate, and burglary records: incidents import, areas local import, hotspots,
+report.
 
 ``plan`` and ``demo`` make the same planning call as the API; bad input exits with status 2
 and the same messages the API gives. Each command imports what it needs when it runs, so
@@ -204,16 +205,51 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    """Run the API with uvicorn."""
+    """Run the API with uvicorn (no server banner, bounded connections)."""
     import uvicorn
 
-    from .api.app import create_app
+    from .api.app import create_app, server_config
 
     logging.getLogger("service").setLevel(logging.INFO)
     settings = _settings()
-    uvicorn.run(
+    config = server_config(
         create_app(settings), host=args.host or settings.host, port=args.port or settings.port
     )
+    uvicorn.Server(config).run()
+
+
+def _celery() -> Any:
+    from .jobs.celery_app import make_celery
+
+    settings = _settings()
+    if not settings.broker_url:
+        msg = "EYES_BROKER_URL is not set: without a broker the API solves plans itself."
+        raise CliError(msg, EXIT_BAD_INPUT)
+    return make_celery(settings)
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    """Run a Celery worker that solves plan jobs (one plan per pool process)."""
+    settings = _settings()
+    app = _celery()
+    argv = [
+        "worker",
+        f"--queues={settings.job_queue_name}",
+        f"--concurrency={args.concurrency or settings.worker_concurrency}",
+        "--pool=prefork",
+        f"--loglevel={args.loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    if args.hostname:
+        argv.append(f"--hostname={args.hostname}")
+    app.worker_main(argv)
+
+
+def cmd_beat(args: argparse.Namespace) -> None:
+    """Run Celery beat: queues the nightly plans at EYES_NIGHTLY_PLAN_AT."""
+    app = _celery()
+    app.start(["beat", f"--loglevel={args.loglevel}", f"--schedule={args.schedule}"])
 
 
 def cmd_areas(_: argparse.Namespace) -> None:
@@ -512,6 +548,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
     serve.set_defaults(func=cmd_serve)
+    worker = sub.add_parser("worker", help="run a Celery worker that solves plan jobs")
+    worker.add_argument("--concurrency", type=int, help="pool processes (EYES_WORKER_CONCURRENCY)")
+    worker.add_argument("--hostname", help="the worker's node name (default celery@host)")
+    worker.add_argument("--loglevel", default="INFO")
+    worker.set_defaults(func=cmd_worker)
+    beat = sub.add_parser("beat", help="run Celery beat (the nightly plans)")
+    beat.add_argument("--loglevel", default="INFO")
+    beat.add_argument("--schedule", default="var/celerybeat-schedule", help="beat's state file")
+    beat.set_defaults(func=cmd_beat)
     areas = sub.add_parser("areas", help="list the named areas; `areas local import`")
     areas.set_defaults(func=cmd_areas)
     keys = sub.add_parser("keys", help="API keys").add_subparsers(

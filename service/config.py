@@ -112,6 +112,84 @@ class Settings(BaseSettings):
         "for the reports.",
     )
 
+    # Plans off the request path (issue 12): the job queue and its workers.
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker, e.g. redis://127.0.0.1:6379/0: plans are solved by "
+        "`eyes worker` processes. Unset: by a pool of processes of the API itself.",
+    )
+    plan_wait_s: float = Field(
+        default=8.0,
+        ge=0,
+        le=60,
+        description="How long POST /v1/plans waits for its job before answering 202.",
+    )
+    job_workers: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Plans solved at once by the in-process pool (each uses "
+        "EYES_SOLVER_WORKERS processes); with Celery, the number assumed for Retry-After.",
+    )
+    job_queue_max: int = Field(
+        default=20, ge=1, description="Plans that may wait; beyond it POST /v1/plans is 503."
+    )
+    job_grace_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="A job's hard limit is its time limit plus this (street data, matrices).",
+    )
+    job_visibility_timeout_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="Celery/Redis: an unacknowledged job goes back to the queue after this "
+        "(a worker that died); must exceed the longest job.",
+    )
+    job_restore_interval_s: float = Field(
+        default=10.0, gt=0, description="How often a worker looks for jobs to give back."
+    )
+    job_queue_name: str = Field(default="plans", min_length=1, max_length=100)
+    worker_concurrency: int = Field(
+        default=1, ge=1, le=32, description="Pool processes of one `eyes worker`."
+    )
+    nightly_plan_at: str = Field(
+        default="15:00",
+        pattern=r"^(|([01]\d|2[0-3]):[0-5]\d)$",
+        description="Local time of the nightly plans (Celery beat); empty: none.",
+    )
+    nightly_dir: Path = Field(
+        default=Path("var/nightly"), description="Plan request templates (*.json) for the night."
+    )
+
+    # Limits at the HTTP edge.
+    max_body_bytes: int = Field(
+        default=4 * 1024 * 1024, ge=1024, description="Larger request bodies get a 413."
+    )
+    max_validation_errors: int = Field(
+        default=20, ge=1, le=1000, description="Field problems listed in a 422 (the rest counted)."
+    )
+    refusal_audit_interval_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="Requests without a valid key are counted and audited once per interval.",
+    )
+
+    # Alert privacy: areas too small to single out a home visit.
+    min_alert_radius_m: float = Field(
+        default=200.0, ge=1, description="Smallest alert circle (a polygon: the same area)."
+    )
+    small_alert_radius_m: float = Field(
+        default=1000.0, ge=1, description="Alerts on areas up to this radius count as small."
+    )
+    small_alert_rate_per_hour: int = Field(
+        default=6, ge=1, description="Small-area alerts per key per hour."
+    )
+    alert_count_floor: int = Field(
+        default=3,
+        ge=1,
+        description="Police see near-route recipient counts below this only as 'fewer than N'.",
+    )
+
     @model_validator(mode="after")
     def _no_placeholder_secrets_in_prod(self) -> Settings:
         if self.environment == "prod" and self.sms_token.get_secret_value() == PLACEHOLDER_SECRET:
@@ -119,6 +197,12 @@ class Settings(BaseSettings):
             raise ValueError(msg)
         if self.environment == "prod":
             self._prod_checks()
+        if self.job_visibility_timeout_s <= self.max_time_limit_s + self.job_grace_s + 10:
+            msg = (
+                "EYES_JOB_VISIBILITY_TIMEOUT_S must exceed EYES_MAX_TIME_LIMIT_S plus "
+                "EYES_JOB_GRACE_S plus 10 s, or a running plan would be handed out twice."
+            )
+            raise ValueError(msg)
         if self.sms_lease_s <= 2 * self.sms_timeout_s:
             msg = (
                 "EYES_SMS_LEASE_S must be longer than twice EYES_SMS_TIMEOUT_S (a send's "

@@ -6,17 +6,24 @@ schema is Alembic's (``service/migrations``); nothing here creates tables.
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, overload
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from sqlalchemy.engine import Engine
+
+T = TypeVar("T")
 
 
 # Constraint names as PostgreSQL gives unnamed ones, so databases made before the
@@ -107,3 +114,27 @@ def aware_utc(moment: datetime | None) -> datetime | None:
     if moment is None or moment.tzinfo is not None:
         return moment
     return moment.replace(tzinfo=UTC)
+
+
+def _busy(exc: OperationalError) -> bool:
+    """SQLite's "database is locked" / "busy": another writer held the lock too long."""
+    text = str(exc.orig).lower()
+    return "locked" in text or "busy" in text
+
+
+def retry_busy(write: Callable[[], T], *, attempts: int = 5, base_s: float = 0.05) -> T:
+    """Run ``write`` (one whole transaction), again after a short random pause if SQLite
+    answers "database is locked"; any other error, or the last attempt's, is raised.
+
+    SQLite waits ``busy_timeout`` for a lock, but a deferred transaction that read before it
+    wrote can be refused at once (the lock cannot be upgraded without a deadlock): a retry of
+    the whole transaction is the cure. PostgreSQL never raises these.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return write()
+        except OperationalError as exc:
+            if attempt == attempts or not _busy(exc):
+                raise
+            time.sleep(base_s * 2**attempt * random.uniform(0.5, 1.5))
+    raise AssertionError("unreachable")  # pragma: no cover

@@ -23,7 +23,7 @@ MAX_RADIUS_M = 100_000.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class CircleArea(_Strict):
@@ -31,7 +31,12 @@ class CircleArea(_Strict):
 
     type: Literal["Circle"] = "Circle"
     center: Point
-    radius_m: float = Field(gt=0, le=MAX_RADIUS_M, examples=[400])
+    radius_m: float = Field(
+        ge=1,
+        le=MAX_RADIUS_M,
+        examples=[400],
+        description="Metres; at least EYES_MIN_ALERT_RADIUS_M (200 by default).",
+    )
 
 
 class PolygonArea(_Strict):
@@ -145,11 +150,18 @@ class RecipientPublic(BaseModel):
 
 
 class AlertAccepted(BaseModel):
-    """The answer to a new alert."""
+    """The answer to a new alert.
+
+    Police keys see how many staff a ``near_route`` alert reaches only as a band
+    (``recipients_band``; ``recipients`` is null): an exact count of 0 or 1 on a small area
+    would tell where a home-care visit is."""
 
     id: str
-    recipients: int
-    note: str | None = Field(description="Set when no one was found to reach.")
+    recipients: int | None = Field(description="Null for police keys on near_route alerts.")
+    recipients_band: str | None = Field(
+        default=None, description="Police keys: 'fewer than 3', '3-9' or '10 or more'."
+    )
+    note: str | None = Field(description="Set when few or no staff were found to reach.")
 
 
 class AlertPublic(BaseModel):
@@ -165,8 +177,13 @@ class AlertPublic(BaseModel):
     targeting: Targeting
     message: str | None = Field(description="Null once deleted by retention.")
     segments: int
-    recipient_count: int
-    counts: dict[str, int]
+    recipient_count: int | None = Field(
+        description="Null for police keys on near_route alerts (see recipients_band)."
+    )
+    recipients_band: str | None = None
+    counts: dict[str, int] = Field(
+        description="Recipients by state (empty for police keys below the band floor)."
+    )
     note: str | None
     recipients: list[RecipientPublic]
 
@@ -180,5 +197,7 @@ class AlertSummary(BaseModel):
     severity: Severity
     valid_from: datetime
     valid_until: datetime
-    recipient_count: int
+    targeting: Targeting = "near_route"
+    recipient_count: int | None
+    recipients_band: str | None = None
     counts: dict[str, int]

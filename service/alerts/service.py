@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import itertools
+import math
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, RequestError
 from ..timeutil import LOCAL_TZ
-from .schemas import AlertAccepted, CircleArea
-from .store import NewAlert, body_hash
+from .schemas import AlertAccepted, CircleArea, PolygonArea
+from .store import NewAlert, body_hash, coarse_note, count_band
 from .targeting import choose_recipients
 from .text import MAX_SEGMENTS, segment_count
 
@@ -29,9 +31,35 @@ def _local(moment: datetime) -> datetime:
     return moment.replace(tzinfo=LOCAL_TZ) if moment.tzinfo is None else moment
 
 
-def accepted(record: AlertRecord) -> AlertAccepted:
-    """The 202 answer for a stored alert."""
+def accepted(record: AlertRecord, *, police: bool = False, floor: int = 3) -> AlertAccepted:
+    """The 202 answer for a stored alert; for police a near-route count is a band."""
+    if police and record.targeting == "near_route":
+        count = record.recipient_count
+        return AlertAccepted(
+            id=record.id,
+            recipients=None,
+            recipients_band=count_band(count, floor=floor),
+            note=coarse_note(floor) if count < floor else record.note,
+        )
     return AlertAccepted(id=record.id, recipients=record.recipient_count, note=record.note)
+
+
+def equivalent_radius_m(area: CircleArea | PolygonArea) -> float:
+    """The radius of a circle as large as ``area`` (a polygon's area in square metres from a
+    local equirectangular projection: good to well under 1 % at a town's scale)."""
+    if isinstance(area, CircleArea):
+        return area.radius_m
+    rings = area.coordinates
+    lat0 = math.radians(sum(p[1] for p in rings[0]) / len(rings[0]))
+    x_m = 111_320.0 * math.cos(lat0)
+    y_m = 110_540.0
+
+    def ring_area(ring: list[list[float]]) -> float:
+        points = [(p[0] * x_m, p[1] * y_m) for p in ring]
+        return abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(points)) / 2)
+
+    square_m = ring_area(rings[0]) - sum(ring_area(r) for r in rings[1:])
+    return math.sqrt(max(0.0, square_m) / math.pi)
 
 
 def check_alert(
@@ -58,6 +86,19 @@ def check_alert(
         problems.append(
             FieldProblem("area.radius_m", f"must be at most {settings.max_alert_radius_m:g} m")
         )
+    smallest = settings.min_alert_radius_m
+    if equivalent_radius_m(body.area) < smallest:
+        # An area this small could single out one home: targeting would locate a visit.
+        if isinstance(body.area, CircleArea):
+            problems.append(FieldProblem("area.radius_m", f"must be at least {smallest:g} m"))
+        else:
+            problems.append(
+                FieldProblem(
+                    "area.coordinates",
+                    f"the polygon must cover at least a circle of {smallest:g} m radius "
+                    f"({math.pi * smallest**2:,.0f} m²)",
+                )
+            )
     # Years at the calendar's ends overflow any arithmetic or conversion: check them first,
     # by the year alone (which cannot overflow).
     for name, moment in (("valid_from", body.valid_from), ("valid_until", body.valid_until)):

@@ -61,6 +61,54 @@ def _local(moment: datetime) -> datetime:
     return aware_utc(moment).astimezone(LOCAL_TZ)
 
 
+def count_band(count: int, *, floor: int) -> str:
+    """A recipient count as police see it: below ``floor`` only "fewer than N"."""
+    if count < floor:
+        return f"fewer than {floor}"
+    if count < 10:
+        return f"{floor}-9"
+    return f"{max(10, floor)} or more"
+
+
+def coarse_note(floor: int) -> str:
+    """The note police read for a near-route alert whose count is below the floor."""
+    return (
+        f"fewer than {floor} staff (possibly none) pass the area in that time; widen the area "
+        "or use targeting all_on_shift to reach everyone on shift"
+    )
+
+
+def for_police(alert: AlertPublic, *, floor: int) -> AlertPublic:
+    """The alert as a police key reads it (`anonymised`), with a near-route alert's count
+    shown as a band, and below the floor no per-recipient list or counts at all: which of
+    0, 1 or 2 staff pass a small area would locate a home-care visit."""
+    alert = anonymised(alert)
+    if alert.targeting != "near_route" or alert.recipient_count is None:
+        return alert
+    count = alert.recipient_count
+    update: dict[str, object] = {
+        "recipient_count": None,
+        "recipients_band": count_band(count, floor=floor),
+    }
+    if count < floor:
+        update |= {"recipients": [], "counts": {}, "note": coarse_note(floor)}
+    return alert.model_copy(update=update)
+
+
+def summary_for_police(summary: AlertSummary, *, floor: int) -> AlertSummary:
+    """A list line as a police key reads it (see `for_police`)."""
+    if summary.targeting != "near_route" or summary.recipient_count is None:
+        return summary
+    count = summary.recipient_count
+    return summary.model_copy(
+        update={
+            "recipient_count": None,
+            "recipients_band": count_band(count, floor=floor),
+            "counts": summary.counts if count >= floor else {},
+        }
+    )
+
+
 def anonymised(alert: AlertPublic) -> AlertPublic:
     """The alert as police may read it: counts and each recipient's delivery state, but no
     staff ids, phones, plan ids or route times (the reason is cut to its kind)."""
@@ -263,6 +311,7 @@ class AlertStore:
                 severity=r.severity,
                 valid_from=_local(r.valid_from),
                 valid_until=_local(r.valid_until),
+                targeting=r.targeting,
                 recipient_count=r.recipient_count,
                 counts=counts[r.id],
             )

@@ -1,11 +1,12 @@
-"""The FastAPI app: routers, problem+json handlers, the schema check, start-up loading of
-the area, and the in-process SMS sender (started and stopped with the app)."""
+"""The FastAPI app: routers, problem+json handlers, the edge middleware, the schema check,
+start-up loading of the area, the plan job queue and the in-process SMS sender (started
+and stopped with the app)."""
 
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 
@@ -15,20 +16,30 @@ from ..alerts.store import AlertStore
 from ..alerts.worker import worker_from_settings
 from ..config import get_settings
 from ..db import Database
+from ..jobs.service import build_queue
+from ..jobs.store import JobStore
 from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
-from .problems import install_error_handlers
-from .routers import alerts, exports, health, imports, incidents, plans, receipts, replan
+from .docs import install_docs
+from .edge import install_edge
+from .metrics import Metrics
+from .problems import BODY_ERRORS, KEY_ERRORS, install_error_handlers
+from .routers import alerts, exports, health, imports, incidents, jobs, plans, receipts, replan
 from .routers import map as map_page
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
 
+    import uvicorn
+
     from ..alerts.sms import SmsSender
     from ..config import Settings
+    from ..jobs.service import JobQueue
 
 log = logging.getLogger(__name__)
+
+SMALL_AREA_WINDOW_S = 3600.0
 
 
 def create_app(
@@ -37,8 +48,9 @@ def create_app(
     networks: AreaNetworks | None = None,
     store: PlanStore | None = None,
     sender: SmsSender | None = None,
+    queue: JobQueue | None = None,
 ) -> FastAPI:
-    """Build the app. Tests pass their own settings, networks, store or SMS sender.
+    """Build the app. Tests pass their own settings, networks, store, SMS sender or queue.
 
     In dev and test the database is migrated to the newest revision here; in prod it must
     already be (``eyes migrate``), or the app refuses to start.
@@ -53,16 +65,22 @@ def create_app(
     store = store or PlanStore.from_url(settings.database_url)
     ensure_schema(store.engine, upgrade=settings.environment != "prod")
     alert_store = AlertStore(store.engine)
+    job_store = JobStore(store.engine)
+    queue = queue or build_queue(settings, job_store)
     sender = sender or build_sender(settings, alert_store)
     worker = (
         worker_from_settings(settings, alert_store, sender) if settings.sender_in_process else None
     )
+    metrics = Metrics()
+    metrics.watch(job_store)
+    db = Database(store.engine, store.sessions)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if settings.preload_area:
             networks.get(networks.default_area, "drive")
             log.info("area %s loaded", networks.default_area)
+        queue.start()
         if worker is not None:
             worker.start()
         try:
@@ -70,6 +88,8 @@ def create_app(
         finally:
             if worker is not None:
                 worker.stop()
+            queue.stop()
+            refusals.flush()
 
     app = FastAPI(
         title="Protective Eyes",
@@ -78,27 +98,52 @@ def create_app(
         description=(
             "Plans routes that pass the streets where burglaries happen, at the hours they "
             "happen, until 22:00, and sends police alerts by SMS to the staff on shift nearby. "
-            "Every route but `/healthz` and the SMS receipts needs an `X-API-Key`. "
-            "Street data © OpenStreetMap contributors, ODbL."
+            "Every route but `/healthz`, `/readyz`, `/metrics` and the SMS receipts needs an "
+            "`X-API-Key`. Street data © OpenStreetMap contributors, ODbL."
         ),
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.networks = networks
     app.state.plan_store = store
     app.state.alert_store = alert_store
-    app.state.db = Database(store.engine, store.sessions)
+    app.state.job_store = job_store
+    app.state.job_queue = queue
+    app.state.db = db
+    app.state.metrics = metrics
     app.state.sender_worker = worker
     app.state.alert_limiter = RateLimiter(settings.alert_rate_per_min)
+    app.state.small_area_limiter = RateLimiter(
+        settings.small_alert_rate_per_hour, window_s=SMALL_AREA_WINDOW_S
+    )
     install_error_handlers(app)
+    refusals = install_edge(app, settings=settings, db=db, metrics=metrics)
+    install_docs(app)
     app.include_router(health.router)
-    app.include_router(plans.router)
-    app.include_router(replan.router)
-    app.include_router(exports.router)
-    app.include_router(imports.router)
-    app.include_router(map_page.router)
+    app.include_router(plans.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(replan.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(jobs.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(exports.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(imports.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(map_page.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.mount("/map/static", map_page.static_files, name="map-static")
-    app.include_router(alerts.router)
-    app.include_router(receipts.router)
-    app.include_router(incidents.router)
+    app.include_router(alerts.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(receipts.router, responses=BODY_ERRORS)
+    app.include_router(incidents.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     return app
+
+
+def server_config(app: FastAPI, *, host: str, port: int, **options: Any) -> uvicorn.Config:
+    """uvicorn's settings for the API: no ``server`` banner, bounded connections."""
+    import uvicorn
+
+    defaults: dict[str, Any] = {
+        "server_header": False,
+        "limit_concurrency": 500,
+        "timeout_keep_alive": 5,
+        "timeout_graceful_shutdown": 10,
+        "log_level": "info",
+    }
+    return uvicorn.Config(app, host=host, port=port, **{**defaults, **options})

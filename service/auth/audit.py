@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from ..db import retry_busy
 from .models import AuditRecord
 
 if TYPE_CHECKING:
@@ -22,18 +23,26 @@ def audit(
     target: str | None = None,
     outcome: str = "ok",
 ) -> None:
-    """Append one entry (ids only: never phone numbers or alert text)."""
-    with db.sessions() as session, session.begin():
-        session.add(
-            AuditRecord(
-                at=datetime.now(UTC),
-                key_id=principal.key_id if principal else None,
-                role=principal.role if principal else None,
-                action=action[:40],
-                target=target[:200] if target else None,
-                outcome=outcome[:40],
+    """Append one entry (ids only: never phone numbers or alert text).
+
+    A write SQLite refuses as "database is locked" (many requests at once) is retried.
+    """
+    at = datetime.now(UTC)
+
+    def write() -> None:
+        with db.sessions() as session, session.begin():
+            session.add(
+                AuditRecord(
+                    at=at,
+                    key_id=principal.key_id if principal else None,
+                    role=principal.role if principal else None,
+                    action=action[:40],
+                    target=target[:200] if target else None,
+                    outcome=outcome[:40],
+                )
             )
-        )
+
+    retry_busy(write)
 
 
 def audit_entries(db: SessionSource, *, limit: int = 1000) -> list[AuditRecord]:

@@ -202,6 +202,7 @@ def plan_routes(
         params = SolveParams(
             time_limit_s=time_limit_s,
             seed=request.options.seed,
+            stop_early=request.options.stop_early,
             engine=settings.solver_engine,
             workers=settings.solver_workers,
         )

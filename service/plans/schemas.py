@@ -9,18 +9,20 @@ from datetime import datetime, time
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Discriminator,
     Field,
     Tag,
     ValidationInfo,
+    WithJsonSchema,
     field_validator,
     model_validator,
 )
 
 from ..geo import Point
-from ..timeutil import ClockOrDateTime
+from ..timeutil import ClockOrDateTime, today_local
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
 TravelMode = Literal["drive", "bike", "walk"]
@@ -32,6 +34,12 @@ MAX_SHIFTS = 100
 MAX_HOTSPOTS = 1500
 MAX_VISITS = 500
 MAX_MATRIX_SIZE = 2500
+# Numeric bounds where the domain has them: no leg takes a week, no distance is longer than
+# the way round the Earth, a plan is for a date within about a year of today.
+MAX_TRAVEL_TIME_S = 7 * 24 * 3600
+MAX_DISTANCE_M = 40_075_000.0
+MAX_DAYS_FROM_TODAY = 366
+MAX_TIME_LIMIT_S = 3600.0
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
 
@@ -56,14 +64,31 @@ def normalise_phone(raw: str) -> str:
     return phone
 
 
+def _near_today(value: Any) -> Any:
+    """A date or datetime at most ``MAX_DAYS_FROM_TODAY`` from today (a clock time passes).
+
+    Compared by calendar date, which cannot overflow however far the year is.
+    """
+    if isinstance(value, datetime | dt.date):
+        day = value.date() if isinstance(value, datetime) else value
+        if abs((day - today_local()).days) > MAX_DAYS_FROM_TODAY:
+            msg = f"must be within {MAX_DAYS_FROM_TODAY} days of today"
+            raise ValueError(msg)
+    return value
+
+
+PlanDate = Annotated[dt.date, AfterValidator(_near_today)]
+PlanTime = Annotated[ClockOrDateTime, AfterValidator(_near_today)]
+
+
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
 
 class MatrixIndex(_Strict):
     """A location given as a row of the request's own travel-time matrix."""
 
-    index: int = Field(ge=0)
+    index: int = Field(ge=0, lt=MAX_MATRIX_SIZE)
 
 
 def _location_kind(value: Any) -> str:
@@ -81,10 +106,26 @@ Location = Annotated[
 class MatrixArea(_Strict):
     """An explicit area: travel times in seconds between locations identified by index."""
 
-    travel_time_s: list[list[Annotated[int, Field(ge=0)]]] = Field(
-        description="Square matrix; row i, column j is the travel time from location i to j."
+    travel_time_s: list[
+        Annotated[
+            list[Annotated[int, Field(ge=0, le=MAX_TRAVEL_TIME_S)]],
+            Field(max_length=MAX_MATRIX_SIZE, fail_fast=True),
+        ]
+    ] = Field(
+        max_length=MAX_MATRIX_SIZE,
+        fail_fast=True,
+        description="Square matrix; row i, column j is the travel time from location i to j "
+        f"(whole seconds, at most {MAX_TRAVEL_TIME_S}).",
     )
-    distance_m: list[list[Annotated[float, Field(ge=0)]]] | None = None
+    distance_m: (
+        list[
+            Annotated[
+                list[Annotated[float, Field(ge=0, le=MAX_DISTANCE_M, allow_inf_nan=False)]],
+                Field(max_length=MAX_MATRIX_SIZE, fail_fast=True),
+            ]
+        ]
+        | None
+    ) = Field(default=None, max_length=MAX_MATRIX_SIZE, fail_fast=True)
 
     @model_validator(mode="after")
     def _square(self) -> MatrixArea:
@@ -117,8 +158,8 @@ AreaChoice = Annotated[
 class Window(_Strict):
     """A time window: a clock time (``"18:00"``, taken on the plan date) or a full datetime."""
 
-    start: ClockOrDateTime
-    end: ClockOrDateTime
+    start: PlanTime
+    end: PlanTime
 
 
 class FixedVisitIn(_Strict):
@@ -127,7 +168,7 @@ class FixedVisitIn(_Strict):
 
     id: Identifier
     location: Location
-    planned_start: ClockOrDateTime = Field(description="Clock time on the plan date, or ISO.")
+    planned_start: PlanTime = Field(description="Clock time on the plan date, or ISO.")
     duration_min: float = Field(ge=0, le=480)
     tolerance_min: float = Field(
         default=15, ge=0, le=240, description="How far the start may move either way."
@@ -144,8 +185,8 @@ class ShiftIn(_Strict):
     mode: TravelMode = "drive"
     start_location: Location
     end_location: Location | None = Field(default=None, description="Defaults to the start.")
-    start_time: ClockOrDateTime
-    end_time: ClockOrDateTime
+    start_time: PlanTime
+    end_time: PlanTime
     fixed_visits: list[FixedVisitIn] = Field(
         default_factory=list,
         max_length=60,
@@ -190,9 +231,11 @@ class VisitIn(_Strict):
     window: Window = Field(description="When the visit may start.")
     duration_min: float = Field(ge=0, le=480)
     staff_ids: list[Identifier] | None = Field(
-        default=None, description="Only these staff may serve it."
+        default=None, max_length=MAX_SHIFTS, description="Only these staff may serve it."
     )
-    roles: list[Role] | None = Field(default=None, description="Only these roles may serve it.")
+    roles: list[Role] | None = Field(
+        default=None, max_length=4, description="Only these roles may serve it."
+    )
 
 
 class VariationIn(_Strict):
@@ -244,8 +287,15 @@ class HotspotsFrom(_Strict):
 class PlanOptions(_Strict):
     """Search settings."""
 
-    time_limit_s: float | None = Field(default=None, gt=0, description="Default: 5 s.")
+    time_limit_s: float | None = Field(
+        default=None, gt=0, le=MAX_TIME_LIMIT_S, description="Default: 5 s."
+    )
     seed: int = Field(default=0, ge=0, le=2**31 - 1, description="Vary it between nights.")
+    stop_early: bool = Field(
+        default=True,
+        description="Stop once the search has converged (time_limit_s is a maximum); false "
+        "searches for the whole time limit.",
+    )
     variation: VariationIn = Field(default_factory=VariationIn)
     passing_within_m: float = Field(
         default=30, gt=0, le=200, description="How near a route must pass for passing coverage."
@@ -277,7 +327,9 @@ class PlanRequest(_Strict):
     area: AreaChoice | None = Field(
         default=None, description="A named area (default: the service's) or an explicit matrix."
     )
-    date: dt.date | None = Field(default=None, description="Plan date; default today (Copenhagen).")
+    date: PlanDate | None = Field(
+        default=None, description="Plan date; default today (Copenhagen)."
+    )
     latest_end: time | None = Field(
         default=time(22, 0), description="No route ends after this local time; null for none."
     )
@@ -317,6 +369,16 @@ class PlanRequest(_Strict):
             msg = "hotspots_from needs a named area (the records' streets), not a matrix"
             raise ValueError(msg)
         return value
+
+
+# A local clock time as answered ("22:00:00"): JSON Schema's "time" format (RFC 3339)
+# requires an offset, which a Copenhagen clock time does not carry.
+LocalClock = Annotated[
+    time,
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d+)?)?$", "examples": ["22:00:00"]}
+    ),
+]
 
 
 class PointOut(BaseModel):
@@ -488,7 +550,7 @@ class PlanResponse(BaseModel):
     created_at: datetime
     area: str
     date: dt.date
-    latest_end: time | None
+    latest_end: LocalClock | None
     summary: PlanSummary
     routes: list[RouteOut]
     left_out: list[LeftOutOut]

@@ -6,6 +6,7 @@ import copy
 import json
 import os
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,6 +21,7 @@ from service.config import SHIPPED_AREAS_DIR, Settings
 from service.db import create_db_engine
 from service.plans.networks import AreaNetworks
 from service.plans.store import PlanStore
+from service.timeutil import today_local
 
 from .databases import in_schema, migrated_engine
 
@@ -30,6 +32,19 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+def _next_late_november() -> date:
+    """The next 26 November after today: a winter evening (CET, no DST change near it), in
+    the future, and within the year ahead that plan dates may lie in."""
+    today = today_local()
+    day = date(today.year, 11, 26)
+    return day if day > today else date(today.year + 1, 11, 26)
+
+
+PLAN_DAY = _next_late_november()
+"""The evening the test plans are for."""
+
 POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -74,7 +89,7 @@ def client(app: FastAPI) -> Iterator[TestClient]:
 def demo_request() -> dict[str, Any]:
     """The shipped sample evening in Sindal (4 shifts, 65 hotspots, 4 client visits)."""
     data: dict[str, Any] = json.loads((EXAMPLES / "sindal_request.json").read_text())
-    data["date"] = "2030-11-26"
+    data["date"] = PLAN_DAY.isoformat()
     data["options"] = {"time_limit_s": 2, "seed": 3}
     return data
 

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .conftest import PLAN_DAY
+
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
 
@@ -234,7 +236,7 @@ def test_routes_vary_over_a_week_within_the_coverage_bound(
     """The same evening planned on seven consecutive dates: from the second night on, each
     plan is compared with the night before, covers at least 97 % of the best plan's weight,
     and repeats no more of last night's stops than the best plan would."""
-    first = date(2030, 12, 2)
+    first = PLAN_DAY + timedelta(days=1)
     for night in range(7):
         request = copy.deepcopy(small_request)
         request["date"] = (first + timedelta(days=night)).isoformat()

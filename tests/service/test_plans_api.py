@@ -11,6 +11,7 @@ from shapely.geometry import LineString, Point
 
 from service.plans.examples import MATRIX_PLAN
 
+from .conftest import PLAN_DAY
 from .replay import replay_plan
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ def test_latest_end_caps_routes_at_22(
     plan = client.post("/v1/plans", json=request).json()
     replay_plan(request, plan, networks)
     for route in plan["routes"]:
-        assert route["end"] <= "2030-11-26T22:00:00+01:00"
+        assert route["end"] <= f"{PLAN_DAY}T22:00:00+01:00"
     left = {item["hotspot_id"]: item["reason"] for item in plan["left_out"]}
     assert left[request["hotspots"][0]["id"]] == "unreachable_in_window"
 

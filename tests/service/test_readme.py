@@ -9,6 +9,7 @@ import re
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -18,11 +19,14 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 
 
+RUN_MARK = "# (run as it stands by tests/service/test_readme.py)"
+
+
 def _shell_blocks() -> list[str]:
-    """The README's ``sh`` blocks that talk to the API (``curl ... localhost:8000``)."""
+    """The README's ``sh`` blocks marked as run by this test, in order."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
-    return [b for b in blocks if "curl" in b and "localhost:8000" in b]
+    return [b for b in blocks if b.startswith(RUN_MARK)]
 
 
 def _free_port() -> int:
@@ -40,7 +44,7 @@ def test_readme_examples_run_against_a_live_server(tmp_path: Path, graph_cache: 
         if shutil.which(tool) is None:
             pytest.skip(f"the README examples use {tool}, which is not installed here")
     blocks = _shell_blocks()
-    assert len(blocks) >= 2, "the README lost its plan or alert example"
+    assert len(blocks) >= 4, "the README lost its plan, re-plan, alert or records example"
     port = _free_port()
     script = "set -euo pipefail\n" + "\n".join(blocks).replace(
         "localhost:8000", f"localhost:{port}"
@@ -52,6 +56,8 @@ def test_readme_examples_run_against_a_live_server(tmp_path: Path, graph_cache: 
         EYES_DATABASE_URL=f"sqlite:///{tmp_path / 'readme.db'}",
         EYES_GRAPH_CACHE_DIR=str(graph_cache),
         EYES_PORT=str(port),
+        # A loaded test machine may take longer than the default wait: answer 201, not 202.
+        EYES_PLAN_WAIT_S="60",
     )
     process = subprocess.Popen(
         ["bash", "-c", script + "\nkill %1\nwait\n"],
@@ -71,4 +77,8 @@ def test_readme_examples_run_against_a_live_server(tmp_path: Path, graph_cache: 
     plan = json.loads((tmp_path / "plan.json").read_text())
     assert plan["routes"], output[-2000:]
     alert = json.loads((tmp_path / "alert.json").read_text())
-    assert alert["recipients"] >= 1, alert
+    # Police see the count only as a band (one home-care visit must not be locatable): the
+    # stored alert says how many it reached.
+    with sqlite3.connect(tmp_path / "readme.db") as db:
+        [(reached,)] = db.execute("SELECT recipient_count FROM alerts WHERE id = ?", (alert["id"],))
+    assert reached >= 1, alert

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 
 from ...alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
-from ...alerts.service import accepted, create_alert, find_replay
-from ...alerts.store import anonymised
+from ...alerts.service import accepted, create_alert, equivalent_radius_m, find_replay
+from ...alerts.store import for_police, summary_for_police
 from ...auth.audit import audit
 from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, PlanStoreDep, SettingsDep
 
@@ -22,8 +22,13 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     403: {"description": "The key's role may not do this", **PROBLEM},
     404: {"description": "No such alert", **PROBLEM},
     409: {"description": "Idempotency-Key reused with another body", **PROBLEM},
+    413: {"description": "Request body too large (EYES_MAX_BODY_BYTES)", **PROBLEM},
     422: {"description": "Invalid alert; `errors` names each field", **PROBLEM},
-    429: {"description": "Too many alerts from this key (see Retry-After)", **PROBLEM},
+    429: {
+        "description": "Too many alerts, or too many small-area alerts, from this key "
+        "(see Retry-After)",
+        **PROBLEM,
+    },
 }
 
 
@@ -46,16 +51,36 @@ def post_alert(
     the outbox and go out in the background. The same `Idempotency-Key` with the same body
     returns the first alert again (not counted by the rate limit); with another body it is
     a 409.
+
+    Privacy: an area must be at least a circle of `EYES_MIN_ALERT_RADIUS_M` (200 m); a police
+    key sees a near-route alert's recipients as a band ("fewer than 3", "3-9", "10 or
+    more"); small-area alerts (up to `EYES_SMALL_ALERT_RADIUS_M`) are limited to
+    `EYES_SMALL_ALERT_RATE_PER_HOUR` per key and audited as such.
     """
+    police = principal.role == "police"
+    floor = settings.alert_count_floor
     replay = find_replay(body, principal=principal, idempotency_key=idempotency_key, store=store)
     if replay is not None:
         audit(store, principal, "alert.replay", target=replay.id, outcome="replayed")
         response.headers["Location"] = f"/v1/alerts/{replay.id}"
-        return accepted(replay)
+        return accepted(replay, police=police, floor=floor)
     limiter = request.app.state.alert_limiter
+    small_limiter = request.app.state.small_area_limiter
     limit_key = principal.owner or "anonymous"
+    small = equivalent_radius_m(body.area) <= settings.small_alert_radius_m
+    if small:
+        small_wait = small_limiter.hit(limit_key)
+        if small_wait is not None:
+            audit(store, principal, "alert.small_area", outcome="429 small-area rate limited")
+            raise HTTPException(
+                429,
+                "Too many small-area alerts from this key.",
+                headers={"Retry-After": str(int(small_wait) + 1)},
+            )
     wait = limiter.hit(limit_key)
     if wait is not None:
+        if small:
+            small_limiter.refund(limit_key)
         audit(store, principal, "alert.create", outcome="429 rate limited")
         raise HTTPException(
             429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
@@ -72,13 +97,18 @@ def post_alert(
         )
     except Exception:
         limiter.refund(limit_key)  # only newly stored alerts count
+        if small:
+            small_limiter.refund(limit_key)
         raise
     if not new:
         limiter.refund(limit_key)  # a concurrent twin stored it first: a replay
+        if small:
+            small_limiter.refund(limit_key)
+    action = "alert.create" if new else "alert.replay"
     audit(
         store,
         principal,
-        "alert.create" if new else "alert.replay",
+        f"{action} small area" if small else action,
         target=record.id,
         outcome=f"{record.recipient_count} recipients",
     )
@@ -86,25 +116,37 @@ def post_alert(
     if worker is not None:
         worker.wake()
     response.headers["Location"] = f"/v1/alerts/{record.id}"
-    return accepted(record)
+    return accepted(record, police=police, floor=floor)
 
 
 @router.get("", responses=ERRORS)
 def list_alerts(
-    principal: AlertReaderDep, store: AlertStoreDep, limit: int = 20
+    principal: AlertReaderDep,
+    store: AlertStoreDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[AlertSummary]:
-    """Recent alerts, newest first (a police key sees its own)."""
-    owner = principal.owner if principal.role == "police" else None
-    return store.recent(owner=owner, limit=max(1, min(limit, 200)))
+    """Recent alerts, newest first (a police key sees its own, near-route counts banded)."""
+    if principal.role != "police":
+        return store.recent(limit=limit)
+    floor = settings.alert_count_floor
+    return [
+        summary_for_police(summary, floor=floor)
+        for summary in store.recent(owner=principal.owner, limit=limit)
+    ]
 
 
 @router.get("/{alert_id}", responses=ERRORS)
-def get_alert(alert_id: str, principal: AlertReaderDep, store: AlertStoreDep) -> AlertPublic:
+def get_alert(
+    alert_id: str, principal: AlertReaderDep, store: AlertStoreDep, settings: SettingsDep
+) -> AlertPublic:
     """An alert with each recipient's state: queued, sending, sent, delivered or failed.
 
     A police key reads only its own alerts, with the recipients anonymised (no staff ids,
-    phones, plan ids or route times); dispatchers and admins see the details."""
+    phones, plan ids or route times) and a near-route alert's count as a band; below
+    `EYES_ALERT_COUNT_FLOOR` (3) it sees no per-recipient list. Dispatchers and admins see
+    the details."""
     police = principal.role == "police"
     alert = store.get(alert_id, owner=principal.owner if police else None)
     audit(store, principal, "alert.read", target=alert_id)
-    return anonymised(alert) if police else alert
+    return for_police(alert, floor=settings.alert_count_floor) if police else alert

@@ -1,19 +1,45 @@
-"""Liveness and the list of registered areas."""
+"""Liveness, readiness, Prometheus metrics and the list of registered areas."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import asyncio
+from typing import TYPE_CHECKING, Any, Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
+from sqlalchemy import text
 
 from ..deps import AnyKeyDep, NetworksDep
+from ..problems import KEY_ERRORS
+
+if TYPE_CHECKING:
+    from ...jobs.service import JobQueue
 
 router = APIRouter(tags=["health"])
+
+READY_TIMEOUT_S = 3.0
 
 
 class Health(BaseModel):
     """Liveness answer."""
 
     status: str
+
+
+class Check(BaseModel):
+    """One dependency's state."""
+
+    ok: bool
+    detail: str
+
+
+class Readiness(BaseModel):
+    """Whether this instance can serve: the database, the job queue and its workers."""
+
+    status: Literal["ready", "not ready"]
+    checks: dict[str, Check]
 
 
 class AreasPublic(BaseModel):
@@ -24,12 +50,77 @@ class AreasPublic(BaseModel):
 
 
 @router.get("/healthz")
-def health() -> Health:
-    """The service is up."""
+async def health() -> Health:
+    """The process is up and its event loop answers (no I/O: it stays fast under load)."""
     return Health(status="ok")
 
 
-@router.get("/v1/areas")
+def _database(request: Request) -> Check:
+    with request.app.state.plan_store.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+    return Check(ok=True, detail="answers")
+
+
+def _queue(request: Request) -> dict[str, Check]:
+    queue: JobQueue = request.app.state.job_queue
+    queued, running = queue.depth()
+    if queue.backend == "local":
+        alive = queue.alive()
+        return {
+            "workers": Check(
+                ok=alive,
+                detail=f"in-process pool: {queued} queued, {running} running"
+                if alive
+                else "the in-process job dispatcher is not running",
+            )
+        }
+    from ...jobs.celery_app import CeleryQueue
+
+    assert isinstance(queue, CeleryQueue)
+    queue.ping_broker()
+    checks = {"broker": Check(ok=True, detail="answers")}
+    workers = queue.ping_workers()
+    checks["workers"] = Check(
+        ok=workers > 0, detail=f"{workers} answered; {queued} queued, {running} running"
+    )
+    return checks
+
+
+async def _check(name: str, probe: Any, request: Request) -> dict[str, Check]:
+    try:
+        result = await asyncio.wait_for(asyncio.to_thread(probe, request), READY_TIMEOUT_S)
+    except TimeoutError:
+        return {name: Check(ok=False, detail=f"no answer within {READY_TIMEOUT_S:g} s")}
+    except Exception as exc:
+        return {name: Check(ok=False, detail=type(exc).__name__)}
+    return result if isinstance(result, dict) else {name: result}
+
+
+@router.get(
+    "/readyz",
+    response_model=Readiness,
+    responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
+)
+async def ready(request: Request) -> JSONResponse:
+    """Ready to serve: the database answers, and the job queue (the broker and at least one
+    worker, or the in-process pool) runs. 503 otherwise, saying which check failed."""
+    checks: dict[str, Check] = {}
+    for name, probe in (("database", _database), ("broker", _queue)):
+        checks.update(await _check(name, probe, request))
+    ok = all(check.ok for check in checks.values())
+    answer = Readiness(status="ready" if ok else "not ready", checks=checks)
+    return JSONResponse(answer.model_dump(), status_code=200 if ok else 503)
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics (text format)."""
+    registry = request.app.state.metrics.registry
+    body = await asyncio.to_thread(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)
+
+
+@router.get("/v1/areas", responses=KEY_ERRORS)
 def areas(networks: NetworksDep, _: AnyKeyDep) -> AreasPublic:
     """Named areas (street data files registered on this server)."""
     return AreasPublic(default=networks.default_area, areas=networks.catalog.names())

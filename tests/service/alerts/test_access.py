@@ -167,9 +167,9 @@ def test_audit_log_records_key_use_and_alerts(
         (e.role, e.action, e.target, e.outcome) for e in audit_entries(alert_app.state.alert_store)
     ]
     assert ("police", "POST /v1/alerts", None, "key used") in entries
-    assert ("police", "alert.create", alert_id, "0 recipients") in entries
+    assert ("police", "alert.create small area", alert_id, "0 recipients") in entries
     assert ("police", "GET /v1/plans/x", None, "403") in entries
-    assert (None, "GET /v1/alerts", None, "401 no valid key") in entries
+    assert (None, "refused: no valid key", "GET /v1/alerts", "401 x1") in entries
     text = repr(entries)
     assert "Hold øje" not in text
     assert "+45" not in text

@@ -1,0 +1,121 @@
+"""Running one plan job: the function both backends call (a pool process or a Celery task).
+
+``run_job`` claims the job, plans it with ``service.plans.planning.create_plan`` (the same
+call the CLI makes), and records the plan or the error. An error is stored as a kind the
+API maps to a status (``service.api.problems``), so the feature stays web-free.
+
+**A starved solve is not the caller's fault.** The solver calls a mandatory visit
+impossible (``InfeasibleError``, a 422) only with a proof (``solver.conflicts``); a search
+that ran out of time without keeping every visit is a ``SolverError`` (``no-plan-found``,
+503, try again). The CPU share a plan got (this process and the solver's search
+processes, over the wall time times the cores the search may use) is logged with every
+failure, so an overloaded machine shows in the logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import resource
+import socket
+import time
+from typing import TYPE_CHECKING, Any
+
+from graphs import GraphError, UnknownAreaError
+from solver import SolverError
+
+from ..errors import RequestError
+from ..plans.planning import create_plan
+from ..plans.schemas import PlanRequest
+from .store import job_error
+
+if TYPE_CHECKING:
+    from ..config import Settings
+    from ..plans.networks import AreaNetworks
+    from ..plans.store import PlanStore
+    from .store import JobStore
+
+log = logging.getLogger(__name__)
+
+
+def cpu_seconds() -> tuple[float, float]:
+    """CPU time (user + system) of this process, and of its children that have ended."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime
+
+
+def cpu_share(
+    before: tuple[float, float], after: tuple[float, float], wall_s: float, *, settings: Settings
+) -> float:
+    """The share of its cores a plan got between two `cpu_seconds` readings ``wall_s``
+    apart: one core if the solver started no search processes, else its workers' (at most
+    the machine's)."""
+    own, children = after[0] - before[0], after[1] - before[1]
+    cores = 1 if children <= 0 else max(1, min(settings.solver_workers, os.cpu_count() or 1))
+    return (own + children) / (wall_s * cores) if wall_s > 0 else 1.0
+
+
+def worker_name() -> str:
+    """host:pid of this process."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def effective_time_limit_s(request: PlanRequest, settings: Settings) -> float:
+    """The solver budget ``create_plan`` will use (the request's, capped by the settings)."""
+    return min(
+        request.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s
+    )
+
+
+def classify(exc: BaseException) -> dict[str, Any]:
+    """The stored error of a job that raised ``exc``."""
+    if isinstance(exc, RequestError):
+        return job_error(
+            "invalid-request", str(exc), [(p.field, p.message, p.id) for p in exc.problems]
+        )
+    if isinstance(exc, UnknownAreaError):
+        return job_error("invalid-request", str(exc), [("area", str(exc), None)])
+    if isinstance(exc, GraphError):
+        return job_error("street-data-unavailable", str(exc))
+    if isinstance(exc, SolverError):
+        return job_error("no-plan-found", str(exc))
+    return job_error("internal", "Something went wrong on our side.")
+
+
+def run_job(
+    job_id: str,
+    *,
+    settings: Settings,
+    networks: AreaNetworks,
+    plans: PlanStore,
+    jobs: JobStore,
+    worker: str | None = None,
+) -> str:
+    """Plan job ``job_id`` and record the outcome; returns ``done``, ``failed`` or
+    ``skipped`` (already over: a re-delivery of a job finished elsewhere).
+
+    Never raises for a planning error: every error ends as the job's stored error.
+    """
+    job = jobs.start(job_id, worker=worker or worker_name())
+    if job is None:
+        log.info("job %s: already over, skipped", job_id)
+        return "skipped"
+    wall0, cpu0 = time.perf_counter(), cpu_seconds()
+    try:
+        request = PlanRequest.model_validate(job.request)
+        planned = create_plan(request, networks=networks, settings=settings, store=plans)
+    except Exception as exc:
+        share = cpu_share(cpu0, cpu_seconds(), time.perf_counter() - wall0, settings=settings)
+        error = classify(exc)
+        if error["kind"] == "internal":
+            log.exception("job %s: unexpected error", job_id)
+        else:
+            log.info(
+                "job %s: %s, CPU share %.2f (%s)", job_id, error["kind"], share, error["detail"]
+            )
+        jobs.fail(job_id, error)
+        return "failed"
+    jobs.finish(job_id, plan_id=planned.plan.id, run_s=time.perf_counter() - wall0)
+    log.info("job %s: plan %s", job_id, planned.plan.id)
+    return "done"
