@@ -82,6 +82,17 @@ AlertArea = Annotated[
 ]
 
 
+PATROL_NOTE = "Ruterne er lagt om med et stop i området."
+"""Appended to a patrol alert's SMS: the recipients' routes changed (no stop or client named)."""
+
+
+class PatrolIn(_Strict):
+    """Make the alert's area a priority stop of tonight's plans there, and re-plan them."""
+
+    weight: float = Field(default=100, gt=0, le=1000, description="The stop's hotspot weight.")
+    dwell_min: float = Field(default=15, ge=0, le=240, description="Minutes at the stop.")
+
+
 class AlertCreate(_Strict):
     """A police alert: what to watch for, where, and when."""
 
@@ -105,6 +116,12 @@ class AlertCreate(_Strict):
         description="near_route: staff whose planned route passes the area while the alert "
         "is valid; all_on_shift: everyone whose shift overlaps it.",
     )
+    patrol: PatrolIn | None = Field(
+        default=None,
+        description="Add the area (its centre) as a priority stop, within the validity, to "
+        "tonight's plans there and re-plan them before choosing recipients; the SMS says "
+        "the routes changed.",
+    )
 
     @field_validator("message", "area_name")
     @classmethod
@@ -118,9 +135,13 @@ class AlertCreate(_Strict):
             raise ValueError(msg)
         return value
 
+    def full_message(self) -> str:
+        """The message as sent: a patrol alert says the routes changed."""
+        return f"{self.message} {PATROL_NOTE}" if self.patrol is not None else self.message
+
     def text(self) -> str:
         """The SMS text."""
-        return sms_text(self.message, self.area_name)
+        return sms_text(self.full_message(), self.area_name)
 
     def too_long(self) -> bool:
         """Whether the SMS text needs more than 2 segments."""
@@ -162,6 +183,9 @@ class AlertAccepted(BaseModel):
         default=None, description="Police keys: 'fewer than 3', '3-9' or '10 or more'."
     )
     note: str | None = Field(description="Set when few or no staff were found to reach.")
+    replanned: list[str] = Field(
+        default_factory=list, description="Patrol alerts: the new plan versions made."
+    )
 
 
 class AlertPublic(BaseModel):

@@ -178,7 +178,7 @@ def create_alert(
         owner=principal.owner,
         idempotency_key=idempotency_key,
         body_hash=hash_,
-        message=body.message,
+        message=body.full_message(),
         area_name=body.area_name,
         area=body.area.model_dump(mode="json"),
         valid_from=valid_from,

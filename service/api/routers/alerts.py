@@ -8,10 +8,24 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 
 from ...alerts.schemas import AlertAccepted, AlertCreate, AlertPublic, AlertSummary
-from ...alerts.service import accepted, create_alert, equivalent_radius_m, find_replay
-from ...alerts.store import for_police, summary_for_police
+from ...alerts.service import (
+    accepted,
+    check_alert,
+    create_alert,
+    equivalent_radius_m,
+    find_replay,
+)
+from ...alerts.store import body_hash, for_police, summary_for_police
 from ...auth.audit import audit
-from ..deps import AlertReaderDep, AlertSenderDep, AlertStoreDep, PlanStoreDep, SettingsDep
+from ...patrol import patrol_replans
+from ..deps import (
+    AlertReaderDep,
+    AlertSenderDep,
+    AlertStoreDep,
+    NetworksDep,
+    PlanStoreDep,
+    SettingsDep,
+)
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -41,6 +55,7 @@ def post_alert(
     store: AlertStoreDep,
     plans: PlanStoreDep,
     settings: SettingsDep,
+    networks: NetworksDep,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
     ] = None,
@@ -85,7 +100,21 @@ def post_alert(
         raise HTTPException(
             429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
         )
+    replanned: list[str] = []
     try:
+        if body.patrol is not None:
+            now = datetime.now(UTC)
+            valid_from, valid_until = check_alert(body, settings=settings, now=now)
+            replanned = patrol_replans(
+                body,
+                body_hash(body.model_dump(mode="json", exclude_unset=True)),
+                valid_from=valid_from,
+                valid_until=valid_until,
+                now=now,
+                networks=networks,
+                settings=settings,
+                plans=plans,
+            )
         record, new = create_alert(
             body,
             principal=principal,
@@ -116,7 +145,8 @@ def post_alert(
     if worker is not None:
         worker.wake()
     response.headers["Location"] = f"/v1/alerts/{record.id}"
-    return accepted(record, police=police, floor=floor)
+    answer = accepted(record, police=police, floor=floor)
+    return answer.model_copy(update={"replanned": replanned}) if replanned else answer
 
 
 @router.get("", responses=ERRORS)

@@ -347,3 +347,39 @@ def test_an_alert_may_start_at_most_the_alert_hours_ahead(
     body["valid_from"] = start.isoformat()
     body["valid_until"] = (start + timedelta(hours=1)).isoformat()
     assert api.post("/v1/alerts", json=body, headers=as_(keys["police"])).status_code == 202
+
+
+def test_a_patrol_alert_replans_tonight_and_tells_the_recipients(
+    api: TestClient, keys: dict[str, str], stored_plan: dict[str, Any], alert_app: FastAPI
+) -> None:
+    """With ``patrol`` the alert's area becomes a priority stop: tomorrow's plan is re-planned
+    (a new version) with a stop at the area's centre inside the validity, the staff member
+    given that stop is among the recipients, and the SMS says the routes changed."""
+    day = stored_plan["date"]
+    body = _alert_at({"location": {"lat": 57.4711, "lon": 10.2062}, "arrival": f"{day}T19:00"})
+    body.update(
+        valid_from=f"{day}T18:30",
+        valid_until=f"{day}T21:00",
+        patrol={"weight": 500, "dwell_min": 10},
+    )
+    answer = api.post("/v1/alerts", json=body, headers=as_(keys["police"]))
+    assert answer.status_code == 202, answer.text
+    [version] = answer.json()["replanned"]
+    plan = api.get(f"/v1/plans/{version}", headers=as_(keys["dispatcher"])).json()
+    assert (plan["version"], plan["parent_id"]) == (2, stored_plan["id"])
+    [(staff_id, stop)] = [
+        (r["staff_id"], s)
+        for r in plan["routes"]
+        for s in r["stops"]
+        if (s["id"] or "").startswith("alert-")
+    ]
+    assert f"{day}T18:30" <= stop["start"][:16] <= f"{day}T21:00"
+    alert = api.get(f"/v1/alerts/{answer.json()['id']}", headers=as_(keys["dispatcher"])).json()
+    assert staff_id in {r["staff_id"] for r in alert["recipients"]}
+    worker = _worker(alert_app)
+    worker.run_once()
+    texts = {m.text for m in alert_app.state.alert_store.console_messages()}
+    assert texts == {
+        "Hold øje med en hvid varevogn uden nummerplader. Ruterne er lagt om med et stop i "
+        "området. Område: Sindal midt"
+    }

@@ -1,0 +1,91 @@
+"""Patrol alerts: an alert's area becomes a priority stop of tonight's plans there.
+
+Police ask for presence, not only watchfulness: each newest plan whose area's streets hold
+the alert's centre, for each day of the validity, is re-planned (``service.plans.replan``)
+from now with the area's centre as a hotspot of the given weight, open while the alert is
+valid. The alert's recipients are then chosen from the new versions.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, time, timedelta
+from typing import TYPE_CHECKING
+
+from .alerts.schemas import CircleArea
+from .errors import RequestError
+from .plans.replan import replan
+from .plans.replan_schemas import ReplanRequest
+from .timeutil import LOCAL_TZ
+
+if TYPE_CHECKING:
+    from .alerts.schemas import AlertCreate
+    from .config import Settings
+    from .plans.networks import AreaNetworks
+    from .plans.store import PlanStore
+
+log = logging.getLogger(__name__)
+
+
+def _centre(body: AlertCreate) -> tuple[float, float]:
+    if isinstance(body.area, CircleArea):
+        return body.area.center.lat, body.area.center.lon
+    ring = body.area.coordinates[0]
+    return sum(p[1] for p in ring) / len(ring), sum(p[0] for p in ring) / len(ring)
+
+
+def patrol_replans(
+    body: AlertCreate,
+    alert_key: str,
+    *,
+    valid_from: datetime,
+    valid_until: datetime,
+    now: datetime,
+    networks: AreaNetworks,
+    settings: Settings,
+    plans: PlanStore,
+) -> list[str]:
+    """Re-plan tonight's plans in the alert's area with its centre as a stop; returns the new
+    plan versions' ids (none when no plan of those days is in the area, or their evenings
+    are over)."""
+    assert body.patrol is not None
+    lat, lon = _centre(body)
+    start = max(now, valid_from).astimezone(LOCAL_TZ)
+    stop = {
+        "id": f"alert-{alert_key[:12]}",
+        "location": {"lat": lat, "lon": lon},
+        "weight": body.patrol.weight,
+        "dwell_min": body.patrol.dwell_min,
+        "windows": [
+            {
+                "start": start.replace(tzinfo=None).isoformat(timespec="minutes"),
+                "end": valid_until.astimezone(LOCAL_TZ)
+                .replace(tzinfo=None)
+                .isoformat(timespec="minutes"),
+            }
+        ],
+    }
+    made = []
+    day = start.date()
+    while day <= valid_until.astimezone(LOCAL_TZ).date():
+        for area in networks.catalog.names():
+            if not networks.bounds(area, "drive").contains(lat, lon):
+                continue
+            plan = plans.newest_for_day(area, day)
+            if plan is None:
+                continue
+            # The first evening from now; a later one from its start (nothing done yet).
+            moment = start if day == start.date() else datetime.combine(day, time(), LOCAL_TZ)
+            change = ReplanRequest.model_validate(
+                {"now": moment.isoformat(), "hotspots_added": [stop]}
+            )
+            try:
+                made.append(
+                    replan(
+                        plan.id, change, networks=networks, settings=settings, store=plans
+                    ).plan.id
+                )
+            except RequestError as exc:
+                log.info("patrol: plan %s not re-planned: %s", plan.id, exc)
+        day += timedelta(days=1)
+    return made
