@@ -162,16 +162,14 @@ def test_seed_keeps_plan_feasible(
     replay_plan(request, plan, networks)
 
 
-def test_every_stop_lies_on_its_route_line(
-    client: TestClient, demo_request: dict[str, Any], networks: AreaNetworks
-) -> None:
-    """The demo plan's route lines start and end at the stops' street points: each stop's
-    street point lies on its route line (within 1 m), and the requested location is no
-    farther from the line than from its street plus 30 m."""
+def _stops_on_lines(client: TestClient, plan: dict[str, Any]) -> int:
+    """Check every stop of ``plan`` against its route line; returns how many were checked.
+
+    Each stop's street point lies on its route line (within 1 m), and its requested
+    location is no farther from the line than from its street plus 30 m."""
     import shapely
     from pyproj import Transformer
 
-    plan = client.post("/v1/plans", json=demo_request).json()
     geojson = client.get(f"/v1/plans/{plan['id']}/routes.geojson").json()
     lines = {
         f["properties"]["staff_id"]: f["geometry"]["coordinates"]
@@ -190,4 +188,50 @@ def test_every_stop_lies_on_its_route_line(
             assert line.distance(street) < 1.0, (route["staff_id"], stop["id"])
             assert line.distance(asked) <= stop["snap_m"] + 30, (route["staff_id"], stop["id"])
             checked += 1
-    assert checked > 40
+    return checked
+
+
+def test_every_stop_lies_on_its_route_line(
+    client: TestClient, demo_request: dict[str, Any]
+) -> None:
+    """The demo plan's route lines start and end at the stops' street points."""
+    plan = client.post("/v1/plans", json=demo_request).json()
+    assert _stops_on_lines(client, plan) > 40
+
+
+@pytest.mark.slow
+def test_every_stop_lies_on_its_route_line_in_liechtenstein(
+    client: TestClient, networks: AreaNetworks
+) -> None:
+    """The same on the municipality-sized area: 40 hotspots at random street nodes of
+    Liechtenstein (a fixed seed) and three guards, every stop on its route line."""
+    import numpy as np
+
+    network = networks.get("liechtenstein", "drive")
+    rng = np.random.default_rng(11)
+    nodes = [
+        network.graph.nodes[int(network.node_ids[i])]
+        for i in rng.choice(len(network.node_ids), 43, replace=False)
+    ]
+    points = [{"lat": n["y"], "lon": n["x"]} for n in nodes]
+    request = {
+        "area": "liechtenstein",
+        "date": PLAN_DAY.isoformat(),
+        "shifts": [
+            {
+                "id": f"guard-{k}",
+                "phone": f"+45200000{k:02d}",
+                "start_location": points[k],
+                "start_time": "17:00",
+                "end_time": "22:00",
+            }
+            for k in range(3)
+        ],
+        "hotspots": [
+            {"id": f"hs-{k}", "location": p, "weight": 1 + k % 5} for k, p in enumerate(points[3:])
+        ],
+        "options": {"time_limit_s": 3},
+    }
+    answer = client.post("/v1/plans", json=request)
+    assert answer.status_code == 201, answer.text
+    assert _stops_on_lines(client, answer.json()) > 20

@@ -412,3 +412,17 @@ def test_prod_accepts_a_complete_setup_and_warns_about_console(
     with caplog.at_level(logging.WARNING, logger="service.alerts.sms"):
         assert isinstance(build_sender(Settings(**PROD), sqlite_store), ConsoleSender)
     assert "console in prod" in caplog.text
+
+
+def test_the_console_provider_prints_each_message_with_the_phone_masked(
+    sqlite_store: AlertStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The console provider (the default, for development) logs each message it "sends":
+    the text and the phone masked to its last two digits, never the whole number."""
+    import logging
+
+    with caplog.at_level(logging.INFO, logger="service.alerts.sms.console"):
+        ConsoleSender(sqlite_store).send(SMS)
+    [line] = [r.getMessage() for r in caplog.records if "console SMS" in r.getMessage()]
+    assert line == "console SMS ref123 to +45 •••• ••01: Hold øje. Område: Sindal"
+    assert "+4520000001" not in caplog.text
