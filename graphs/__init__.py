@@ -12,6 +12,7 @@ indexing, snapping, matrices and route geometry never load it.
 """
 
 from graphs.areas import AREA_SUFFIXES, Area, AreaCatalog
+from graphs.closures import close_streets
 from graphs.errors import AreaFileError, GraphError, UnknownAreaError, UnreachableError
 from graphs.geometry import PathGeometry, route_geometry, street_route_geometry
 from graphs.load import (
@@ -56,6 +57,7 @@ __all__ = [
     "TravelMode",
     "UnknownAreaError",
     "UnreachableError",
+    "close_streets",
     "download_area",
     "keeps_way",
     "load_graph",

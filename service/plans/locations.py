@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from graphs import UNREACHABLE_S, snap_to_streets, street_travel_matrix
+from graphs import UNREACHABLE_S, close_streets, snap_to_streets, street_travel_matrix
 
 from ..errors import FieldProblem, Notice, RequestError
 from ..geo import Point
@@ -183,8 +183,17 @@ def place_on_area(
     streets: dict[ModeName, StreetPoints] = {}
     used: dict[ModeName, StreetNetwork] = {}
     distance_by_mode: dict[ModeName, np.ndarray] = {}
+    closures: dict[ModeName, tuple[StreetPoints, list[str | None]]] = {}
     for mode in modes:
         network = networks.get(area, mode)
+        if request.streets_closed:
+            network, on_street, names = close_streets(
+                network,
+                [p.lat for p in request.streets_closed],
+                [p.lon for p in request.streets_closed],
+                within_m=max_snap_m,
+            )
+            closures[mode] = (on_street, names)
         snapped = snap_to_streets(network, lats, lons)
         used[mode] = network
         streets[mode] = snapped
@@ -198,6 +207,7 @@ def place_on_area(
         area=area,
         max_snap_m=max_snap_m,
     )
+    notices += _closure_notices(closures, max_snap_m=max_snap_m)
 
     matrices = []
     for mode in modes:
@@ -217,6 +227,52 @@ def place_on_area(
         notices=tuple(notices),
         **_split(indices, request),
     )
+
+
+def _closure_notices(
+    closures: dict[ModeName, tuple[StreetPoints, list[str | None]]], *, max_snap_m: float
+) -> list[Notice]:
+    """A warning naming each street closed (per network), or an error for a closure
+    point far from every street.
+
+    Raises
+    ------
+    RequestError
+        Naming each closure point farther than ``max_snap_m`` from every network used.
+    """
+    if not closures:
+        return []
+    count = len(next(iter(closures.values()))[1])
+    problems, notices = [], []
+    for i in range(count):
+        field_name = f"streets_closed[{i}]"
+        nearest_m = min(float(on_street.snap_m[i]) for on_street, _ in closures.values())
+        if nearest_m > max_snap_m:
+            problems.append(
+                FieldProblem(
+                    field_name,
+                    f"the point lies {nearest_m:.0f} m from the nearest street "
+                    f"(at most {max_snap_m:.0f} m): no street closed",
+                )
+            )
+            continue
+        closed = sorted(
+            {
+                f"{names[i] or 'an unnamed street'} ({mode})"
+                for mode, (on_street, names) in closures.items()
+                if on_street.snap_m[i] <= max_snap_m
+            }
+        )
+        notices.append(
+            Notice(
+                field_name,
+                "street_closed",
+                f"closed both ways, routes go around it: {', '.join(closed)}",
+            )
+        )
+    if problems:
+        raise RequestError(problems)
+    return notices
 
 
 # A location this far from every street its staff can use gets a warning (EYES_MAX_SNAP_M

@@ -20,7 +20,15 @@ from pydantic import ValidationError
 from ..errors import FieldProblem, RequestError
 from ..timeutil import LOCAL_TZ, hhmm, to_local
 from .planning import PlannedRoutes, plan_routes
-from .schemas import PlanOptions, PlanRequest, PlanResponse, RouteOut, StaffChange, StopMove
+from .schemas import (
+    MAX_CLOSED_STREETS,
+    PlanOptions,
+    PlanRequest,
+    PlanResponse,
+    RouteOut,
+    StaffChange,
+    StopMove,
+)
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -282,6 +290,12 @@ def replan(
     if not shifts:
         raise _problem("now", "every staff member's evening is over: nothing left to plan")
     raw = request.model_dump(mode="json")
+    closed = [*raw["streets_closed"], *(p.model_dump(mode="json") for p in body.streets_closed)]
+    if len(closed) > MAX_CLOSED_STREETS:
+        raise _problem(
+            "streets_closed",
+            f"{len(closed)} streets closed with those of the plan; at most {MAX_CLOSED_STREETS}",
+        )
     raw.update(
         shifts=shifts,
         hotspots=[
@@ -294,6 +308,7 @@ def replan(
             for v in [*raw["visits"], *(v.model_dump(mode="json") for v in body.visits_added)]
             if v["id"] not in gone
         ],
+        streets_closed=closed,
         options=(
             body.options or PlanOptions(time_limit_s=REPLAN_TIME_LIMIT_S, seed=request.options.seed)
         ).model_dump(mode="json"),

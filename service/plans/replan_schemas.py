@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pydantic import Field
 
+from ..geo import Point
 from ..timeutil import ClockOrDateTime
 from .schemas import (
+    MAX_CLOSED_STREETS,
     HotspotIn,
     Identifier,
     Location,
@@ -51,6 +53,12 @@ class ReplanRequest(_Strict):
     visits_cancelled: list[Identifier] = Field(default_factory=list, max_length=500)
     hotspots_added: list[HotspotIn] = Field(default_factory=list, max_length=1500)
     hotspots_reweighted: list[Reweight] = Field(default_factory=list, max_length=1500)
+    streets_closed: list[Point] = Field(
+        default_factory=list,
+        max_length=MAX_CLOSED_STREETS,
+        description="Streets closed since the plan (added to those closed before): the "
+        "rest of the evening goes around them.",
+    )
     options: PlanOptions | None = Field(
         default=None, description="Default: the plan's own seed, with a 1.5 s time limit."
     )

@@ -33,6 +33,7 @@ Identifier = Annotated[
 MAX_SHIFTS = 100
 MAX_HOTSPOTS = 1500
 MAX_VISITS = 500
+MAX_CLOSED_STREETS = 50
 MAX_MATRIX_SIZE = 2500
 # Numeric bounds where the domain has them: no leg takes a week, no distance is longer than
 # the way round the Earth, a plan is for a date within about a year of today.
@@ -339,6 +340,13 @@ class PlanRequest(_Strict):
         default=None, description="Forecast the hotspots from stored burglary records."
     )
     visits: list[VisitIn] = Field(default_factory=list, max_length=MAX_VISITS)
+    streets_closed: list[Point] = Field(
+        default_factory=list,
+        max_length=MAX_CLOSED_STREETS,
+        description="Streets closed tonight: the street nearest each point is closed both "
+        "ways (named areas). Routes drive, walk and cycle around it; a stop on it is still "
+        "reached along its own stretch.",
+    )
     options: PlanOptions = Field(default_factory=PlanOptions)
 
     def visit_entries(self) -> list[VisitEntry]:
@@ -367,6 +375,14 @@ class PlanRequest(_Strict):
             raise ValueError(msg)
         if value is not None and isinstance(info.data.get("area"), MatrixArea):
             msg = "hotspots_from needs a named area (the records' streets), not a matrix"
+            raise ValueError(msg)
+        return value
+
+    @field_validator("streets_closed")
+    @classmethod
+    def _closed_on_streets(cls, value: list[Point], info: ValidationInfo) -> list[Point]:
+        if value and isinstance(info.data.get("area"), MatrixArea):
+            msg = "streets_closed needs a named area (its streets), not a matrix"
             raise ValueError(msg)
         return value
 

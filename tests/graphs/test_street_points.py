@@ -175,3 +175,36 @@ def test_equally_near_edges_resolve_to_the_first_street(tiny_net: StreetNetwork)
     assert (points.edge_u[0], points.edge_v[0], points.edge_key[0]) == (1, 2, 0)
     assert points.reverse_key[0] == 0
     assert points.fraction[0] == pytest.approx(0.5)
+
+
+def test_a_closed_street_is_driven_around(sindal_drive_net: StreetNetwork) -> None:
+    """Closing the street between two points on it makes the trip longer (around it) or
+    impossible, in both directions; the network given is left as it was."""
+    import numpy as np
+
+    from graphs import close_streets, snap_to_streets, street_travel_matrix
+
+    rows = np.argsort(sindal_drive_net.edge_length_m)[::-1]
+    row = int(next(r for r in rows if sindal_drive_net.edge_twin[r] >= 0))
+    line = sindal_drive_net.edge_geoms_lonlat[row]
+    (lon_a, lat_a), (lon_b, lat_b) = (
+        line.interpolate(0.2, normalized=True).coords[0],
+        line.interpolate(0.8, normalized=True).coords[0],
+    )
+    before = street_travel_matrix(
+        sindal_drive_net, snap_to_streets(sindal_drive_net, [lat_a, lat_b], [lon_a, lon_b])
+    )
+    mid = line.interpolate(0.5, normalized=True)
+    closed, points, names = close_streets(sindal_drive_net, [mid.y], [mid.x])
+    assert len(names) == 1
+    assert points.snap_m[0] < 1.0
+    # Points on the closed street reach each other along it (their own stretch)...
+    after = street_travel_matrix(closed, snap_to_streets(closed, [lat_a, lat_b], [lon_a, lon_b]))
+    assert (after == before).all()
+    assert closed.csr is not sindal_drive_net.csr
+    u, v = int(sindal_drive_net.edge_u[row]), int(sindal_drive_net.edge_v[row])
+    iu, iv = sindal_drive_net.index_of[u], sindal_drive_net.index_of[v]
+    # ... but no path between other streets runs along it any more, either way.
+    assert np.isinf(closed.csr[iu, iv])
+    assert np.isinf(closed.csr[iv, iu])
+    assert np.isfinite(sindal_drive_net.csr[iu, iv])

@@ -5,6 +5,7 @@ bound; the workload can be balanced at a reported price."""
 from __future__ import annotations
 
 import copy
+import itertools
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,8 @@ from .conftest import PLAN_DAY
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient
+
+    from service.plans.networks import AreaNetworks
 
 
 def _plan(client: TestClient, request: dict[str, Any]) -> dict[str, Any]:
@@ -291,3 +294,67 @@ def test_a_walk_along_a_hotspot_covers_it_in_passing(
     assert plan["summary"]["weight_covered"] == 0
     unmarked = _plan(client, {**request, "hotspots": [{**hotspot, "passing_counts": False}]})
     assert unmarked["passed"] == []
+
+
+def test_a_street_closed_tonight_is_routed_around(
+    client: TestClient, evening: dict[str, Any], networks: AreaNetworks
+) -> None:
+    """A street on a route is closed at the start of the evening: the re-plan names it in a
+    warning, no route line runs along it any more, and the closure stays with the plan
+    (a second re-plan still goes around it)."""
+    from shapely.geometry import LineString
+    from shapely.geometry import Point as ShapelyPoint
+
+    from graphs import snap_to_streets
+
+    def lines(plan: dict[str, Any]) -> dict[str, list[list[float]]]:
+        geojson = client.get(f"/v1/plans/{plan['id']}/routes.geojson").json()
+        return {
+            f["properties"]["staff_id"]: f["geometry"]["coordinates"]
+            for f in geojson["features"]
+            if f["properties"]["feature"] == "route"
+        }
+
+    def runs_along(coords: list[list[float]], street: LineString) -> bool:
+        # A segment whose middle lies on the street (within ~0.5 m) runs along it.
+        return any(
+            street.distance(ShapelyPoint((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)) < 5e-6
+            for a, b in itertools.pairwise(coords)
+        )
+
+    drive = networks.get("sindal", "drive")
+    staff_id, line = max(lines(evening).items(), key=lambda item: len(item[1]))
+    route = next(r for r in evening["routes"] if r["staff_id"] == staff_id)
+    assert route["mode"] == "drive"
+    a, b = line[len(line) // 2 - 1], line[len(line) // 2]
+    mid_lon, mid_lat = (a[0] + b[0]) / 2, (a[1] + b[1]) / 2
+    on = snap_to_streets(drive, [mid_lat], [mid_lon])
+    street = drive.edge_geoms_lonlat[int(on.edge_row[0])]
+    assert runs_along(line, street)
+
+    answer = client.post(
+        f"/v1/plans/{evening['id']}/replan",
+        json={"now": route["start"], "streets_closed": [{"lat": mid_lat, "lon": mid_lon}]},
+    )
+    assert answer.status_code == 201, answer.text
+    new = answer.json()
+    [warning] = [w for w in new["warnings"] if w["code"] == "street_closed"]
+    assert warning["field"] == "streets_closed[0]"
+    assert "(drive)" in warning["message"]
+    assert not any(runs_along(c, street) for c in lines(new).values())
+
+    again = client.post(f"/v1/plans/{new['id']}/replan", json={"now": route["start"]})
+    assert again.status_code == 201, again.text
+    assert not any(runs_along(c, street) for c in lines(again.json()).values())
+
+
+def test_a_closure_far_from_every_street_is_an_error(
+    client: TestClient, small_request: dict[str, Any]
+) -> None:
+    """A closure point in the sea closes nothing: the request is refused naming it."""
+    request = copy.deepcopy(small_request)
+    request["streets_closed"] = [{"lat": 57.6, "lon": 10.6}]
+    answer = client.post("/v1/plans", json=request)
+    assert answer.status_code == 422, answer.text
+    [problem] = [p for p in answer.json()["errors"] if p["field"] == "streets_closed[0]"]
+    assert "no street closed" in problem["message"]
