@@ -32,7 +32,8 @@ from service.plans.replan_schemas import ReplanRequest
 from service.plans.schemas import PlanRequest
 from service.plans.store import PlanStore
 
-DAY = date(2030, 11, 26)
+# Tomorrow or later (a plan date lies within a year of today); a Thursday, as in the tests.
+DAY = date.today() + timedelta(days=(3 - date.today().weekday()) % 7 or 7)
 
 
 def _request(networks: AreaNetworks, hotspots: int, staff: int) -> dict[str, Any]:
