@@ -35,16 +35,17 @@ DEFAULT_MAX_ERRORS = 20
 RETRY_AFTER_BUSY_S = 30
 """Retry-After of a plan that found no plan in time or starved: about one solve."""
 
-_PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
+"""An OpenAPI response whose body is problem+json (spread into each documented status)."""
 KEY_ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API key (checked before the body is read)", **_PROBLEM},
-    403: {"description": "The key's role may not do this", **_PROBLEM},
+    401: {"description": "No valid API key (checked before the body is read)", **PROBLEM},
+    403: {"description": "The key's role may not do this", **PROBLEM},
 }
 """Documented on every route that needs a key."""
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed JSON or Content-Length", **_PROBLEM},
-    413: {"description": "Request body too large (EYES_MAX_BODY_BYTES)", **_PROBLEM},
-    422: {"description": "Invalid request; `errors` names each field", **_PROBLEM},
+    400: {"description": "Malformed JSON or Content-Length", **PROBLEM},
+    413: {"description": "Request body too large (EYES_MAX_BODY_BYTES)", **PROBLEM},
+    422: {"description": "Invalid request; `errors` names each field", **PROBLEM},
 }
 """Documented on every route that takes a body or parameters."""
 

@@ -26,14 +26,13 @@ from ..deps import (
     PlanStoreDep,
     SettingsDep,
 )
+from ..problems import KEY_ERRORS, PROBLEM
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON", **PROBLEM},
-    401: {"description": "No valid API key", **PROBLEM},
-    403: {"description": "The key's role may not do this", **PROBLEM},
+    **KEY_ERRORS,
     404: {"description": "No such alert", **PROBLEM},
     409: {"description": "Idempotency-Key reused with another body", **PROBLEM},
     413: {"description": "Request body too large (EYES_MAX_BODY_BYTES)", **PROBLEM},

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Query, Response
 
 from ...plans.exports import plan_to_csv, plan_to_gpx, route_to_ics
 from ..deps import PlannerDep, PlanStoreDep
+from ..problems import PROBLEM
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API key", **PROBLEM},
     403: {"description": "The key's role may not use plans", **PROBLEM},

@@ -16,14 +16,13 @@ from ...plans.planning import create_plan
 from ...plans.rerun import Rerun, rerun_request
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(tags=["imports"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed JSON", **PROBLEM},
-    401: {"description": "No valid API key", **PROBLEM},
-    403: {"description": "The key's role may not use plans", **PROBLEM},
+    **KEY_ERRORS,
+    **BODY_ERRORS,
     422: {"description": "Invalid files or request; `errors` names each place", **PROBLEM},
 }
 

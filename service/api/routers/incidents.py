@@ -32,7 +32,7 @@ from ...incidents.service import area_report, import_incidents, import_local_are
 from ...incidents.store import IncidentStore
 from ...timeutil import LOCAL_TZ, today_local
 from ..deps import AnyKeyDep, NetworksDep
-from ..problems import PROBLEM_BASE, PROBLEM_JSON, problem_response
+from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 
 if TYPE_CHECKING:
     from ...incidents.errors import RowProblem
@@ -42,10 +42,8 @@ router = APIRouter(tags=["incidents"])
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 """About 300,000 CSV rows: years of a large city's burglaries."""
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    401: {"description": "No valid API key", **PROBLEM},
-    403: {"description": "The key's role may not do this", **PROBLEM},
+    **KEY_ERRORS,
     404: {"description": "The area has no burglary records", **PROBLEM},
     413: {"description": "The file is larger than 20 MiB", **PROBLEM},
     415: {"description": "Not CSV, GeoJSON or JSON", **PROBLEM},

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field
 
 from ..deps import PlannerDep, SettingsDep
-from ..problems import job_problem
+from ..problems import PROBLEM, job_problem
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 
 router = APIRouter(prefix="/v1/jobs", tags=["plans"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API key", **PROBLEM},
     403: {"description": "The key's role may not use plans", **PROBLEM},

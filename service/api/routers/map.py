@@ -11,7 +11,7 @@ import hashlib
 import html
 from datetime import date, datetime
 from functools import lru_cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Header, HTTPException, Query, Response
@@ -24,14 +24,13 @@ from graphs import TravelMode
 from ...plans.streets import streets_geojson_bytes
 from ...web import PAGE, STATIC_DIR
 from ..deps import AnyKeyDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..problems import PROBLEM
 
 if TYPE_CHECKING:
     from ...config import Settings
 
 router = APIRouter(tags=["map"])
 static_files = StaticFiles(directory=STATIC_DIR)
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 class PlanListItem(BaseModel):

@@ -18,12 +18,11 @@ from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..deps import PlannerDep, PlanStoreDep, SettingsDep
-from ..problems import PROBLEM_JSON, job_problem
+from ..problems import PROBLEM, PROBLEM_JSON, job_problem
 from .jobs import JobPublic, current_job, job_public
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"description": "Malformed JSON", **PROBLEM},
     401: {"description": "No valid API key", **PROBLEM},

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
@@ -12,10 +11,9 @@ from starlette.concurrency import run_in_threadpool
 from ...alerts.receipts import apply_receipt
 from ...alerts.sms import IncomingReceipt, ReceiptProvider, read_receipt
 from ..deps import AlertStoreDep, SettingsDep
+from ..problems import PROBLEM
 
 router = APIRouter(prefix="/v1/sms/receipts", tags=["sms"])
-
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 class ReceiptAnswer(BaseModel):

@@ -10,14 +10,13 @@ from ...plans.replan import replan
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
 from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 ERRORS: dict[int | str, dict[str, Any]] = {
-    400: {"description": "Malformed JSON", **PROBLEM},
-    401: {"description": "No valid API key", **PROBLEM},
-    403: {"description": "The key's role may not use plans", **PROBLEM},
+    **KEY_ERRORS,
+    **BODY_ERRORS,
     404: {"description": "No such plan", **PROBLEM},
     422: {"description": "Invalid re-plan; `errors` names each field", **PROBLEM},
     503: {"description": "No plan found in time, or street data unavailable", **PROBLEM},
