@@ -31,6 +31,12 @@ AREAS = {
     "liechtenstein": ROOT / "data" / "areas" / "liechtenstein.osm.pbf",
 }
 HEAVY_MODULES = ("osmnx", "geopandas", "pandas", "matplotlib")
+# What `eyes plan` cannot do without: the libraries it plans with, imported alone. Their
+# import time is the floor of what `eyes plan` adds to the solver's time on this machine.
+PLAN_LIBRARIES = (
+    "numpy, scipy.sparse.csgraph, ortools.constraint_solver.pywrapcp, pyvrp, pydantic, "
+    "sqlalchemy.orm, networkx, shapely, pyproj"
+)
 
 # Run in a fresh process: load a cached graph, time the first and later from_graph calls.
 FROM_GRAPH = """
@@ -247,6 +253,7 @@ def main() -> None:
         imports = _fresh([sys.executable, "-c", "import service.plans.resolve"], env, args.repeat)
         graphs_imports = _fresh([sys.executable, "-c", "import graphs"], env, args.repeat)
         graphs_heavy = ", ".join(_heavy_after("import graphs", env)) or "none"
+        libraries = _fresh([sys.executable, "-c", f"import {PLAN_LIBRARIES}"], env, args.repeat)
         _timed([str(EYES), "plan", str(request_file)], env)  # warm the graph cache
         overheads, gc_off = [], []
         for _ in range(args.repeat):
@@ -262,6 +269,7 @@ def main() -> None:
         print(f"eyes --help: {helps}")
         print(f"import service.plans.resolve: {imports}")
         print(f"import graphs: {graphs_imports}; heavy modules loaded: {graphs_heavy}")
+        print(f"import the libraries eyes plan needs ({PLAN_LIBRARIES}): {libraries}")
         bench_from_graph(args.repeat, env)
         bench_graph_path(request_file, env, args.repeat)
         bench_plan_imports(request_file, env, args.repeat)
