@@ -104,6 +104,14 @@ def test_clicking_a_staff_member_highlights_the_route_and_a_stop_says_why(
     hotspot_stops = [s for s in route["stops"] if s["kind"] in {"hotspot", "visit"}]
     assert page.locator(f".eyes-stop.is-active[data-staff='{staff}']").count() == len(hotspot_stops)
     assert page.locator(f".eyes-stop.is-dim[data-staff='{staff}']").count() == 0
+    # The selected stops lie above every dimmed one, so a shared hotspot answers for them.
+    lowest_active = page.eval_on_selector_all(
+        ".eyes-stop.is-active", "els => Math.min(...els.map(e => +e.style.zIndex))"
+    )
+    highest_dim = page.eval_on_selector_all(
+        ".eyes-stop.is-dim", "els => Math.max(-1e9, ...els.map(e => +e.style.zIndex))"
+    )
+    assert lowest_active > highest_dim
     first = hotspot_stops[0]
     page.locator(f".eyes-stop[data-staff='{staff}']").first.click()
     popup = page.locator(".leaflet-popup-content")

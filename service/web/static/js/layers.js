@@ -212,6 +212,8 @@ export function drawPlan(view, plan, geojson) {
   view.container.dataset.plan = plan.id;
 }
 
+const SELECTED_Z_OFFSET = 10000;
+
 // Highlight one staff member's route (dim the others); the same again clears it.
 export function select(view, staffId) {
   view.selected = view.selected === staffId ? null : staffId;
@@ -223,6 +225,9 @@ export function select(view, staffId) {
       element.classList.toggle("is-active", active);
       element.classList.toggle("is-dim", dim);
     }
+    // The selected route's stops sit above everyone else's: where two staff stop at the
+    // same hotspot, the one a dispatcher picked is the one that answers a click.
+    for (const marker of entry.markers) marker.setZIndexOffset(active ? SELECTED_Z_OFFSET : 0);
     if (active && entry.line) {
       entry.line.bringToFront();
       view.map.fitBounds(entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
