@@ -404,7 +404,7 @@ def _as_of(text: str, tz: str) -> datetime:
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
-    from .incidents.expand import as_of_moment
+    from .timeutil import as_of_moment
 
     try:
         value: date | datetime = (

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 LOCAL_TZ = ZoneInfo("Europe/Copenhagen")
@@ -13,6 +13,18 @@ ClockOrDateTime = datetime | time
 def today_local() -> date:
     """Today's date in Copenhagen."""
     return datetime.now(LOCAL_TZ).date()
+
+
+def as_of_moment(
+    value: datetime | date | None, *, default: date, tz: tzinfo = LOCAL_TZ
+) -> datetime:
+    """The forecast moment: a date means its start (00:00 in ``tz``, Copenhagen by
+    default), a naive datetime is ``tz`` time, None means the start of ``default``."""
+    if value is None:
+        value = default
+    if isinstance(value, datetime):
+        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
+    return datetime.combine(value, time(0), tzinfo=tz)
 
 
 def to_local(value: ClockOrDateTime, day: date) -> datetime:

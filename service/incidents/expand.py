@@ -8,13 +8,13 @@ that were planned (each id names its rank and street, e.g. ``hs-01-odinsvej``).
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, tzinfo
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, RequestError
 from ..geo import Point
 from ..plans.schemas import HotspotIn, Window
-from ..timeutil import LOCAL_TZ, today_local
+from ..timeutil import LOCAL_TZ, as_of_moment, today_local
 from .hotspots import area_hotspots
 from .store import IncidentStore
 
@@ -22,18 +22,6 @@ if TYPE_CHECKING:
     from ..db import SessionSource
     from ..plans.networks import AreaNetworks
     from ..plans.schemas import PlanRequest
-
-
-def as_of_moment(
-    value: datetime | date | None, *, default: date, tz: tzinfo = LOCAL_TZ
-) -> datetime:
-    """The forecast moment: a date means its start (00:00 in ``tz``, Copenhagen by
-    default), a naive datetime is ``tz`` time, None means the start of ``default``."""
-    if value is None:
-        value = default
-    if isinstance(value, datetime):
-        return value if value.tzinfo is not None else value.replace(tzinfo=tz)
-    return datetime.combine(value, time(0), tzinfo=tz)
 
 
 def no_records_message(area: str) -> str:

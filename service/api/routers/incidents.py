@@ -18,7 +18,6 @@ from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
-from ...incidents.expand import as_of_moment
 from ...incidents.importing import FORMATS, format_from_content_type
 from ...incidents.schemas import (
     HotspotOut,
@@ -30,7 +29,7 @@ from ...incidents.schemas import (
 )
 from ...incidents.service import area_report, import_incidents, import_local_areas, stored_hotspots
 from ...incidents.store import IncidentStore
-from ...timeutil import LOCAL_TZ, today_local
+from ...timeutil import LOCAL_TZ, as_of_moment, today_local
 from ..deps import AnyKeyDep, NetworksDep
 from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 

@@ -165,7 +165,8 @@ def test_hotspots_on_the_whole_chicago_file(capsys: pytest.CaptureFixture[str]) 
 
 def test_the_command_line_stays_lazy() -> None:
     """Building the parser loads no numpy, forecast, matplotlib or street graph, and
-    ``eyes hotspots FILE`` without an area loads neither osmnx nor matplotlib."""
+    ``eyes hotspots FILE`` without an area loads neither osmnx, matplotlib, FastAPI nor the
+    database layer (SQLAlchemy): a file needs no store."""
     code = (
         "import sys; from service.cli import build_parser; build_parser(); "
         "print(sorted(m for m in ('numpy', 'forecast', 'matplotlib', 'osmnx') "
@@ -177,7 +178,8 @@ def test_the_command_line_stays_lazy() -> None:
         "import sys, io, contextlib; from service.cli import main\n"
         "with contextlib.redirect_stdout(io.StringIO()):\n"
         f"    main(['hotspots', {str(SINDAL_CSV)!r}, '--as-of', '2026-11-23', '--count', '2'])\n"
-        "print(sorted(m for m in ('osmnx', 'matplotlib', 'fastapi') if m in sys.modules))"
+        "print(sorted(m for m in ('osmnx', 'matplotlib', 'fastapi', 'sqlalchemy') "
+        "if m in sys.modules))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
