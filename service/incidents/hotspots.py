@@ -166,6 +166,14 @@ class StreetPlacer:
         spread = float(np.hypot(*(inside - inside.mean(axis=0)).T).max())
         return spread > SAME_SPOT_M or float(d[d <= radius_m].min()) >= self._min_offset_m
 
+    def street_within(self, lat: float, lon: float, radius_m: float) -> bool:
+        """Whether any street of the network passes within ``radius_m`` of (lat, lon)."""
+        x, y = self.network.to_metric.transform(lon, lat)
+        near = self.network.edge_tree.query(
+            shapely.Point(x, y), predicate="dwithin", distance=radius_m
+        )
+        return len(near) > 0
+
     def edge_name(self, index: int) -> str:
         """The street name of edge row ``index`` of the network's edge arrays."""
         u, v, key = (
@@ -231,7 +239,16 @@ def hotspots_from_forecasts(
         if street is not None:
             why = f"{street}: {why}"
         elif placer is not None:
-            why += f"; no street point within {forecast.radius_m:.0f} m keeps clear of homes"
+            if placer.street_within(forecast.lat, forecast.lon, forecast.radius_m):
+                why += (
+                    f"; every street point within {forecast.radius_m:.0f} m is too close to "
+                    "a burglarised home, so the hotspot stays at the forecast's centre"
+                )
+            else:
+                why += (
+                    f"; no street within {forecast.radius_m:.0f} m, so the hotspot stays at "
+                    "the forecast's centre"
+                )
         ident = f"hs-{rank:02d}" + (f"-{slug(street)}" if street and slug(street) else "")
         hotspots.append(
             Hotspot(

@@ -171,3 +171,31 @@ def test_street_slugs_are_plan_identifiers() -> None:
     assert slug("Ved Åen") == "ved-aaen"
     assert slug("Ægirsvej") == "aegirsvej"
     assert slug("Sct. Mathias Gade") == "sct-mathias-gade"
+
+
+def test_burglaries_far_from_any_street_say_so_and_stay_at_their_centre(
+    drive: StreetNetwork,
+) -> None:
+    """Burglaries recorded in a field more than 300 m from Sindal's drive streets (a
+    position error, a farm off a private track): the hotspot stays at the forecast's centre
+    and its reason says that no street lies within its radius, not that homes are in the
+    way."""
+    lons, lats = np.meshgrid(np.linspace(10.12, 10.26, 40), np.linspace(57.44, 57.50, 40))
+    field = next(
+        (float(lat), float(lon))
+        for lat, lon in zip(lats.ravel(), lons.ravel(), strict=True)
+        if _street_distance_m(drive, float(lat), float(lon))[0] > 400.0
+    )
+    day = date(2026, 11, 1)
+    records = [
+        Incident(f"F-{n}", field[0] + 0.0004 * (n % 3), field[1] + 0.0006 * (n // 3), day)
+        for n in range(6)
+    ]
+    (forecast,) = forecast_hotspots(records, as_of=AS_OF_MOMENT, count=1)
+    (hotspot,) = area_hotspots(records, as_of=AS_OF_MOMENT, count=1, network=drive)
+    assert hotspot.street is None
+    assert (hotspot.lat, hotspot.lon) == (round(forecast.lat, 6), round(forecast.lon, 6))
+    assert hotspot.why.endswith(
+        f"; no street within {forecast.radius_m:.0f} m, so the hotspot stays at the "
+        "forecast's centre"
+    )
