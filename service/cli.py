@@ -161,7 +161,9 @@ def _plan(request: PlanRequest) -> PlannedRoutes:
     if request.hotspots_from is not None:
         from .incidents.expand import expand_hotspots_from
 
-        request = expand_hotspots_from(request, db=store, networks=networks)
+        request = expand_hotspots_from(
+            request, db=store, networks=networks, max_snap_m=settings.max_snap_m
+        )
     return create_plan(request, networks=networks, settings=settings, store=store)
 
 

@@ -11,14 +11,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+import numpy as np
+
+from graphs import snap_to_streets
+
 from ..errors import FieldProblem, RequestError
 from ..geo import Point
 from ..plans.schemas import HotspotIn, Window
 from ..timeutil import LOCAL_TZ, as_of_moment, today_local
-from .hotspots import area_hotspots
+from .hotspots import Hotspot, area_hotspots
 from .store import IncidentStore
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..db import SessionSource
     from ..plans.networks import AreaNetworks
     from ..plans.schemas import PlanRequest
@@ -33,7 +39,7 @@ def no_records_message(area: str) -> str:
 
 
 def expand_hotspots_from(
-    request: PlanRequest, *, db: SessionSource, networks: AreaNetworks
+    request: PlanRequest, *, db: SessionSource, networks: AreaNetworks, max_snap_m: float
 ) -> PlanRequest:
     """``request`` with its ``hotspots_from`` replaced by forecast hotspots on the area's
     streets (unchanged when it has none).
@@ -46,6 +52,8 @@ def expand_hotspots_from(
         The service's database (the records).
     networks
         The areas' street networks.
+    max_snap_m
+        How far a hotspot may lie from the streets its staff use (``EYES_MAX_SNAP_M``).
 
     Returns
     -------
@@ -55,7 +63,8 @@ def expand_hotspots_from(
     Raises
     ------
     RequestError
-        On ``hotspots_from`` when the area has no records, or none known at ``as_of``.
+        On ``hotspots_from`` when the area has no records, or none known at ``as_of``, or
+        a forecast hotspot lies farther than ``max_snap_m`` from every street its staff use.
     UnknownAreaError
         If the named area does not exist.
     """
@@ -79,6 +88,21 @@ def expand_hotspots_from(
     if not hotspots:
         msg = f"area {area!r} has no burglary record known before {as_of:%Y-%m-%d %H:%M}"
         raise RequestError([FieldProblem("hotspots_from.as_of", msg)])
+    far = off_the_streets(hotspots, request=request, area=area, networks=networks)
+    problems = [
+        FieldProblem(
+            "hotspots_from",
+            f"forecast hotspot {hotspot.id} lies {distance_m:.0f} m from the nearest street "
+            f"its staff can use (at most {max_snap_m:.0f} m): the burglaries behind it lie "
+            f"away from the streets ({hotspot.why}); check their positions, or list the "
+            "hotspots to plan in hotspots",
+            hotspot.id,
+        )
+        for hotspot, distance_m in far
+        if distance_m > max_snap_m
+    ]
+    if problems:
+        raise RequestError(problems)
     planned = [
         HotspotIn(
             id=h.id,
@@ -94,3 +118,19 @@ def expand_hotspots_from(
         for h in hotspots
     ]
     return request.model_copy(update={"hotspots": planned, "hotspots_from": None})
+
+
+def off_the_streets(
+    hotspots: Sequence[Hotspot], *, request: PlanRequest, area: str, networks: AreaNetworks
+) -> list[tuple[Hotspot, float]]:
+    """The hotspots the forecast could not place on a street, each with its distance in
+    metres to the nearest street of any travel mode of the request's shifts."""
+    unplaced = [h for h in hotspots if h.street is None]
+    if not unplaced:
+        return []
+    lats, lons = [h.lat for h in unplaced], [h.lon for h in unplaced]
+    modes = sorted({shift.mode for shift in request.shifts}) or ["drive"]
+    nearest = np.min(
+        [snap_to_streets(networks.get(area, mode), lats, lons).snap_m for mode in modes], axis=0
+    )
+    return [(h, float(d)) for h, d in zip(unplaced, nearest, strict=True)]

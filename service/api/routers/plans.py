@@ -85,7 +85,11 @@ async def post_plan(
     ``Retry-After``.
     """
     body = await run_in_threadpool(
-        expand_hotspots_from, body, db=store, networks=request.app.state.networks
+        expand_hotspots_from,
+        body,
+        db=store,
+        networks=request.app.state.networks,
+        max_snap_m=settings.max_snap_m,
     )
     queue = request.app.state.job_queue
     job = await run_in_threadpool(

@@ -9,9 +9,11 @@ import io
 import json
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 from PIL import Image
 from sqlalchemy import select
 
+from graphs import snap_to_streets
 from service.auth.models import AuditRecord
 from service.plans.store import PlanRecord
 
@@ -234,3 +236,38 @@ def test_report_json_and_map_png(
     )
     assert bad.status_code == 422
     assert bad.json()["errors"][0]["row"] == "features[0]"
+
+
+def test_a_forecast_hotspot_off_the_streets_is_named_on_hotspots_from(
+    client: TestClient,
+    police: TestClient,
+    small_request: dict[str, Any],
+    networks: AreaNetworks,
+) -> None:
+    """Burglaries recorded in a field far from every street the shifts can use: a plan from
+    hotspots_from is a 422 on hotspots_from naming the forecast hotspot and its distance
+    (the field the caller sent), not on a hotspots[i] the caller never wrote."""
+    modes = sorted({shift.get("mode", "drive") for shift in small_request["shifts"]})
+    grid_lons, grid_lats = np.meshgrid(np.linspace(10.12, 10.26, 50), np.linspace(57.44, 57.50, 50))
+    lats, lons = grid_lats.ravel(), grid_lons.ravel()
+    nearest = np.min(
+        [snap_to_streets(networks.get("sindal", m), lats, lons).snap_m for m in modes], axis=0
+    )
+    k = int(np.argmax(nearest > 600.0))
+    assert nearest[k] > 600.0, "Sindal has no field 600 m from its streets any more"
+    rows = ["id,date,lat,lon"] + [
+        f"F-{n},2026-11-{n + 1:02d},{lats[k] + 0.0003 * (n % 3):.6f},"
+        f"{lons[k] + 0.0005 * (n // 3):.6f}"
+        for n in range(6)
+    ]
+    assert _import(police, "\n".join(rows).encode()).status_code == 200
+    request = copy.deepcopy(small_request)
+    del request["hotspots"]
+    request["hotspots_from"] = {"as_of": "2026-11-23", "count": 1}
+    answer = client.post("/v1/plans", json=request)
+    assert answer.status_code == 422, answer.text
+    [problem] = answer.json()["errors"]
+    assert problem["field"] == "hotspots_from"
+    assert problem["id"] == "hs-01"
+    assert problem["message"].startswith("forecast hotspot hs-01 lies ")
+    assert "m from the nearest street its staff can use (at most 300 m)" in problem["message"]
