@@ -151,6 +151,23 @@ def test_prefer_respond_async_answers_202_and_the_job_links_the_plan(
     assert client.get(job["plan"]).json()["id"] == job["plan_id"]
 
 
+def test_a_rerun_is_a_job_too(client: TestClient) -> None:
+    """Planning a stored plan again (the map's re-plan button) is queued like a new plan,
+    never solved in the API process: with ``Prefer: respond-async`` it is a 202 with its
+    job, which ends done with a new plan of the same request and the new seed."""
+    first = client.post("/v1/plans", json=matrix_request()).json()
+    answer = client.post(
+        f"/v1/plans/{first['id']}/rerun", json={"seed": 3}, headers={"Prefer": "respond-async"}
+    )
+    assert answer.status_code == 202, answer.text
+    assert answer.headers["location"] == f"/v1/jobs/{answer.json()['id']}"
+    job = _wait_for(client, answer.headers["location"])
+    assert job["state"] == "done", job
+    again = client.get(job["plan"]).json()
+    assert again["id"] not in (first["id"], None)
+    assert {r["staff_id"] for r in again["routes"]} == {r["staff_id"] for r in first["routes"]}
+
+
 def test_a_plan_done_in_time_is_201_and_a_failed_one_its_problem(client: TestClient) -> None:
     """Without Prefer, a quick plan is answered 201 with the plan; a job that fails answers
     with its problem (here 422 for an unknown index, found while placing locations)."""

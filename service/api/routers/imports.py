@@ -9,14 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...plans.imports import CsvImport, request_from_csv
-from ...plans.planning import create_plan
 from ...plans.rerun import Rerun, rerun_request
 from ...plans.schemas import PlanRequest, PlanResponse
-from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
+from .plans import POST_RESPONSES, PreferHeader, answer_as_job
 
 router = APIRouter(tags=["imports"])
 
@@ -40,22 +42,29 @@ def import_csv(body: CsvImport, _: PlannerDep) -> PlanRequest:
 @router.post(
     "/v1/plans/{plan_id}/rerun",
     status_code=201,
-    responses={404: {"description": "No such plan", **PROBLEM}, **ERRORS},
+    response_model=PlanResponse,
+    responses={404: {"description": "No such plan", **PROBLEM}, **POST_RESPONSES},
 )
-def rerun(
+async def rerun(
     plan_id: str,
     body: Rerun,
-    response: Response,
-    networks: NetworksDep,
+    request: Request,
     settings: SettingsDep,
     store: PlanStoreDep,
-    _: PlannerDep,
-) -> PlanResponse:
+    principal: PlannerDep,
+    prefer: PreferHeader = None,
+) -> JSONResponse:
     """Plan a stored plan's request again (same date) with another time limit or seed.
 
-    The new plan is stored under a new id (`Location`); the old one is kept.
+    Solved as a job, like `POST /v1/plans`: 201 with the new plan (`Location`) when it is
+    done within the wait, else 202 with the job. The old plan is kept.
     """
-    request = rerun_request(store, plan_id, body)
-    planned = create_plan(request, networks=networks, settings=settings, store=store)
-    response.headers["Location"] = f"/v1/plans/{planned.plan.id}"
-    return planned.plan
+    again = await run_in_threadpool(rerun_request, store, plan_id, body)
+    return await answer_as_job(
+        again,
+        request=request,
+        settings=settings,
+        store=store,
+        owner=principal.key_id,
+        prefer=prefer,
+    )

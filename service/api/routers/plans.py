@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
@@ -18,6 +18,10 @@ from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..deps import PlannerDep, PlanStoreDep, SettingsDep
+
+if TYPE_CHECKING:
+    from ...config import Settings
+    from ...plans.store import PlanStore
 from ..problems import PROBLEM, PROBLEM_JSON, job_problem
 from .jobs import JobPublic, current_job, job_public
 
@@ -44,6 +48,15 @@ POST_RESPONSES: dict[int | str, dict[str, Any]] = {
     },
     **{k: v for k, v in ERRORS.items() if k != 404},
 }
+PreferHeader = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        description="`respond-async`: answer 202 with the job at once; `wait=N`: wait "
+        "at most N seconds for the plan.",
+    ),
+]
+"""The ``Prefer`` header of the routes that answer with a plan or its job."""
 _WAIT = re.compile(r"\bwait\s*=\s*(\d+)")
 
 
@@ -64,14 +77,7 @@ async def post_plan(
     settings: SettingsDep,
     store: PlanStoreDep,
     principal: PlannerDep,
-    prefer: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="`respond-async`: answer 202 with the job at once; `wait=N`: wait "
-            "at most N seconds for the plan.",
-        ),
-    ] = None,
+    prefer: PreferHeader = None,
 ) -> JSONResponse:
     """Plan tonight's routes and store the plan.
 
@@ -91,10 +97,25 @@ async def post_plan(
         networks=request.app.state.networks,
         max_snap_m=settings.max_snap_m,
     )
-    queue = request.app.state.job_queue
-    job = await run_in_threadpool(
-        submit_plan, body, queue=queue, settings=settings, owner=principal.key_id
+    return await answer_as_job(
+        body, request=request, settings=settings, store=store, owner=principal.key_id, prefer=prefer
     )
+
+
+async def answer_as_job(
+    body: PlanRequest,
+    *,
+    request: Request,
+    settings: Settings,
+    store: PlanStore,
+    owner: str | None,
+    prefer: str | None,
+) -> JSONResponse:
+    """Queue ``body`` as a plan job and answer 201 with the plan if it is done within the
+    wait (``EYES_PLAN_WAIT_S`` or ``Prefer``), the job's problem if it failed, else 202 with
+    the job (``Location: /v1/jobs/{id}``)."""
+    queue = request.app.state.job_queue
+    job = await run_in_threadpool(submit_plan, body, queue=queue, settings=settings, owner=owner)
     wait = _wait_s(prefer, settings.plan_wait_s)
     if wait > 0:
         await queue.wait(job.id, wait)
