@@ -24,14 +24,18 @@ from typing import TYPE_CHECKING, Any
 from graphs import GraphError, UnknownAreaError
 from solver import SolverError
 
-from ..errors import RequestError
+from ..errors import FieldProblem, RequestError
+from ..plans.errors import PlanNotFoundError
 from ..plans.planning import create_plan
+from ..plans.replan import replan
+from ..plans.replan_schemas import ReplanRequest
 from ..plans.schemas import PlanRequest
 from .store import job_error
 
 if TYPE_CHECKING:
     from ..config import Settings
     from ..plans.networks import AreaNetworks
+    from ..plans.planning import PlannedRoutes
     from ..plans.store import PlanStore
     from .store import JobStore
 
@@ -68,8 +72,28 @@ def effective_time_limit_s(request: PlanRequest, settings: Settings) -> float:
     )
 
 
+REPLAN_KEY = "replan"
+"""A job whose stored request is ``{REPLAN_KEY: {"plan_id": ..., ...ReplanRequest}}`` re-plans
+a stored plan; any other request is a `PlanRequest`."""
+
+
+def plan_job(
+    stored: dict[str, Any], *, networks: AreaNetworks, settings: Settings, plans: PlanStore
+) -> PlannedRoutes:
+    """Run a job's stored request: a new plan, or a re-plan of a stored one."""
+    if REPLAN_KEY in stored:
+        asked = dict(stored[REPLAN_KEY])
+        plan_id = str(asked.pop("plan_id"))
+        body = ReplanRequest.model_validate(asked)
+        return replan(plan_id, body, networks=networks, settings=settings, store=plans)
+    request = PlanRequest.model_validate(stored)
+    return create_plan(request, networks=networks, settings=settings, store=plans)
+
+
 def classify(exc: BaseException) -> dict[str, Any]:
     """The stored error of a job that raised ``exc``."""
+    if isinstance(exc, PlanNotFoundError):
+        exc = RequestError([FieldProblem("plan_id", str(exc))])
     if isinstance(exc, RequestError):
         return job_error(
             "invalid-request", str(exc), [(p.field, p.message, p.id) for p in exc.problems]
@@ -103,8 +127,7 @@ def run_job(
         return "skipped"
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
     try:
-        request = PlanRequest.model_validate(job.request)
-        planned = create_plan(request, networks=networks, settings=settings, store=plans)
+        planned = plan_job(job.request, networks=networks, settings=settings, plans=plans)
     except Exception as exc:
         share = cpu_share(cpu0, cpu_seconds(), time.perf_counter() - wall0, settings=settings)
         error = classify(exc)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import time
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,35 @@ def evening(client: TestClient, small_request: dict[str, Any]) -> dict[str, Any]
     request = copy.deepcopy(small_request)
     request["options"] = {"time_limit_s": 2, "variation": {"enabled": False}}
     return _plan(client, request)
+
+
+def test_a_replan_is_a_job_off_the_api_process(client: TestClient, evening: dict[str, Any]) -> None:
+    """A re-plan is queued like a new plan (never solved in the API process): with
+    ``Prefer: respond-async`` it is a 202 with its job, which ends done with version 2 of
+    the plan; a re-plan whose done stop is not in the plan fails as the job's 422 naming
+    the field; an unknown plan is a 404 at once, before any job."""
+    answer = client.post(
+        f"/v1/plans/{evening['id']}/replan",
+        json={"now": "19:00"},
+        headers={"Prefer": "respond-async"},
+    )
+    assert answer.status_code == 202, answer.text
+    location = answer.headers["location"]
+    assert location == f"/v1/jobs/{answer.json()['id']}"
+    job = client.get(location).json()
+    for _ in range(600):
+        if job["state"] in ("done", "failed"):
+            break
+        time.sleep(0.1)
+        job = client.get(location).json()
+    assert job["state"] == "done", job
+    new = client.get(job["plan"]).json()
+    assert (new["version"], new["parent_id"]) == (2, evening["id"])
+    bad = client.post(f"/v1/plans/{evening['id']}/replan", json={"done": ["no-such-stop"]})
+    assert bad.status_code == 422, bad.text
+    assert bad.json()["errors"][0]["field"].startswith("done")
+    unknown = client.post("/v1/plans/0123456789abcdef0123456789abcdef/replan", json={})
+    assert unknown.status_code == 404
 
 
 def test_a_replan_keeps_done_stops_and_plans_the_rest_from_now(

@@ -21,6 +21,8 @@ from ..deps import PlannerDep, PlanStoreDep, SettingsDep
 
 if TYPE_CHECKING:
     from ...config import Settings
+    from ...jobs.service import JobQueue
+    from ...jobs.store import Job
     from ...plans.store import PlanStore
 from ..problems import PROBLEM, PROBLEM_JSON, job_problem
 from .jobs import JobPublic, current_job, job_public
@@ -111,11 +113,18 @@ async def answer_as_job(
     owner: str | None,
     prefer: str | None,
 ) -> JSONResponse:
-    """Queue ``body`` as a plan job and answer 201 with the plan if it is done within the
-    wait (``EYES_PLAN_WAIT_S`` or ``Prefer``), the job's problem if it failed, else 202 with
-    the job (``Location: /v1/jobs/{id}``)."""
+    """Queue ``body`` as a plan job and answer as `answer_with_job` does."""
     queue = request.app.state.job_queue
     job = await run_in_threadpool(submit_plan, body, queue=queue, settings=settings, owner=owner)
+    return await answer_with_job(job, queue=queue, settings=settings, store=store, prefer=prefer)
+
+
+async def answer_with_job(
+    job: Job, *, queue: JobQueue, settings: Settings, store: PlanStore, prefer: str | None
+) -> JSONResponse:
+    """Answer 201 with the job's plan if it is done within the wait (``EYES_PLAN_WAIT_S``
+    or ``Prefer``), the job's problem if it failed, else 202 with the job
+    (``Location: /v1/jobs/{id}``)."""
     wait = _wait_s(prefer, settings.plan_wait_s)
     if wait > 0:
         await queue.wait(job.id, wait)

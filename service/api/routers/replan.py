@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
-from ...plans.replan import replan
+from ...jobs.service import submit_replan
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
-from ..deps import NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
+from .plans import POST_RESPONSES, PreferHeader, answer_with_job
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -19,20 +22,25 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     **BODY_ERRORS,
     404: {"description": "No such plan", **PROBLEM},
     422: {"description": "Invalid re-plan; `errors` names each field", **PROBLEM},
-    503: {"description": "No plan found in time, or street data unavailable", **PROBLEM},
+    202: POST_RESPONSES[202],
+    503: {
+        "description": "Too many plans waiting, no plan found in time, or street data "
+        "unavailable; see Retry-After",
+        **PROBLEM,
+    },
 }
 
 
-@router.post("/{plan_id}/replan", status_code=201, responses=ERRORS)
-def post_replan(
+@router.post("/{plan_id}/replan", status_code=201, response_model=PlanResponse, responses=ERRORS)
+async def post_replan(
     plan_id: str,
     body: ReplanRequest,
-    response: Response,
-    networks: NetworksDep,
+    request: Request,
     settings: SettingsDep,
     store: PlanStoreDep,
-    _: PlannerDep,
-) -> PlanResponse:
+    principal: PlannerDep,
+    prefer: PreferHeader = None,
+) -> JSONResponse:
     """Plan the rest of the evening from where everyone is now.
 
     Stops done never move; the stop a staff member is at stays theirs, first; the rest is
@@ -40,10 +48,16 @@ def post_replan(
     re-weighted), starting from the plan as it was. The answer is the next version, linked
     to this one (`parent_id`, `version`), with `changes` saying per staff member what was
     added, dropped or moved.
+
+    Solved as a job, like `POST /v1/plans`: 201 with the new version (`Location`) when it
+    is done within the wait, else 202 with the job.
     """
-    planned = replan(plan_id, body, networks=networks, settings=settings, store=store)
-    response.headers["Location"] = f"/v1/plans/{planned.plan.id}"
-    return planned.plan
+    await run_in_threadpool(store.get, plan_id)  # an unknown plan is a 404 now, not a job
+    queue = request.app.state.job_queue
+    job = await run_in_threadpool(
+        submit_replan, plan_id, body, queue=queue, settings=settings, owner=principal.key_id
+    )
+    return await answer_with_job(job, queue=queue, settings=settings, store=store, prefer=prefer)
 
 
 @router.get("/{plan_id}/versions", responses=ERRORS)
