@@ -1,9 +1,10 @@
 """Patrol alerts: an alert's area becomes a priority stop of tonight's plans there.
 
 Police ask for presence, not only watchfulness: each newest plan whose area's streets hold
-the alert's centre, for each day of the validity, is re-planned (``service.plans.replan``)
-from now with the area's centre as a hotspot of the given weight, open while the alert is
-valid. The alert's recipients are then chosen from the new versions.
+the alert's centre, for each day of the validity, is re-planned from now with the area's
+centre as a hotspot of the given weight, open while the alert is valid. The re-plan runs
+where the caller says (the API hands it to the plan workers and waits); the alert's
+recipients are then chosen from the new versions.
 """
 
 from __future__ import annotations
@@ -13,14 +14,13 @@ from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from .alerts.schemas import CircleArea
-from .errors import RequestError
-from .plans.replan import replan
 from .plans.replan_schemas import ReplanRequest
 from .timeutil import LOCAL_TZ
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .alerts.schemas import AlertCreate
-    from .config import Settings
     from .plans.networks import AreaNetworks
     from .plans.store import PlanStore
 
@@ -42,12 +42,16 @@ def patrol_replans(
     valid_until: datetime,
     now: datetime,
     networks: AreaNetworks,
-    settings: Settings,
     plans: PlanStore,
+    run_replan: Callable[[str, ReplanRequest], str | None],
 ) -> list[str]:
     """Re-plan tonight's plans in the alert's area with its centre as a stop; returns the new
     plan versions' ids (none when no plan of those days is in the area, or their evenings
-    are over)."""
+    are over).
+
+    ``run_replan(plan_id, change)`` re-plans one stored plan and gives the new version's id,
+    or None when it could not (the plan's evening is over, no plan found in time, ...).
+    """
     assert body.patrol is not None
     lat, lon = _centre(body)
     start = max(now, valid_from).astimezone(LOCAL_TZ)
@@ -79,13 +83,10 @@ def patrol_replans(
             change = ReplanRequest.model_validate(
                 {"now": moment.isoformat(), "hotspots_added": [stop]}
             )
-            try:
-                made.append(
-                    replan(
-                        plan.id, change, networks=networks, settings=settings, store=plans
-                    ).plan.id
-                )
-            except RequestError as exc:
-                log.info("patrol: plan %s not re-planned: %s", plan.id, exc)
+            made_id = run_replan(plan.id, change)
+            if made_id is None:
+                log.info("patrol: plan %s not re-planned", plan.id)
+            else:
+                made.append(made_id)
         day += timedelta(days=1)
     return made

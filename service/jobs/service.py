@@ -3,12 +3,17 @@ store the job, hand it to the backend."""
 
 from __future__ import annotations
 
+import logging
+import time
 import uuid
 from typing import TYPE_CHECKING, Protocol
 
 from ..plans.replan import REPLAN_TIME_LIMIT_S
+from .errors import QueueFullError, QueueUnavailableError
 from .runner import REPLAN_KEY, effective_time_limit_s
 from .store import Job, job_error
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from typing import Any
@@ -113,6 +118,39 @@ def submit_replan(
         owner=owner,
     )
     return _enqueue(job, queue)
+
+
+def replan_and_wait(
+    plan_id: str,
+    body: ReplanRequest,
+    *,
+    queue: JobQueue,
+    settings: Settings,
+    owner: str | None,
+    poll_s: float = 0.1,
+) -> str | None:
+    """Re-plan stored plan ``plan_id`` on the workers and wait in this thread (never the
+    event loop) until the job ends; the new version's id, or None when the queue had no room
+    or no broker took it, the job failed, or it outlived its time limit and grace (the reason
+    is logged; a job still running goes on). Never raises for those: what waits on it (a
+    police alert) goes on with the plans as they are.
+    """
+    try:
+        job = submit_replan(plan_id, body, queue=queue, settings=settings, owner=owner)
+    except (QueueFullError, QueueUnavailableError) as exc:
+        log.warning("re-plan of %s not queued: %s", plan_id, exc)
+        return None
+    deadline = time.monotonic() + job.time_limit_s + settings.job_grace_s + 5.0
+    while time.monotonic() < deadline:
+        current = queue.jobs.get(job.id)
+        if current.state == "done":
+            return current.plan_id
+        if current.state == "failed":
+            log.info("re-plan of %s (job %s) failed: %s", plan_id, job.id, current.error)
+            return None
+        time.sleep(poll_s)
+    log.warning("re-plan of %s (job %s) still running; not waited for", plan_id, job.id)
+    return None
 
 
 def _enqueue(job: Job, queue: JobQueue) -> Job:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
@@ -17,6 +18,7 @@ from ...alerts.service import (
 )
 from ...alerts.store import body_hash, for_police, summary_for_police
 from ...auth.audit import audit
+from ...jobs.service import replan_and_wait
 from ...patrol import patrol_replans
 from ..deps import (
     AlertReaderDep,
@@ -111,8 +113,13 @@ def post_alert(
                 valid_until=valid_until,
                 now=now,
                 networks=networks,
-                settings=settings,
                 plans=plans,
+                run_replan=functools.partial(
+                    replan_and_wait,
+                    queue=request.app.state.job_queue,
+                    settings=settings,
+                    owner=principal.key_id,
+                ),
             )
         record, new = create_alert(
             body,

@@ -6,7 +6,9 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from sqlalchemy import select
 
+from service.jobs.models import JobRecord
 from service.timeutil import LOCAL_TZ, today_local
 
 from .conftest import as_
@@ -367,6 +369,10 @@ def test_a_patrol_alert_replans_tonight_and_tells_the_recipients(
     [version] = answer.json()["replanned"]
     plan = api.get(f"/v1/plans/{version}", headers=as_(keys["dispatcher"])).json()
     assert (plan["version"], plan["parent_id"]) == (2, stored_plan["id"])
+    # Solved as a job on the plan workers (never in the API process): a done job made it.
+    with alert_app.state.plan_store.sessions() as session:
+        made_by = session.scalars(select(JobRecord).where(JobRecord.plan_id == version)).all()
+    assert [(job.state, job.backend) for job in made_by] == [("done", "local")]
     [(staff_id, stop)] = [
         (r["staff_id"], s)
         for r in plan["routes"]
