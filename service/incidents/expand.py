@@ -1,6 +1,7 @@
 """A plan request's ``hotspots_from``, turned into hotspots from the area's records.
 
-The API route and the ``eyes plan`` command call ``expand_hotspots_from`` before
+The plan job runner (``service.jobs.runner``: API plans and the nightly plans, on the
+workers) and the ``eyes plan`` command call ``expand_hotspots_from`` before
 ``service.plans.planning.create_plan``, so the plans feature never reads burglary records:
 it gets a request with ordinary ``hotspots``, and the stored request holds the hotspots
 that were planned (each id names its rank and street, e.g. ``hs-01-odinsvej``).

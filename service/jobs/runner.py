@@ -25,6 +25,7 @@ from graphs import GraphError, UnknownAreaError
 from solver import SolverError
 
 from ..errors import FieldProblem, RequestError
+from ..incidents.expand import expand_hotspots_from
 from ..plans.errors import PlanNotFoundError
 from ..plans.planning import create_plan
 from ..plans.replan import replan
@@ -80,13 +81,18 @@ a stored plan; any other request is a `PlanRequest`."""
 def plan_job(
     stored: dict[str, Any], *, networks: AreaNetworks, settings: Settings, plans: PlanStore
 ) -> PlannedRoutes:
-    """Run a job's stored request: a new plan, or a re-plan of a stored one."""
+    """Run a job's stored request: a new plan (its ``hotspots_from`` forecast first), or a
+    re-plan of a stored one."""
     if REPLAN_KEY in stored:
         asked = dict(stored[REPLAN_KEY])
         plan_id = str(asked.pop("plan_id"))
         body = ReplanRequest.model_validate(asked)
         return replan(plan_id, body, networks=networks, settings=settings, store=plans)
     request = PlanRequest.model_validate(stored)
+    if request.hotspots_from is not None:  # the forecast runs here, on the worker
+        request = expand_hotspots_from(
+            request, db=plans, networks=networks, max_snap_m=settings.max_snap_m
+        )
     return create_plan(request, networks=networks, settings=settings, store=plans)
 
 

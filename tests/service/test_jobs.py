@@ -5,7 +5,10 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -14,6 +17,8 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.auth.keys import create_key
 from service.errors import FieldProblem, RequestError
+from service.incidents.importing import incidents_from_file
+from service.incidents.store import IncidentStore
 from service.jobs.nightly import nightly_plans
 from service.jobs.runner import classify, cpu_share, run_job
 from service.jobs.service import new_job
@@ -27,7 +32,6 @@ from .test_edge import matrix_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
-    from pathlib import Path
 
     from fastapi import FastAPI
 
@@ -342,6 +346,43 @@ def test_nightly_plans_plan_each_template_for_tonight(
         )
         == []
     )
+
+
+def test_a_nightly_template_with_hotspots_from_plans_the_latest_forecast(
+    settings: Settings,
+    networks: AreaNetworks,
+    stores: tuple[PlanStore, JobStore],
+    small_request: dict[str, Any],
+    tmp_path: Path,
+) -> None:
+    """A nightly template may ask for ``hotspots_from`` instead of listing hotspots: the job
+    forecasts them from the area's stored records on the worker, and tonight's plan covers
+    forecast hotspots (ids hs-NN-street) and stores them in its request."""
+    plans, jobs = stores
+    records = incidents_from_file(
+        (Path(__file__).parents[2] / "examples" / "sindal_burglaries.csv").read_bytes(), "csv"
+    )
+    IncidentStore(plans).upsert("sindal", records, now=datetime.now(UTC))
+    template = {k: v for k, v in small_request.items() if k not in ("hotspots", "date")}
+    template["hotspots_from"] = {"count": 6}
+    folder = tmp_path / "nightly"
+    folder.mkdir()
+    (folder / "sindal.json").write_text(json.dumps(template))
+    nightly = settings.model_copy(update={"nightly_dir": folder})
+    ran: list[str] = []
+
+    def enqueue(job_id: str, *, time_limit_s: float) -> None:
+        ran.append(run_job(job_id, settings=nightly, networks=networks, plans=plans, jobs=jobs))
+
+    [job_id] = nightly_plans(nightly, jobs=jobs, enqueue=enqueue)
+    assert ran == ["done"], jobs.get(job_id).error
+    plan_id = jobs.get(job_id).plan_id
+    assert plan_id is not None
+    plan = plans.get(plan_id)
+    covered = [s.id for r in plan.routes for s in r.stops if s.kind == "hotspot"]
+    assert covered
+    assert all(re.fullmatch(r"hs-\d\d(-[a-z0-9-]+)?", str(h)) for h in covered)
+    assert plan.summary.weight_total > 0
 
 
 def test_a_broker_that_does_not_answer_is_503_and_not_ready(

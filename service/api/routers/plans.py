@@ -12,7 +12,6 @@ from fastapi import APIRouter, Body, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from ...incidents.expand import expand_hotspots_from
 from ...jobs.service import submit_plan
 from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
@@ -92,13 +91,6 @@ async def post_plan(
     otherwise 202 with the job (``Location: /v1/jobs/{id}``). A full queue is a 503 with
     ``Retry-After``.
     """
-    body = await run_in_threadpool(
-        expand_hotspots_from,
-        body,
-        db=store,
-        networks=request.app.state.networks,
-        max_snap_m=settings.max_snap_m,
-    )
     return await answer_as_job(
         body, request=request, settings=settings, store=store, owner=principal.key_id, prefer=prefer
     )
