@@ -174,6 +174,40 @@ def percentiles(values: list[float]) -> tuple[float, float, float, float]:
 # -- scenarios -------------------------------------------------------------------------------
 
 
+def _probe_while_running(client: httpx.Client, location: str) -> tuple[list[float], Any, float]:
+    """Probe /healthz every 0.2 s while the job at ``location`` runs, sending a small plan
+    10 s in; the probe latencies, the small plan's (status, seconds) and the job's run time."""
+    while client.get(location).json()["state"] == "queued":
+        time.sleep(0.1)
+    started = time.monotonic()
+    latencies: list[float] = []
+    small: tuple[int, float] | None = None
+    while client.get(location).json()["state"] == "running":
+        t0 = time.perf_counter()
+        status = client.get("/healthz").status_code
+        latencies.append(time.perf_counter() - t0)
+        assert status == 200
+        if small is None and time.monotonic() - started > 10:
+            t0 = time.perf_counter()
+            answer = client.post("/v1/plans", json=small_request(2))
+            small = (answer.status_code, time.perf_counter() - t0)
+        time.sleep(0.2)
+    return latencies, small, time.monotonic() - started
+
+
+def _health_table(title: str, latencies: list[float], small: Any, total_s: float) -> str:
+    p50, p95, p99, worst = percentiles(latencies)
+    status, wall = small or (0, 0.0)
+    return (
+        f"### {title}\n\n"
+        "| probes | p50 ms | p95 ms | p99 ms | max ms | small plan (2 s limit) sent 10 s in |\n"
+        "|---:|---:|---:|---:|---:|---|\n"
+        f"| {len(latencies)} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {worst:.1f} | "
+        f"{status} after {wall:.2f} s |\n\n"
+        f"The long job ran {total_s:.0f} s.\n"
+    )
+
+
 def health(args: argparse.Namespace) -> str:
     """/healthz every 0.2 s during a long solve, and a small plan sent 10 s in."""
     with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp)) as server:
@@ -183,33 +217,33 @@ def health(args: argparse.Namespace) -> str:
             job = client.post(
                 "/v1/plans", json=demo_request(args.limit), headers={"Prefer": "respond-async"}
             )
-            location = job.headers["location"]
-            while client.get(location).json()["state"] != "running":
-                time.sleep(0.1)
-            started = time.monotonic()
-            latencies: list[float] = []
-            small: tuple[int, float] | None = None
-            while client.get(location).json()["state"] == "running":
-                t0 = time.perf_counter()
-                status = client.get("/healthz").status_code
-                latencies.append(time.perf_counter() - t0)
-                assert status == 200
-                if small is None and time.monotonic() - started > 10:
-                    t0 = time.perf_counter()
-                    answer = client.post("/v1/plans", json=small_request(2))
-                    small = (answer.status_code, time.perf_counter() - t0)
-                time.sleep(0.2)
-            total = time.monotonic() - started
-    p50, p95, p99, worst = percentiles(latencies)
-    status, wall = small or (0, 0.0)
-    return (
-        f"### /healthz during a {args.limit:g} s solve (the sample evening, in-process pool)\n\n"
-        "| probes | p50 ms | p95 ms | p99 ms | max ms | small plan (2 s limit) sent 10 s in |\n"
-        "|---:|---:|---:|---:|---:|---|\n"
-        f"| {len(latencies)} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {worst:.1f} | "
-        f"{status} after {wall:.2f} s |\n\n"
-        f"The long plan ran {total:.0f} s.\n"
-    )
+            measured = _probe_while_running(client, job.headers["location"])
+    title = f"/healthz during a {args.limit:g} s solve (the sample evening, in-process pool)"
+    return _health_table(title, *measured)
+
+
+def replan(args: argparse.Namespace) -> str:
+    """/healthz every 0.2 s during a long re-plan of the sample evening (a job since the
+    re-plan left the API process), and a small plan sent 10 s in."""
+    with tempfile.TemporaryDirectory() as tmp, Server(Path(tmp)) as server:
+        key = server.key("dispatcher")
+        headers = {"X-API-Key": key}
+        with httpx.Client(base_url=server.url, headers=headers, timeout=300) as client:
+            plan = client.post("/v1/plans", json=demo_request(5), headers={"Prefer": "wait=60"})
+            plan_id = plan.json()["id"] if plan.status_code == 201 else None
+            assert plan_id is not None, plan.text
+            change = {
+                "now": "18:30",
+                "staff_leaving": ["guard-2"],
+                "options": {"time_limit_s": args.limit, "seed": 1, "stop_early": False},
+            }
+            job = client.post(
+                f"/v1/plans/{plan_id}/replan", json=change, headers={"Prefer": "respond-async"}
+            )
+            assert job.status_code == 202, job.text
+            measured = _probe_while_running(client, job.headers["location"])
+    title = f"/healthz during a {args.limit:g} s re-plan (the sample evening, in-process pool)"
+    return _health_table(title, *measured)
 
 
 def hostile(args: argparse.Namespace) -> str:
@@ -375,8 +409,10 @@ def load(args: argparse.Namespace) -> str:
 def main() -> None:
     """Run one scenario; print it (and append it to RESULTS.md with --append)."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("scenario", choices=["health", "hostile", "burst", "load"])
-    parser.add_argument("--limit", type=float, default=120, help="health: the long plan's limit")
+    parser.add_argument("scenario", choices=["health", "replan", "hostile", "burst", "load"])
+    parser.add_argument(
+        "--limit", type=float, default=120, help="health, replan: the long job's limit"
+    )
     parser.add_argument("--n", type=int, default=48, help="burst: plans at once")
     parser.add_argument("--seconds", type=float, default=60, help="load: how long")
     parser.add_argument("--plans-per-s", type=float, default=1.0)
@@ -384,9 +420,8 @@ def main() -> None:
     parser.add_argument("--broker", help="load: a Celery broker URL (starts one eyes worker)")
     parser.add_argument("--append", action="store_true", help="append to bench/RESULTS.md")
     args = parser.parse_args()
-    section = {"health": health, "hostile": hostile, "burst": burst, "load": load}[args.scenario](
-        args
-    )
+    scenarios = {"health": health, "replan": replan, "hostile": hostile, "burst": burst}
+    section = {**scenarios, "load": load}[args.scenario](args)
     command = "python bench/production.py " + shlex.join(sys.argv[1:])
     header = (
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {platform.node()}: {os.cpu_count()} cores, "
