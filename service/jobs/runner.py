@@ -66,11 +66,15 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+def capped_time_limit_s(asked_s: float | None, settings: Settings) -> float:
+    """The solver budget planning uses for ``asked_s`` (the default when none is asked,
+    capped by the settings)."""
+    return min(asked_s or settings.default_time_limit_s, settings.max_time_limit_s)
+
+
 def effective_time_limit_s(request: PlanRequest, settings: Settings) -> float:
     """The solver budget ``create_plan`` will use (the request's, capped by the settings)."""
-    return min(
-        request.options.time_limit_s or settings.default_time_limit_s, settings.max_time_limit_s
-    )
+    return capped_time_limit_s(request.options.time_limit_s, settings)
 
 
 REPLAN_KEY = "replan"

@@ -6,18 +6,16 @@ from __future__ import annotations
 import logging
 import time
 import uuid
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..plans.replan import REPLAN_TIME_LIMIT_S
 from .errors import QueueFullError, QueueUnavailableError
-from .runner import REPLAN_KEY, effective_time_limit_s
+from .runner import REPLAN_KEY, capped_time_limit_s, effective_time_limit_s
 from .store import Job, job_error
 
 log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
-    from typing import Any
-
     from ..config import Settings
     from ..plans.replan_schemas import ReplanRequest
     from ..plans.schemas import PlanRequest
@@ -63,10 +61,30 @@ def new_job(
     backend: str | None,
 ) -> Job:
     """Store a queued job for ``request``."""
+    return _store_job(
+        request.model_dump(mode="json"),
+        effective_time_limit_s(request, settings),
+        settings=settings,
+        jobs=jobs,
+        owner=owner,
+        backend=backend,
+    )
+
+
+def _store_job(
+    stored: dict[str, Any],
+    time_limit_s: float,
+    *,
+    settings: Settings,
+    jobs: JobStore,
+    owner: str | None,
+    backend: str | None,
+) -> Job:
+    """Store a queued job whose request (what `plan_job` runs) is ``stored``."""
     return jobs.create(
         uuid.uuid4().hex,
-        request=request.model_dump(mode="json"),
-        time_limit_s=effective_time_limit_s(request, settings),
+        request=stored,
+        time_limit_s=time_limit_s,
         backend=backend or ("celery" if settings.broker_url else "local"),
         owner=owner,
     )
@@ -109,13 +127,13 @@ def submit_replan(
     """
     queue.check_capacity()
     asked_s = body.options.time_limit_s if body.options else REPLAN_TIME_LIMIT_S
-    payload: dict[str, Any] = {REPLAN_KEY: {"plan_id": plan_id, **body.model_dump(mode="json")}}
-    job = queue.jobs.create(
-        uuid.uuid4().hex,
-        request=payload,
-        time_limit_s=min(asked_s or settings.default_time_limit_s, settings.max_time_limit_s),
-        backend=queue.backend,
+    job = _store_job(
+        {REPLAN_KEY: {"plan_id": plan_id, **body.model_dump(mode="json")}},
+        capped_time_limit_s(asked_s, settings),
+        settings=settings,
+        jobs=queue.jobs,
         owner=owner,
+        backend=queue.backend,
     )
     return _enqueue(job, queue)
 

@@ -17,14 +17,14 @@ from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..deps import PlannerDep, PlanStoreDep, SettingsDep
+from ..problems import PROBLEM, PROBLEM_JSON, job_problem
+from .jobs import JobPublic, current_job, job_public
 
 if TYPE_CHECKING:
     from ...config import Settings
     from ...jobs.service import JobQueue
     from ...jobs.store import Job
     from ...plans.store import PlanStore
-from ..problems import PROBLEM, PROBLEM_JSON, job_problem
-from .jobs import JobPublic, current_job, job_public
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
