@@ -27,7 +27,7 @@ from solver import SolverError
 from ..errors import FieldProblem, RequestError
 from ..incidents.expand import expand_hotspots_from
 from ..plans.errors import PlanNotFoundError
-from ..plans.planning import create_plan
+from ..plans.planning import capped_time_limit_s, create_plan
 from ..plans.replan import replan
 from ..plans.replan_schemas import ReplanRequest
 from ..plans.schemas import PlanRequest
@@ -64,12 +64,6 @@ def cpu_share(
 def worker_name() -> str:
     """host:pid of this process."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def capped_time_limit_s(asked_s: float | None, settings: Settings) -> float:
-    """The solver budget planning uses for ``asked_s`` (the default when none is asked,
-    capped by the settings)."""
-    return min(asked_s or settings.default_time_limit_s, settings.max_time_limit_s)
 
 
 def effective_time_limit_s(request: PlanRequest, settings: Settings) -> float:

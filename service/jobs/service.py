@@ -8,9 +8,10 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..plans.planning import capped_time_limit_s
 from ..plans.replan import REPLAN_TIME_LIMIT_S
 from .errors import QueueFullError, QueueUnavailableError
-from .runner import REPLAN_KEY, capped_time_limit_s, effective_time_limit_s
+from .runner import REPLAN_KEY, effective_time_limit_s
 from .store import Job, job_error
 
 log = logging.getLogger(__name__)

@@ -144,10 +144,16 @@ def _lat_lon(placed: Placed, location: int) -> tuple[float, float] | None:
     return None if point is None else (point.lat, point.lon)
 
 
+def capped_time_limit_s(asked_s: float | None, settings: Settings) -> float:
+    """The search's time limit for ``asked_s``: the default when none is asked, capped by
+    ``EYES_MAX_TIME_LIMIT_S``."""
+    return min(asked_s or settings.default_time_limit_s, settings.max_time_limit_s)
+
+
 def _time_limit(request: PlanRequest, settings: Settings) -> tuple[float, list[Notice]]:
     """The search's time limit, and a notice when the request asked for more than allowed."""
     asked = request.options.time_limit_s
-    limit = min(asked or settings.default_time_limit_s, settings.max_time_limit_s)
+    limit = capped_time_limit_s(asked, settings)
     if asked is not None and asked > settings.max_time_limit_s:
         notice = Notice(
             "options.time_limit_s",
