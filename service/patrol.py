@@ -13,7 +13,7 @@ import logging
 from datetime import datetime, time, timedelta
 from typing import TYPE_CHECKING
 
-from .alerts.schemas import CircleArea
+from .alerts.targeting import area_centre
 from .plans.replan_schemas import ReplanRequest
 from .timeutil import LOCAL_TZ
 
@@ -25,13 +25,6 @@ if TYPE_CHECKING:
     from .plans.store import PlanStore
 
 log = logging.getLogger(__name__)
-
-
-def _centre(body: AlertCreate) -> tuple[float, float]:
-    if isinstance(body.area, CircleArea):
-        return body.area.center.lat, body.area.center.lon
-    ring = body.area.coordinates[0]
-    return sum(p[1] for p in ring) / len(ring), sum(p[0] for p in ring) / len(ring)
 
 
 def patrol_replans(
@@ -53,7 +46,7 @@ def patrol_replans(
     or None when it could not (the plan's evening is over, no plan found in time, ...).
     """
     assert body.patrol is not None
-    lat, lon = _centre(body)
+    lat, lon = area_centre(body.area)
     start = max(now, valid_from).astimezone(LOCAL_TZ)
     stop = {
         "id": f"alert-{alert_key[:12]}",

@@ -36,15 +36,20 @@ class Recipient:
     reason: str
 
 
+def area_centre(area: CircleArea | PolygonArea) -> tuple[float, float]:
+    """(lat, lon) of the alert area's centre: the circle's, or the mean of the polygon's
+    outer ring."""
+    if isinstance(area, CircleArea):
+        return area.center.lat, area.center.lon
+    outer = area.coordinates[0]
+    return sum(p[1] for p in outer) / len(outer), sum(p[0] for p in outer) / len(outer)
+
+
 def area_to_shape(area: CircleArea | PolygonArea) -> tuple[LocalProjection, BaseGeometry]:
     """The alert area in metres, with the projection that puts it there."""
+    proj = LocalProjection(*area_centre(area))
     if isinstance(area, CircleArea):
-        proj = LocalProjection(area.center.lat, area.center.lon)
         return proj, Point(0.0, 0.0).buffer(area.radius_m, quad_segs=32)
-    outer = area.coordinates[0]
-    proj = LocalProjection(
-        sum(p[1] for p in outer) / len(outer), sum(p[0] for p in outer) / len(outer)
-    )
     rings = [[proj.xy(p[0], p[1]) for p in ring] for ring in area.coordinates]
     return proj, Polygon(rings[0], rings[1:])
 

@@ -102,9 +102,9 @@ def post_alert(
             429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
         )
     replanned: list[str] = []
+    now = datetime.now(UTC)  # one moment for the patrol stop and the alert's validity
     try:
         if body.patrol is not None:
-            now = datetime.now(UTC)
             valid_from, valid_until = check_alert(body, settings=settings, now=now)
             replanned = patrol_replans(
                 body,
@@ -128,7 +128,7 @@ def post_alert(
             store=store,
             plans=plans,
             settings=settings,
-            now=datetime.now(UTC),
+            now=now,
         )
     except Exception:
         limiter.refund(limit_key)  # only newly stored alerts count
