@@ -139,7 +139,7 @@ def point_access(net: StreetNetwork, points: StreetPoints) -> PointAccess:
     """
     u = _node_positions(net, points.edge_u)
     v = _node_positions(net, points.edge_v)
-    two_way = points.reverse_row >= 0
+    two_way = points.two_way
     reverse = np.maximum(points.reverse_row, 0)
     back_s = np.where(two_way, net.edge_travel_s[reverse], 0.0)
     back_m = np.where(two_way, net.edge_length_m[reverse], 0.0)

@@ -67,11 +67,7 @@ def travel_time_matrix(net: StreetNetwork, nodes: Sequence[int]) -> npt.NDArray[
         return np.zeros((0, 0), dtype=np.int64)
     sources, source_row = np.unique(idx, return_inverse=True)
     travel_s = dijkstra(net.csr, directed=True, indices=sources)[:, idx][source_row]
-    matrix = np.full(travel_s.shape, UNREACHABLE_S, dtype=np.int64)
-    reachable = np.isfinite(travel_s)
-    matrix[reachable] = np.rint(travel_s[reachable]).astype(np.int64)
-    np.fill_diagonal(matrix, 0)
-    return matrix
+    return _whole_seconds(travel_s)
 
 
 @dataclass(frozen=True, slots=True)
