@@ -14,6 +14,7 @@ from shapely.geometry import Point as ShapelyPoint
 
 from ..timeutil import LOCAL_TZ
 from ..tracks import LocalProjection, first_pass, route_track
+from .geojson import route_lines
 from .schemas import PassOut
 
 if TYPE_CHECKING:
@@ -24,16 +25,6 @@ if TYPE_CHECKING:
 
 # Passing by car is too fast to count as presence.
 PASSING_MODES = frozenset({"walk", "bike"})
-
-
-def _lines(geojson: dict[str, Any] | None) -> dict[str, list[list[float]]]:
-    if not geojson:
-        return {}
-    return {
-        f["properties"]["staff_id"]: f["geometry"]["coordinates"]
-        for f in geojson.get("features", [])
-        if f.get("properties", {}).get("feature") == "route"
-    }
 
 
 def passes(
@@ -51,7 +42,7 @@ def passes(
     ``points`` holds each hotspot's (lat, lon), ``windows`` its windows as local datetimes.
     """
     index = {h.id: i for i, h in enumerate(hotspots)}
-    lines = _lines(geojson)
+    lines = route_lines(geojson)
     out = []
     for item in plan.left_out:
         i = index[item.hotspot_id]

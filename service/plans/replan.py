@@ -197,7 +197,7 @@ def _changes(
                 StaffChange(
                     staff_id=staff_id,
                     added=[],
-                    dropped=[i for i in left if i is not None],
+                    dropped=left,
                     moved=[],
                     text=f"{staff_id}: left; their remaining stops go to others or are left out",
                 )

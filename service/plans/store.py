@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from ..db import Base, aware_utc, create_db_engine
 from ..timeutil import LOCAL_TZ, to_local
 from .errors import PlanNotFoundError
+from .geojson import route_lines
 from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
@@ -81,21 +82,11 @@ def _clock(value: str) -> datetime | time:
     return datetime.fromisoformat(value) if "T" in value else time.fromisoformat(value)
 
 
-def _route_lines(geojson: dict[str, Any] | None) -> dict[str, tuple[tuple[float, float], ...]]:
-    if not geojson:
-        return {}
-    return {
-        f["properties"]["staff_id"]: tuple((c[0], c[1]) for c in f["geometry"]["coordinates"])
-        for f in geojson.get("features", [])
-        if f.get("properties", {}).get("feature") == "route"
-    }
-
-
 def staff_plans(record: PlanRecord) -> list[StaffPlan]:
     """Each staff member's part of a stored plan, in the order of the request's shifts."""
     plan = PlanResponse.model_validate(record.plan)
     routes = {route.staff_id: route for route in plan.routes}
-    lines = _route_lines(record.geojson)
+    lines = route_lines(record.geojson)
     return [
         StaffPlan(
             plan_id=record.id,

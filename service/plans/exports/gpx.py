@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...timeutil import hhmm
 from ..errors import PlanNotFoundError
-from ..geojson import ATTRIBUTION
-from .stops import exported_stops, route_for, route_lines
+from ..geojson import ATTRIBUTION, route_lines
+from .stops import exported_stops, route_for
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -96,7 +96,7 @@ def plan_to_gpx(
             if stop.lat is not None and stop.lon is not None:
                 _waypoint(root, stop, stop.lat, stop.lon)
     for route in routes:
-        line = lines.get(route.staff_id, [])
+        line = lines.get(route.staff_id, ())
         if len(line) < 2:
             continue
         track = _sub(root, "trk")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ...timeutil import LOCAL_TZ
 from ..errors import PlanNotFoundError
@@ -95,16 +95,3 @@ def exported_stops(plan: PlanResponse, *, staff_id: str | None = None) -> list[E
         for route in routes
         for order, stop in enumerate(route.stops)
     ]
-
-
-def route_lines(geojson: dict[str, Any] | None) -> dict[str, list[tuple[float, float]]]:
-    """Each staff member's street line ``(lon, lat)`` from the plan's stored GeoJSON."""
-    if not geojson:
-        return {}
-    lines: dict[str, list[tuple[float, float]]] = {}
-    for feature in geojson.get("features", []):
-        properties = feature.get("properties", {})
-        if properties.get("feature") == "route":
-            coords = feature["geometry"]["coordinates"]
-            lines[properties["staff_id"]] = [(c[0], c[1]) for c in coords]
-    return lines
