@@ -120,15 +120,3 @@ def plan_to_geojson(
         "features": features,
         "properties": {"plan_id": plan.id, "attribution": ATTRIBUTION},
     }
-
-
-def route_lines(geojson: dict[str, Any] | None) -> dict[str, tuple[tuple[float, float], ...]]:
-    """Each staff member's street line, ``(lon, lat)`` vertices, from a plan's GeoJSON (as
-    `plan_geojson` writes it); empty without one."""
-    if not geojson:
-        return {}
-    return {
-        f["properties"]["staff_id"]: tuple((c[0], c[1]) for c in f["geometry"]["coordinates"])
-        for f in geojson.get("features", [])
-        if f.get("properties", {}).get("feature") == "route"
-    }

@@ -14,8 +14,8 @@ from shapely.geometry import Point as ShapelyPoint
 
 from ..timeutil import LOCAL_TZ
 from ..tracks import LocalProjection, first_pass, route_track
-from .geojson import route_lines
 from .schemas import PassOut
+from .store import route_lines
 
 if TYPE_CHECKING:
     from collections.abc import Sequence

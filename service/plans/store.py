@@ -12,7 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
 from ..db import Base, aware_utc, create_db_engine
 from ..timeutil import LOCAL_TZ, to_local
 from .errors import PlanNotFoundError
-from .geojson import route_lines
 from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
@@ -80,6 +79,18 @@ class StaffPlan:
 def _clock(value: str) -> datetime | time:
     """A stored shift time (ISO clock time or datetime)."""
     return datetime.fromisoformat(value) if "T" in value else time.fromisoformat(value)
+
+
+def route_lines(geojson: dict[str, Any] | None) -> dict[str, tuple[tuple[float, float], ...]]:
+    """Each staff member's street line, ``(lon, lat)`` vertices, from a plan's stored
+    GeoJSON (as `service.plans.geojson` writes it); empty without one."""
+    if not geojson:
+        return {}
+    return {
+        f["properties"]["staff_id"]: tuple((c[0], c[1]) for c in f["geometry"]["coordinates"])
+        for f in geojson.get("features", [])
+        if f.get("properties", {}).get("feature") == "route"
+    }
 
 
 def staff_plans(record: PlanRecord) -> list[StaffPlan]:

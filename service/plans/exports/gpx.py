@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 from ...timeutil import hhmm
 from ..errors import PlanNotFoundError
-from ..geojson import ATTRIBUTION, route_lines
+from ..geojson import ATTRIBUTION
+from ..store import route_lines
 from .stops import exported_stops, route_for
 
 if TYPE_CHECKING:
