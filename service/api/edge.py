@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import anyio
 
 from ..auth.audit import audit
+from ..auth.dependencies import PRINCIPAL_STATE
 from ..auth.keys import authenticate
 from .problems import PROBLEM_BASE, PROBLEM_JSON
 
@@ -227,6 +228,8 @@ class KeyGate:
         if key and len(key) <= 200:
             principal = await anyio.to_thread.run_sync(authenticate, self.db, key)
         if principal is not None:
+            # The route's key dependency reads it here instead of asking the database again.
+            scope.setdefault("state", {})[PRINCIPAL_STATE] = principal
             await self.app(scope, receive, send)
             return
         self.metrics.refused.inc()

@@ -113,6 +113,29 @@ def test_the_key_is_checked_before_the_body_is_read(app: FastAPI) -> None:
     assert elapsed < 30  # generous: both answered without the 50 MB ever being sent
 
 
+def test_a_key_is_looked_up_once_per_request(app: FastAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The key gate looks the key up in the database; the route's role check uses what
+    the gate found instead of looking it up again (still one 'key used' audit row)."""
+    import service.api.edge
+    import service.auth.dependencies
+
+    _, key = create_key(app.state.alert_store, "dispatcher")
+    calls: list[str] = []
+    from service.auth.keys import authenticate as real
+
+    def counting(db: Any, raw: str) -> Any:
+        calls.append(raw)
+        return real(db, raw)
+
+    monkeypatch.setattr(service.api.edge, "authenticate", counting)
+    monkeypatch.setattr(service.auth.dependencies, "authenticate", counting)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/v1/areas", headers={"X-API-Key": key}).status_code == 200
+    assert calls == [key]
+    used = [e for e in audit_entries(app.state.alert_store) if e.outcome == "key used"]
+    assert [e.action for e in used] == ["GET /v1/areas"]
+
+
 def test_refused_requests_are_counted_not_each_audited(app: FastAPI) -> None:
     """30 requests without a valid key: 30 401s, but one audit row during the interval
     (the first) and one more with the count of the rest when the app stops."""
