@@ -20,7 +20,7 @@ from solver import SolverError
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..errors import FieldProblem, RequestError, problems_from_validation
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
-from ..plans.errors import PlanNotFoundError
+from ..plans.errors import PlanNotFoundError, VersionConflictError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -52,6 +52,7 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
 # How a plan job's stored error (``service.jobs.store.job_error``) is answered.
 JOB_ERROR_STATUS: dict[str, tuple[int, str]] = {
     "invalid-request": (422, "Invalid request"),
+    "version-conflict": (409, "Not the newest version"),
     "no-plan-found": (503, "No plan found"),
     "street-data-unavailable": (503, "Street data unavailable"),
     "timeout": (503, "Solving took too long"),
@@ -138,8 +139,21 @@ def job_problem(error: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, s
         FieldProblem(e["field"], e["message"], e.get("id")) for e in error.get("errors", [])
     ]
     body = problem_body(status, title, str(error.get("detail", "")), kind=kind, problems=problems)
+    body.update({k: error[k] for k in ("current_version", "current_id") if k in error})
     headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status == 503 else {}
     return status, body, headers
+
+
+def version_conflict_body(exc: VersionConflictError) -> dict[str, Any]:
+    """The 409 of a re-plan that named a version no longer the newest, naming the newest."""
+    body = problem_body(
+        409,
+        JOB_ERROR_STATUS["version-conflict"][1],
+        str(exc),
+        kind="version-conflict",
+        problems=[FieldProblem("base_version", str(exc))],
+    )
+    return {**body, "current_version": exc.current_version, "current_id": exc.current_id}
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -224,6 +238,10 @@ def install_error_handlers(app: FastAPI) -> None:
         problems = [FieldProblem("Idempotency-Key", str(exc))]
         return problem_response(409, "Conflict", str(exc), kind="conflict", problems=problems)
 
+    async def on_version_conflict(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, VersionConflictError)
+        return JSONResponse(version_conflict_body(exc), status_code=409, media_type=PROBLEM_JSON)
+
     async def on_bad_signature(_: Request, exc: Exception) -> JSONResponse:
         return problem_response(401, "Bad signature", str(exc), kind="bad-signature")
 
@@ -245,5 +263,6 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(QueueUnavailableError, on_queue_unavailable)
     app.add_exception_handler(IdempotencyConflictError, on_conflict)
     app.add_exception_handler(SignatureError, on_bad_signature)
+    app.add_exception_handler(VersionConflictError, on_version_conflict)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)

@@ -26,7 +26,7 @@ from solver import SolverError
 
 from ..errors import FieldProblem, RequestError
 from ..incidents.expand import expand_hotspots_from
-from ..plans.errors import PlanNotFoundError
+from ..plans.errors import PlanNotFoundError, VersionConflictError
 from ..plans.planning import capped_time_limit_s, create_plan
 from ..plans.replan import replan
 from ..plans.replan_schemas import ReplanRequest
@@ -98,6 +98,9 @@ def classify(exc: BaseException) -> dict[str, Any]:
     """The stored error of a job that raised ``exc``."""
     if isinstance(exc, PlanNotFoundError):
         exc = RequestError([FieldProblem("plan_id", str(exc))])
+    if isinstance(exc, VersionConflictError):
+        error = job_error("version-conflict", str(exc), [("base_version", str(exc), None)])
+        return {**error, "current_version": exc.current_version, "current_id": exc.current_id}
     if isinstance(exc, RequestError):
         return job_error(
             "invalid-request", str(exc), [(p.field, p.message, p.id) for p in exc.problems]

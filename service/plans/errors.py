@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .schemas import PlanResponse
+
 
 class PlanNotFoundError(LookupError):
     """No stored plan has that id."""
@@ -9,3 +14,29 @@ class PlanNotFoundError(LookupError):
 
 class AreaConfigError(ValueError):
     """The configured areas leave no default area to plan on."""
+
+
+class VersionTakenError(RuntimeError):
+    """Another version with the same number was stored first (a concurrent re-plan)."""
+
+
+class VersionConflictError(RuntimeError):
+    """A re-plan named a version that is no longer the newest: ``current`` is."""
+
+    def __init__(
+        self,
+        plan_id: str,
+        asked: int | None,
+        current: PlanResponse,
+        *,
+        message: str | None = None,
+    ) -> None:
+        self.plan_id = plan_id
+        self.asked = asked
+        self.current_id = current.id
+        self.current_version = current.version
+        default = (
+            f"version {asked} of plan {plan_id!r} is not the newest: version "
+            f"{current.version} ({current.id}) is; re-plan from it"
+        )
+        super().__init__(message or default)

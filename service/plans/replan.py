@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
-from ..errors import FieldProblem, RequestError
+from ..errors import FieldProblem, RequestError, problems_from_validation
 from ..timeutil import LOCAL_TZ, hhmm, to_local
+from .errors import VersionConflictError, VersionTakenError
 from .planning import PlannedRoutes, plan_routes
 from .schemas import (
     MAX_CLOSED_STREETS,
@@ -26,8 +27,10 @@ from .schemas import (
     PlanRequest,
     PlanResponse,
     RouteOut,
+    ShiftIn,
     StaffChange,
     StopMove,
+    VariationIn,
 )
 
 if TYPE_CHECKING:
@@ -35,12 +38,14 @@ if TYPE_CHECKING:
     from ..timeutil import ClockOrDateTime
     from .networks import AreaNetworks
     from .replan_schemas import ReplanRequest
-    from .schemas import StopOut
+    from .schemas import Location, StopOut
     from .store import PlanStore
 
 # A stop whose start moves by less than this is not reported as moved.
 MOVED_MIN = 5
 REPLAN_TIME_LIMIT_S = 1.5
+# How often a re-plan is planned again on top of one stored meanwhile before it gives up.
+MAX_VERSION_TRIES = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,7 +55,7 @@ class Progress:
 
     staff_id: str
     kept: list[StopOut]
-    location: dict[str, float]
+    location: Location
     start: datetime
     finished: bool
 
@@ -127,46 +132,77 @@ def _check_ids(body: ReplanRequest, plan: PlanResponse, request: PlanRequest) ->
 
 def _progress(route: RouteOut, body: ReplanRequest, now: datetime, shift_end: datetime) -> Progress:
     """Which stops of ``route`` stay as they are, and where its staff member carries on;
-    ``finished`` once that is at or after ``shift_end``."""
+    ``finished`` once that is at or after ``shift_end``.
+
+    A stop is done when its departure is at or before ``now``, when ``done`` names it, or
+    when an earlier version marked it done; the stop under way (or the one a position names
+    with ``at_stop``) is kept. A position says where someone is, never what they did.
+    """
     told = next((p for p in body.positions if p.staff_id == route.staff_id), None)
-    stops = route.stops[1:-1]
+    stops = route.stops[1:-1] if route.stops[-1].kind == "end" else route.stops[1:]
     # A hotspot visited twice appears twice: each mention in ``done`` is one visit.
     done = Counter(body.done)
-    explicit = told is not None or any(s.id in done for s in stops)
     kept: list[StopOut] = [route.stops[0]]
     start = now
     for stop in stops:
-        finished = (not explicit and stop.departure <= now) or (
-            stop.id is not None and done[stop.id] > 0
-        )
-        if stop.id is not None and done[stop.id] > 0:
+        named = stop.id is not None and done[stop.id] > 0
+        if named and stop.id is not None:
             done[stop.id] -= 1
-        at_it = (told is not None and told.at_stop == stop.id) or (
-            not explicit and stop.start <= now < stop.departure
+        finished = stop.done or stop.departure <= now or named
+        at_it = (told is not None and told.at_stop is not None and told.at_stop == stop.id) or (
+            stop.start <= now < stop.departure
         )
         if finished or at_it:
             kept.append(stop)
-            if at_it:
+            if at_it and not finished:
                 start = max(now, stop.departure)
     last = kept[-1]
+    location: Location
     if told is not None and told.location is not None:
-        location = told.location.model_dump()
-    elif last.location.index is not None:
-        location = {"index": last.location.index}
+        location = told.location
     else:
-        location = {"lat": last.location.lat, "lon": last.location.lon}
+        location = last.location.as_location()
     if last.kind == "start" and (told is None or told.location is None):
         start = max(now, route.start)
     return Progress(route.staff_id, kept, location, start, finished=start >= shift_end)
 
 
+def _carried(route: RouteOut, behind: Progress | None) -> RouteOut | None:
+    """A route planned no further: a staff member whose evening is over keeps it as it was;
+    one who left keeps the stops done and under way (``behind``, or for a route carried
+    over from an earlier version, its stops marked done). All are marked done; None when
+    nothing was done."""
+    if behind is not None and behind.finished:
+        stops = list(route.stops)
+    else:
+        stops = behind.kept if behind is not None else [s for s in route.stops if s.done]
+        if len(stops) <= 1:
+            return None
+    stops = [s.model_copy(update={"done": True}) for s in stops]
+    travel_s = sum((b.arrival - a.departure).total_seconds() for a, b in itertools.pairwise(stops))
+    return route.model_copy(
+        update={
+            "stops": stops,
+            "end": stops[-1].arrival if stops[-1].kind == "end" else stops[-1].departure,
+            "travel_min": round(travel_s / 60, 2),
+            "weight_covered": round(sum(s.weight for s in stops), 4),
+        }
+    )
+
+
 def _changes(
-    old: PlanResponse, new: PlanResponse, progress: dict[str, Progress], now: datetime
+    old: PlanResponse,
+    new: PlanResponse,
+    progress: dict[str, Progress],
+    now: datetime,
+    leaving: set[str],
 ) -> list[StaffChange]:
     """Per staff member, the stops added, dropped and moved, and a sentence saying so."""
     changes = []
     old_routes = {r.staff_id: r for r in old.routes}
     for route in new.routes:
+        if route.staff_id in leaving:
+            continue
         behind = progress.get(route.staff_id)
         kept = {s.id for s in behind.kept} if behind is not None else set()
         previous = old_routes[route.staff_id].stops if route.staff_id in old_routes else []
@@ -191,7 +227,7 @@ def _changes(
             )
         )
     for staff_id, route in old_routes.items():
-        if all(r.staff_id != staff_id for r in new.routes):
+        if staff_id in leaving or all(r.staff_id != staff_id for r in new.routes):
             left = [s.id for s in route.stops if s.id is not None and s.start > now]
             changes.append(
                 StaffChange(
@@ -206,13 +242,14 @@ def _changes(
 
 
 def _compose(old: PlanResponse, new: PlanResponse, progress: dict[str, Progress]) -> PlanResponse:
-    """The new routes with each staff member's kept stops first (they never move); a staff
-    member whose evening is over keeps their route as it was."""
+    """The new routes with each staff member's kept stops first (they never move); every
+    route planned no further keeps what was done on it (`_carried`)."""
     planned = {r.staff_id for r in new.routes}
     routes = [
-        r.model_copy(update={"stops": [s.model_copy(update={"done": True}) for s in r.stops]})
+        carried
         for r in old.routes
-        if r.staff_id in progress and progress[r.staff_id].finished and r.staff_id not in planned
+        if r.staff_id not in planned
+        and (carried := _carried(r, progress.get(r.staff_id))) is not None
     ]
     for route in new.routes:
         behind = progress.get(route.staff_id)
@@ -236,6 +273,69 @@ def _compose(old: PlanResponse, new: PlanResponse, progress: dict[str, Progress]
     return new.model_copy(update={"routes": routes})
 
 
+def _next_request(
+    request: PlanRequest, body: ReplanRequest, progress: dict[str, Progress]
+) -> PlanRequest:
+    """The request for the rest of the evening, edited as typed objects: each staff member
+    still on shift carries on from where they are, staff joining are added, hotspots and
+    visits done or cancelled are gone, the rest are planned again.
+
+    Raises
+    ------
+    RequestError
+        When no one is left to plan for, or too many streets are closed.
+    """
+    gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
+    gone |= set(body.visits_cancelled)
+    weights = {item.id: item.weight for item in body.hotspots_reweighted}
+    shifts: list[ShiftIn] = []
+    for shift in request.shifts:
+        behind = progress.get(shift.id)
+        if behind is None or behind.finished or shift.id in body.staff_leaving:
+            continue
+        # Carry on from here, and still end where the shift was to end.
+        shifts.append(
+            shift.model_copy(
+                update={
+                    "end_location": shift.end_location or shift.start_location,
+                    "start_location": behind.location,
+                    "start_time": behind.start,
+                    "fixed_visits": [f for f in shift.fixed_visits if f.id not in gone],
+                }
+            )
+        )
+    shifts += body.staff_joining
+    if not shifts:
+        raise _problem("now", "every staff member's evening is over: nothing left to plan")
+    closed = [*request.streets_closed, *body.streets_closed]
+    if len(closed) > MAX_CLOSED_STREETS:
+        raise _problem(
+            "streets_closed",
+            f"{len(closed)} streets closed with those of the plan; at most {MAX_CLOSED_STREETS}",
+        )
+    options = body.options or PlanOptions(
+        time_limit_s=REPLAN_TIME_LIMIT_S, seed=request.options.seed
+    )
+    edited = request.model_copy(
+        update={
+            "shifts": shifts,
+            "hotspots": [
+                h.model_copy(update={"weight": weights.get(h.id, h.weight)})
+                for h in [*request.hotspots, *body.hotspots_added]
+                if h.id not in gone
+            ],
+            "visits": [v for v in [*request.visits, *body.visits_added] if v.id not in gone],
+            "streets_closed": closed,
+            "options": options.model_copy(update={"variation": VariationIn(enabled=False)}),
+        }
+    )
+    # The edits are checked as a request sent would be (ids, sizes, dates, phones).
+    try:
+        return PlanRequest.model_validate(edited.model_dump())
+    except ValidationError as exc:
+        raise RequestError(problems_from_validation(exc.errors())) from exc
+
+
 def replan(
     plan_id: str,
     body: ReplanRequest,
@@ -247,21 +347,61 @@ def replan(
     """Plan the rest of the evening of plan ``plan_id`` from where everyone is now, and
     store it as the next version.
 
+    The re-plan starts from the newest version of the plan (``body.base_version``, when
+    given, must be it). Re-plans of one plan are serialised: one that finds its version
+    number taken by another re-plan stored meanwhile is planned again on top of it.
+
     Raises
     ------
     PlanNotFoundError
         No plan has that id.
+    VersionConflictError
+        ``body.base_version`` is not the newest version.
     RequestError
         An id not in the plan, a position off the streets, a fixed sequence that cannot be
         kept, ... naming the field.
     SolverError
         No plan found in time.
     """
-    old = store.get(plan_id)
-    request = _stored_request(store, plan_id)
+    for _ in range(MAX_VERSION_TRIES):
+        old = store.newest_version(plan_id)
+        if body.base_version is not None and old.version != body.base_version:
+            raise VersionConflictError(plan_id, body.base_version, old)
+        planned = _replan_version(old, body, networks=networks, settings=settings, store=store)
+        stored = planned.request.model_dump(mode="json")
+        try:
+            store.save(planned.plan, request=stored, geojson=planned.geojson)
+        except VersionTakenError:
+            if body.base_version is not None:
+                newest = store.newest_version(plan_id)
+                raise VersionConflictError(plan_id, body.base_version, newest) from None
+            continue
+        return PlannedRoutes(plan=planned.plan, geojson=planned.geojson)
+    msg = f"plan {plan_id!r} is being re-planned by others all the time; try again"
+    raise VersionConflictError(plan_id, None, store.newest_version(plan_id), message=msg)
+
+
+@dataclass(frozen=True, slots=True)
+class _Version:
+    """A re-planned version ready to store, with the request it answers."""
+
+    plan: PlanResponse
+    request: PlanRequest
+    geojson: dict[str, Any] | None
+
+
+def _replan_version(
+    old: PlanResponse,
+    body: ReplanRequest,
+    *,
+    networks: AreaNetworks,
+    settings: Settings,
+    store: PlanStore,
+) -> _Version:
+    """The version after ``old`` for ``body`` (not stored)."""
+    request = _stored_request(store, old.id)
     _check_ids(body, old, request)
     now = to_local(body.now, old.date) if body.now is not None else datetime.now(LOCAL_TZ)
-    leaving = set(body.staff_leaving)
     ends = {
         shift.id: _shift_end(shift.end_time, old.date, request.latest_end)
         for shift in request.shifts
@@ -269,52 +409,10 @@ def replan(
     progress = {
         r.staff_id: _progress(r, body, now, ends[r.staff_id])
         for r in old.routes
-        if r.staff_id not in leaving
+        if r.staff_id in ends
     }
+    new_request = _next_request(request, body, progress)
     gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
-    gone |= set(body.visits_cancelled)
-    weights = {item.id: item.weight for item in body.hotspots_reweighted}
-    shifts: list[dict[str, Any]] = []
-    for shift in request.shifts:
-        behind = progress.get(shift.id)
-        if behind is None or behind.finished:
-            continue
-        data = shift.model_dump(mode="json")
-        # Carry on from here, and still end where the shift was to end.
-        data["end_location"] = (shift.end_location or shift.start_location).model_dump()
-        data["start_location"] = behind.location
-        data["start_time"] = behind.start.isoformat()
-        data["fixed_visits"] = [f for f in data["fixed_visits"] if f["id"] not in gone]
-        shifts.append(data)
-    shifts += [s.model_dump(mode="json") for s in body.staff_joining]
-    if not shifts:
-        raise _problem("now", "every staff member's evening is over: nothing left to plan")
-    raw = request.model_dump(mode="json")
-    closed = [*raw["streets_closed"], *(p.model_dump(mode="json") for p in body.streets_closed)]
-    if len(closed) > MAX_CLOSED_STREETS:
-        raise _problem(
-            "streets_closed",
-            f"{len(closed)} streets closed with those of the plan; at most {MAX_CLOSED_STREETS}",
-        )
-    raw.update(
-        shifts=shifts,
-        hotspots=[
-            {**h, "weight": weights.get(h["id"], h["weight"])}
-            for h in [*raw["hotspots"], *(h.model_dump(mode="json") for h in body.hotspots_added)]
-            if h["id"] not in gone
-        ],
-        visits=[
-            v
-            for v in [*raw["visits"], *(v.model_dump(mode="json") for v in body.visits_added)]
-            if v["id"] not in gone
-        ],
-        streets_closed=closed,
-        options=(
-            body.options or PlanOptions(time_limit_s=REPLAN_TIME_LIMIT_S, seed=request.options.seed)
-        ).model_dump(mode="json"),
-    )
-    raw["options"]["variation"] = {"enabled": False}
-    new_request = PlanRequest.model_validate(raw)
     hint = {
         r.staff_id: [
             (s.kind, s.id, s.start)
@@ -333,6 +431,7 @@ def replan(
         lineage=(old.id, old.version + 1),
     )
     plan = _compose(old, planned.plan, progress)
-    plan = plan.model_copy(update={"changes": _changes(old, plan, progress, now)})
-    store.save(plan, request=new_request.model_dump(mode="json"), geojson=planned.geojson)
-    return PlannedRoutes(plan=plan, geojson=planned.geojson)
+    plan = plan.model_copy(
+        update={"changes": _changes(old, plan, progress, now, set(body.staff_leaving))}
+    )
+    return _Version(plan=plan, request=new_request, geojson=planned.geojson)

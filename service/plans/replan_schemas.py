@@ -37,8 +37,17 @@ class Reweight(_Strict):
 
 class ReplanRequest(_Strict):
     """The evening as it is now. Stops done never move; the rest is planned again from
-    where each staff member is. Without a position, a staff member is taken to follow the
-    plan: stops whose time has passed are done, the stop under way is kept."""
+    where each staff member is. A stop is done when its time has passed, when ``done``
+    names it, or when an earlier version marked it done; the stop under way is kept. A
+    position says where someone is, never what they did."""
+
+    base_version: int | None = Field(
+        default=None,
+        ge=1,
+        description="The version this re-plan starts from (or send its ETag as If-Match): "
+        "if another re-plan has made a newer one since, the answer is 409 with it. Without "
+        "it, re-plans of one plan are serialised: each builds on the newest version.",
+    )
 
     now: ClockOrDateTime | None = Field(
         default=None, description="The time now (clock time on the plan date, or ISO)."

@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Discriminator,
     Field,
@@ -94,13 +95,24 @@ class MatrixIndex(_Strict):
 
 def _location_kind(value: Any) -> str:
     if isinstance(value, dict):
-        return "MatrixIndex" if "index" in value else "Point"
+        return "MatrixIndex" if value.get("index") is not None else "Point"
     return "MatrixIndex" if isinstance(value, MatrixIndex) else "Point"
+
+
+def _without_null_coordinates(value: Any) -> Any:
+    """A location as answered (``{"lat", "lon", "index": null}``) is accepted back: null
+    ``lat``/``lon``/``index`` are dropped before the location is read."""
+    if isinstance(value, dict) and any(
+        value.get(key, 0) is None for key in ("lat", "lon", "index")
+    ):
+        return {k: v for k, v in value.items() if not (k in {"lat", "lon", "index"} and v is None)}
+    return value
 
 
 Location = Annotated[
     Annotated[Point, Tag("Point")] | Annotated[MatrixIndex, Tag("MatrixIndex")],
     Discriminator(_location_kind),
+    BeforeValidator(_without_null_coordinates),
 ]
 
 
@@ -398,11 +410,22 @@ LocalClock = Annotated[
 
 
 class PointOut(BaseModel):
-    """A location in the answer."""
+    """A location in the answer: ``lat``/``lon`` on a named area, ``index`` on a matrix
+    (the other null); sent back as it is (e.g. as a re-plan's position) it is accepted as
+    a location."""
 
     lat: float | None = None
     lon: float | None = None
     index: int | None = None
+
+    def as_location(self) -> Point | MatrixIndex:
+        """The location this is, as a request gives it."""
+        if self.index is not None:
+            return MatrixIndex(index=self.index)
+        if self.lat is None or self.lon is None:
+            msg = "a location needs lat and lon, or an index"
+            raise ValueError(msg)
+        return Point(lat=self.lat, lon=self.lon)
 
 
 class StopOut(BaseModel):

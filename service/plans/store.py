@@ -6,12 +6,23 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, select
-from sqlalchemy.orm import Mapped, mapped_column, sessionmaker
+from sqlalchemy import (
+    JSON,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    func,
+    select,
+)
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, aliased, mapped_column, sessionmaker
 
 from ..db import Base, aware_utc, create_db_engine
 from ..timeutil import LOCAL_TZ, to_local
-from .errors import PlanNotFoundError
+from .errors import PlanNotFoundError, VersionTakenError
 from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
@@ -35,7 +46,11 @@ class PlanRecord(Base):
     version: Mapped[int] = mapped_column(Integer, server_default="1")
     plan_date: Mapped[date | None] = mapped_column(Date, nullable=True)
 
-    __table_args__ = (Index("ix_plans_area_plan_date", "area", "plan_date"),)
+    __table_args__ = (
+        Index("ix_plans_area_plan_date", "area", "plan_date"),
+        # One version number per plan: of two re-plans stored at once, one is refused.
+        Index("uq_plans_lineage_version", "lineage_id", "version", unique=True),
+    )
 
 
 class PlanStaffRecord(Base):
@@ -157,7 +172,24 @@ class PlanStore:
     def save(
         self, plan: PlanResponse, *, request: dict[str, Any], geojson: dict[str, Any] | None
     ) -> None:
-        """Store a plan with the request it answers."""
+        """Store a plan with the request it answers.
+
+        Raises
+        ------
+        VersionTakenError
+            When another version with the same number of the same plan was stored first.
+        """
+        try:
+            self._insert(plan, request=request, geojson=geojson)
+        except IntegrityError as exc:
+            if plan.parent_id is None:
+                raise
+            msg = f"version {plan.version} of plan {plan.parent_id!r}'s lineage exists"
+            raise VersionTakenError(msg) from exc
+
+    def _insert(
+        self, plan: PlanResponse, *, request: dict[str, Any], geojson: dict[str, Any] | None
+    ) -> None:
         with self.sessions() as session, session.begin():
             lineage = plan.id
             if plan.parent_id is not None:
@@ -232,6 +264,24 @@ class PlanStore:
             for i, r in enumerate(rows)
         ]
 
+    def newest_version(self, plan_id: str) -> PlanResponse:
+        """The newest version of the plan ``plan_id`` belongs to (itself if none is newer).
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none.
+        """
+        lineage = self._record(plan_id).lineage_id or plan_id
+        with self.sessions() as session:
+            record = session.scalars(
+                select(PlanRecord)
+                .where((PlanRecord.lineage_id == lineage) | (PlanRecord.id == lineage))
+                .order_by(PlanRecord.version.desc(), PlanRecord.created_at.desc())
+                .limit(1)
+            ).one()
+        return PlanResponse.model_validate(record.plan)
+
     def geojson(self, plan_id: str) -> dict[str, Any] | None:
         """The GeoJSON of plan ``plan_id`` (``None`` for a plan on an explicit matrix)."""
         return self._record(plan_id).geojson
@@ -248,12 +298,25 @@ class PlanStore:
         return None if record is None else PlanResponse.model_validate(record.plan)
 
     def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
-        """Every staff member's part of the plans created at or after ``since``, oldest plan
-        first (read from the small ``plan_staff`` table, never the plans' requests)."""
+        """Every staff member's part of the plans created at or after ``since`` that are
+        the newest version of their plan, oldest plan first (read from the small
+        ``plan_staff`` table, never the plans' requests): staff who left in a re-plan are
+        not in it, staff who joined are."""
+        newer = aliased(PlanRecord)
+        superseded = (
+            select(newer.id)
+            .where(
+                func.coalesce(newer.lineage_id, newer.id)
+                == func.coalesce(PlanRecord.lineage_id, PlanRecord.id),
+                newer.version > PlanRecord.version,
+            )
+            .exists()
+        )
         with self.sessions() as session:
             rows = session.scalars(
                 select(PlanStaffRecord)
-                .where(PlanStaffRecord.created_at >= since.astimezone(UTC))
+                .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
+                .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~superseded)
                 .order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
             ).all()
         return [_from_row(row) for row in rows]

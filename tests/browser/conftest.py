@@ -118,6 +118,7 @@ def live_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
         default_time_limit_s=1.0,
         preload_area=True,
         sender_in_process=False,
+        plan_wait_s=60,
     )
     networks = AreaNetworks(AreaCatalog([SHIPPED_AREAS_DIR]), cache_dir=settings.graph_cache_dir)
     store = PlanStore.from_url(settings.database_url)

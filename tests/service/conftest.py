@@ -62,12 +62,14 @@ def networks(graph_cache: Path) -> AreaNetworks:
 
 @pytest.fixture
 def settings(tmp_path: Path, graph_cache: Path) -> Settings:
-    """Settings with a fresh SQLite file and short solver time."""
+    """Settings with a fresh SQLite file and short solver time; a plan's answer waits up to
+    a minute for its job (tests that care about a 202 follow it with `answers.settled`)."""
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'eyes.db'}",
         graph_cache_dir=graph_cache,
         default_time_limit_s=1.0,
         preload_area=False,
+        plan_wait_s=60,
     )
 
 

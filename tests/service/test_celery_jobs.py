@@ -62,6 +62,7 @@ class Workers:
             "EYES_JOB_QUEUE_NAME": f"plans-test-{uuid.uuid4().hex[:8]}",
             "EYES_GRAPH_CACHE_DIR": str(graph_cache),
             "EYES_PRELOAD_AREA": "false",
+            "EYES_PLAN_WAIT_S": "60",
             "EYES_MAX_TIME_LIMIT_S": "8",
             "EYES_JOB_GRACE_S": "5",
             "EYES_JOB_VISIBILITY_TIMEOUT_S": "24",

@@ -55,7 +55,9 @@ def stored(
 ) -> Iterator[Stored]:
     """The sample evening (4 staff, 65 hotspots, 4 client visits) planned once and stored."""
     database = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'eyes.db'}"
-    settings = Settings(database_url=database, graph_cache_dir=graph_cache, preload_area=False)
+    settings = Settings(
+        database_url=database, graph_cache_dir=graph_cache, preload_area=False, plan_wait_s=60
+    )
     app = create_app(settings, networks=networks, store=PlanStore.from_url(database))
     keys = {role: create_key(app.state.alert_store, role)[1] for role in ("dispatcher", "police")}
     keys["scheduler"] = create_key(app.state.alert_store, "scheduler")[1]

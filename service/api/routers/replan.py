@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...jobs.service import submit_replan
+from ...plans.errors import VersionConflictError
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
 from ..deps import PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 from .plans import POST_RESPONSES, PreferHeader, answer_with_job
+from .versions import version_of_etag
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -21,6 +23,11 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     **KEY_ERRORS,
     **BODY_ERRORS,
     404: {"description": "No such plan", **PROBLEM},
+    409: {
+        "description": "`base_version` (or `If-Match`) is not the newest version; the problem "
+        "names the newest (`current_version`, `current_id`)",
+        **PROBLEM,
+    },
     422: {"description": "Invalid re-plan; `errors` names each field", **PROBLEM},
     202: POST_RESPONSES[202],
     503: {
@@ -40,6 +47,14 @@ async def post_replan(
     store: PlanStoreDep,
     principal: PlannerDep,
     prefer: PreferHeader = None,
+    if_match: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="The ETag of the version this re-plan starts from (as `GET "
+            "/v1/plans/{id}` gives it): 409 if a newer version exists.",
+        ),
+    ] = None,
 ) -> JSONResponse:
     """Plan the rest of the evening from where everyone is now.
 
@@ -51,8 +66,17 @@ async def post_replan(
 
     Solved as a job, like `POST /v1/plans`: 201 with the new version (`Location`) when it
     is done within the wait, else 202 with the job.
+
+    Re-plans of one plan are serialised: each builds on the newest version. Name the
+    version you start from (`base_version`, or its ETag as `If-Match`) to get a 409 instead
+    when someone else re-planned first.
     """
-    await run_in_threadpool(store.get, plan_id)  # an unknown plan is a 404 now, not a job
+    if if_match is not None:
+        body = body.model_copy(update={"base_version": version_of_etag(if_match)})
+    # An unknown plan is a 404 now, a stale version a 409 now, not a job.
+    newest = await run_in_threadpool(store.newest_version, plan_id)
+    if body.base_version is not None and body.base_version != newest.version:
+        raise VersionConflictError(plan_id, body.base_version, newest)
     queue = request.app.state.job_queue
     job = await run_in_threadpool(
         submit_replan, plan_id, body, queue=queue, settings=settings, owner=principal.key_id

@@ -36,6 +36,7 @@ def alert_settings(tmp_path: Path, graph_cache: Path) -> Settings:
         default_time_limit_s=1.0,
         preload_area=False,
         sender_in_process=False,
+        plan_wait_s=60,
     )
 
 
