@@ -30,12 +30,9 @@ if TYPE_CHECKING:
     from .plans.store import PlanStore
 
 from .auth.roles import ROLES
+from .outcomes import EXIT_BAD_INPUT
 
 DEMO_REQUEST = Path(__file__).resolve().parents[1] / "examples" / "sindal_request.json"
-
-
-EXIT_BAD_INPUT = 2
-EXIT_FAILED = 1
 
 
 class CliError(Exception):
@@ -595,31 +592,18 @@ def _settings_problems(exc: Any) -> list[FieldProblem]:
 
 
 def _failure(exc: Exception) -> tuple[str, int] | None:
-    """The message and exit status for an error a command may end with (None: a bug)."""
-    from graphs import GraphError, UnknownAreaError
-    from solver import SolverError
-
-    from .alerts.errors import SmsConfigError
-    from .errors import RequestError
-    from .incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
-    from .migrations import SchemaOutOfDateError
-    from .plans.errors import AreaConfigError
+    """The message and exit status for an error a command may end with (None: a bug); the
+    exit status comes from the one table of outcomes (``service.errors.OUTCOMES``)."""
+    from .errors import failure_of
 
     if isinstance(exc, CliError):
         return f"error: {exc}", exc.status
-    if isinstance(exc, ImportRowsError):
-        return "\n".join(f"error: {p}" for p in exc.problems), EXIT_BAD_INPUT
-    if isinstance(exc, ImportFormatError | NoIncidentsError):
-        return f"error: {exc}", EXIT_BAD_INPUT
-    if isinstance(exc, RequestError):
-        return _report(exc.problems), EXIT_BAD_INPUT
-    if isinstance(exc, UnknownAreaError):
-        return f"error: area: {exc}", EXIT_BAD_INPUT
-    if isinstance(exc, SmsConfigError | SchemaOutOfDateError | AreaConfigError):
-        return f"error: {exc}", EXIT_BAD_INPUT
-    if isinstance(exc, SolverError | GraphError):
-        return f"error: {exc}", EXIT_FAILED
-    return None
+    failure = failure_of(exc)
+    if failure.outcome.kind == "internal":
+        return None
+    rows = getattr(exc, "problems", None) or failure.problems
+    message = "\n".join(f"error: {p}" for p in rows) if rows else f"error: {failure.detail}"
+    return message, failure.outcome.exit_code
 
 
 # Commands that run once and exit: the cyclic garbage collector only costs them time (two or

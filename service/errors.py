@@ -1,16 +1,21 @@
-"""Errors shared by the features: a request's field problems, web-free.
+"""Errors shared by the features: a request's field problems, web-free; and the one table
+from what went wrong to how each door answers it (`OUTCOMES`, `failure_of`).
 
-``service.api.problems`` renders them (and each feature's own errors) as RFC 9457
-problem+json; nothing here knows about HTTP.
+A domain error names its outcome with a class attribute ``outcome_kind``; errors of
+``graphs`` and ``solver`` (which know nothing of the service) are named here. The API
+(``service.api.problems``: HTTP status, problem type, Retry-After), the job runner (a
+failed job's stored kind) and ``eyes`` (exit status) all read the same `Outcome`.
 """
 
 from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, get_args
+from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from pydantic import BaseModel
+
+from .outcomes import OUTCOMES, Outcome
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -45,6 +50,8 @@ class Notice:
 
 class RequestError(ValueError):
     """A request that is well-formed but cannot be planned, naming the fields at fault."""
+
+    outcome_kind: ClassVar[str] = "invalid-request"
 
     def __init__(self, problems: Sequence[FieldProblem]) -> None:
         self.problems = list(problems)
@@ -182,4 +189,53 @@ def _is_union_tag(part: int | str) -> bool:
         part
         in {"Point", "MatrixIndex", "MatrixArea", "str", "datetime", "time", "Circle", "Polygon"}
         or part.startswith(("function-", "constrained-"))
+    )
+
+
+INTERNAL_DETAIL = "Something went wrong on our side."
+
+
+@dataclass(frozen=True, slots=True)
+class Failure:
+    """What an error means for the caller: its outcome, a sentence, the fields at fault,
+    and extra members of the problem (e.g. the newest version of a plan)."""
+
+    outcome: Outcome
+    detail: str
+    problems: tuple[FieldProblem, ...] = ()
+    extra: dict[str, Any] | None = None
+    retry_after_s: int | None = None
+
+
+def _library_kind(exc: BaseException) -> str | None:
+    """The outcome of an error of ``graphs`` or ``solver`` (imported only when needed)."""
+    from graphs.errors import GraphError, UnknownAreaError
+    from solver.errors import SolverError
+
+    if isinstance(exc, UnknownAreaError):
+        return "invalid-request"
+    if isinstance(exc, GraphError):
+        return "street-data-unavailable"
+    if isinstance(exc, SolverError):
+        return "no-plan-found"
+    return None
+
+
+def failure_of(exc: BaseException) -> Failure:
+    """The `Failure` ``exc`` is: by its class's ``outcome_kind``, or for the libraries'
+    errors by their class; anything else is ``internal`` (a bug, with no detail shown)."""
+    kind = getattr(exc, "outcome_kind", None) or _library_kind(exc) or "internal"
+    outcome = OUTCOMES[kind]
+    if kind == "internal":
+        return Failure(outcome, INTERNAL_DETAIL)
+    problems = tuple(p for p in getattr(exc, "problems", ()) if isinstance(p, FieldProblem))
+    if kind == "invalid-request" and not problems:
+        field = "area" if type(exc).__name__ == "UnknownAreaError" else "body"
+        problems = (FieldProblem(field, str(exc)),)
+    return Failure(
+        outcome,
+        str(exc) or outcome.title,
+        problems,
+        extra=getattr(exc, "problem_extra", None),
+        retry_after_s=getattr(exc, "retry_after_s", None) or outcome.retry_after_s,
     )

@@ -15,6 +15,8 @@ from ..auth.dependencies import require
 from ..auth.keys import Principal
 from ..auth.roles import ALERT_READERS, ALERT_SENDERS, ANY_KEY, PLANNERS
 from ..config import Settings
+from ..jobs.service import JobQueue
+from ..jobs.store import JobStore
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 
@@ -39,10 +41,22 @@ def _networks(request: Request) -> AreaNetworks:
     return networks
 
 
+def _job_queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+def _job_store(request: Request) -> JobStore:
+    store: JobStore = request.app.state.job_store
+    return store
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PlanStoreDep = Annotated[PlanStore, Depends(_plan_store)]
 AlertStoreDep = Annotated[AlertStore, Depends(_alert_store)]
 NetworksDep = Annotated[AreaNetworks, Depends(_networks)]
+JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
+JobStoreDep = Annotated[JobStore, Depends(_job_store)]
 
 PlannerDep = Annotated[Principal, Depends(require(*PLANNERS))]
 AlertSenderDep = Annotated[Principal, Depends(require(*ALERT_SENDERS))]

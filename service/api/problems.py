@@ -14,12 +14,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from graphs import GraphError, UnknownAreaError
+from graphs import GraphError
 from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
-from ..errors import FieldProblem, RequestError, problems_from_validation
+from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
+from ..outcomes import OUTCOMES
 from ..plans.errors import PlanNotFoundError, VersionConflictError
 
 if TYPE_CHECKING:
@@ -32,8 +33,6 @@ log = logging.getLogger(__name__)
 PROBLEM_JSON = "application/problem+json"
 PROBLEM_BASE = "https://protective-eyes.dk/problems/"
 DEFAULT_MAX_ERRORS = 20
-RETRY_AFTER_BUSY_S = 30
-"""Retry-After of a plan that found no plan in time or starved: about one solve."""
 
 PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 """An OpenAPI response whose body is problem+json (spread into each documented status)."""
@@ -48,20 +47,6 @@ BODY_ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"description": "Invalid request; `errors` names each field", **PROBLEM},
 }
 """Documented on every route that takes a body or parameters."""
-
-# How a plan job's stored error (``service.jobs.store.job_error``) is answered.
-JOB_ERROR_STATUS: dict[str, tuple[int, str]] = {
-    "invalid-request": (422, "Invalid request"),
-    "version-conflict": (409, "Not the newest version"),
-    "no-plan-found": (503, "No plan found"),
-    "street-data-unavailable": (503, "Street data unavailable"),
-    "timeout": (503, "Solving took too long"),
-    "worker-lost": (503, "Worker lost"),
-    "restarted": (503, "Server restarted"),
-    "shutdown": (503, "Server shutting down"),
-    "queue-unavailable": (503, "Job queue unavailable"),
-    "internal": (500, "Internal error"),
-}
 
 
 def problem_response(
@@ -133,27 +118,36 @@ def _max_errors(request: Request) -> int:
 
 def job_problem(error: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
     """(status, problem+json, headers) of a failed plan job's stored error."""
-    kind = str(error.get("kind", "internal"))
-    status, title = JOB_ERROR_STATUS.get(kind, JOB_ERROR_STATUS["internal"])
+    outcome = OUTCOMES.get(str(error.get("kind")), OUTCOMES["internal"])
     problems = [
         FieldProblem(e["field"], e["message"], e.get("id")) for e in error.get("errors", [])
     ]
-    body = problem_body(status, title, str(error.get("detail", "")), kind=kind, problems=problems)
-    body.update({k: error[k] for k in ("current_version", "current_id") if k in error})
-    headers = {"Retry-After": str(RETRY_AFTER_BUSY_S)} if status == 503 else {}
-    return status, body, headers
-
-
-def version_conflict_body(exc: VersionConflictError) -> dict[str, Any]:
-    """The 409 of a re-plan that named a version no longer the newest, naming the newest."""
     body = problem_body(
-        409,
-        JOB_ERROR_STATUS["version-conflict"][1],
-        str(exc),
-        kind="version-conflict",
-        problems=[FieldProblem("base_version", str(exc))],
+        outcome.status,
+        outcome.title,
+        str(error.get("detail", "")),
+        kind=outcome.kind,
+        problems=problems,
     )
-    return {**body, "current_version": exc.current_version, "current_id": exc.current_id}
+    body.update({k: error[k] for k in ("current_version", "current_id") if k in error})
+    headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.retry_after_s else {}
+    return outcome.status, body, headers
+
+
+DOMAIN_ERRORS: tuple[type[Exception], ...] = (
+    RequestError,
+    GraphError,
+    SolverError,
+    PlanNotFoundError,
+    VersionConflictError,
+    AlertNotFoundError,
+    JobNotFoundError,
+    QueueFullError,
+    QueueUnavailableError,
+    IdempotencyConflictError,
+    SignatureError,
+)
+"""The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``)."""
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -177,52 +171,24 @@ def install_error_handlers(app: FastAPI) -> None:
             problems, malformed=malformed, omitted=len(errors) - len(head), limit=limit
         )
 
-    async def on_request_error(request: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, RequestError)
-        return _validation_response(exc.problems, malformed=False, limit=_max_errors(request))
-
-    async def on_unknown_area(request: Request, exc: Exception) -> JSONResponse:
-        problems = [FieldProblem("area", str(exc))]
-        return _validation_response(problems, malformed=False, limit=_max_errors(request))
-
-    async def on_graph_error(_: Request, exc: Exception) -> JSONResponse:
-        log.error("street graph unavailable: %s", exc)
-        return problem_response(
-            503, "Street data unavailable", str(exc), kind="street-data-unavailable"
+    async def on_failure(request: Request, exc: Exception) -> JSONResponse:
+        failure = failure_of(exc)
+        outcome = failure.outcome
+        if outcome.status == 422:
+            return _validation_response(
+                list(failure.problems), malformed=False, limit=_max_errors(request)
+            )
+        if outcome.status >= 500:
+            log.error("%s: %s", outcome.kind, failure.detail)
+        problems = failure.problems if outcome.status == 409 else ()
+        body = problem_body(
+            outcome.status, outcome.title, failure.detail, kind=outcome.kind, problems=problems
         )
-
-    async def on_solver_error(_: Request, exc: Exception) -> JSONResponse:
-        log.error("solver failed: %s", exc)
-        return problem_response(
-            503,
-            "No plan found",
-            str(exc),
-            kind="no-plan-found",
-            headers={"Retry-After": str(RETRY_AFTER_BUSY_S)},
+        body.update(failure.extra or {})
+        headers = {"Retry-After": str(failure.retry_after_s)} if failure.retry_after_s else None
+        return JSONResponse(
+            body, status_code=outcome.status, media_type=PROBLEM_JSON, headers=headers
         )
-
-    async def on_queue_full(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, QueueFullError)
-        return problem_response(
-            503,
-            "Too many plans waiting",
-            str(exc),
-            kind="queue-full",
-            headers={"Retry-After": str(exc.retry_after_s)},
-        )
-
-    async def on_queue_unavailable(_: Request, exc: Exception) -> JSONResponse:
-        log.error("job queue unavailable: %s", exc)
-        return problem_response(
-            503,
-            "Job queue unavailable",
-            str(exc),
-            kind="queue-unavailable",
-            headers={"Retry-After": str(RETRY_AFTER_BUSY_S)},
-        )
-
-    async def on_not_found(_: Request, exc: Exception) -> JSONResponse:
-        return problem_response(404, "Not found", str(exc), kind="not-found")
 
     async def on_http(_: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)
@@ -234,17 +200,6 @@ def install_error_handlers(app: FastAPI) -> None:
             headers=dict(exc.headers) if exc.headers else None,
         )
 
-    async def on_conflict(_: Request, exc: Exception) -> JSONResponse:
-        problems = [FieldProblem("Idempotency-Key", str(exc))]
-        return problem_response(409, "Conflict", str(exc), kind="conflict", problems=problems)
-
-    async def on_version_conflict(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, VersionConflictError)
-        return JSONResponse(version_conflict_body(exc), status_code=409, media_type=PROBLEM_JSON)
-
-    async def on_bad_signature(_: Request, exc: Exception) -> JSONResponse:
-        return problem_response(401, "Bad signature", str(exc), kind="bad-signature")
-
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return problem_response(
@@ -252,17 +207,7 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     app.add_exception_handler(RequestValidationError, on_validation)
-    app.add_exception_handler(RequestError, on_request_error)
-    app.add_exception_handler(UnknownAreaError, on_unknown_area)
-    app.add_exception_handler(GraphError, on_graph_error)
-    app.add_exception_handler(SolverError, on_solver_error)
-    app.add_exception_handler(PlanNotFoundError, on_not_found)
-    app.add_exception_handler(AlertNotFoundError, on_not_found)
-    app.add_exception_handler(JobNotFoundError, on_not_found)
-    app.add_exception_handler(QueueFullError, on_queue_full)
-    app.add_exception_handler(QueueUnavailableError, on_queue_unavailable)
-    app.add_exception_handler(IdempotencyConflictError, on_conflict)
-    app.add_exception_handler(SignatureError, on_bad_signature)
-    app.add_exception_handler(VersionConflictError, on_version_conflict)
+    for error in DOMAIN_ERRORS:
+        app.add_exception_handler(error, on_failure)
     app.add_exception_handler(StarletteHTTPException, on_http)
     app.add_exception_handler(Exception, on_unexpected)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +43,8 @@ class ImportRowsError(ValueError):
         Every bad value, in file order.
     """
 
+    outcome_kind: ClassVar[str] = "invalid-request"
+
     def __init__(self, problems: list[RowProblem]) -> None:
         self.problems = list(problems)
         shown = "; ".join(str(p) for p in self.problems[:5])
@@ -53,6 +56,10 @@ class ImportRowsError(ValueError):
 class ImportFormatError(ValueError):
     """A file that cannot be read at all (not CSV/JSON/GeoJSON, no rows, a missing column)."""
 
+    outcome_kind: ClassVar[str] = "invalid-request"
+
 
 class NoIncidentsError(LookupError):
     """An area has no burglary records to forecast or report from."""
+
+    outcome_kind: ClassVar[str] = "invalid-request"

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 
 class JobNotFoundError(LookupError):
     """No job has that id."""
 
+    outcome_kind: ClassVar[str] = "not-found"
+
 
 class QueueFullError(RuntimeError):
     """The queue holds as many jobs as it may; try again after ``retry_after_s``."""
+
+    outcome_kind: ClassVar[str] = "queue-full"
 
     def __init__(self, message: str, *, retry_after_s: int) -> None:
         super().__init__(message)
@@ -17,3 +23,5 @@ class QueueFullError(RuntimeError):
 
 class QueueUnavailableError(RuntimeError):
     """The broker cannot take the job (down or unreachable)."""
+
+    outcome_kind: ClassVar[str] = "queue-unavailable"

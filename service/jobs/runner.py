@@ -21,12 +21,9 @@ import socket
 import time
 from typing import TYPE_CHECKING, Any
 
-from graphs import GraphError, UnknownAreaError
-from solver import SolverError
-
-from ..errors import FieldProblem, RequestError
+from ..errors import FieldProblem, RequestError, failure_of
 from ..incidents.expand import expand_hotspots_from
-from ..plans.errors import PlanNotFoundError, VersionConflictError
+from ..plans.errors import PlanNotFoundError
 from ..plans.planning import capped_time_limit_s, create_plan
 from ..plans.replan import replan
 from ..plans.replan_schemas import ReplanRequest
@@ -95,23 +92,15 @@ def plan_job(
 
 
 def classify(exc: BaseException) -> dict[str, Any]:
-    """The stored error of a job that raised ``exc``."""
-    if isinstance(exc, PlanNotFoundError):
+    """The stored error of a job that raised ``exc`` (its outcome from
+    ``service.errors.failure_of``: the API answers it with the same status)."""
+    if isinstance(exc, PlanNotFoundError):  # the job's plan_id field is at fault
         exc = RequestError([FieldProblem("plan_id", str(exc))])
-    if isinstance(exc, VersionConflictError):
-        error = job_error("version-conflict", str(exc), [("base_version", str(exc), None)])
-        return {**error, "current_version": exc.current_version, "current_id": exc.current_id}
-    if isinstance(exc, RequestError):
-        return job_error(
-            "invalid-request", str(exc), [(p.field, p.message, p.id) for p in exc.problems]
-        )
-    if isinstance(exc, UnknownAreaError):
-        return job_error("invalid-request", str(exc), [("area", str(exc), None)])
-    if isinstance(exc, GraphError):
-        return job_error("street-data-unavailable", str(exc))
-    if isinstance(exc, SolverError):
-        return job_error("no-plan-found", str(exc))
-    return job_error("internal", "Something went wrong on our side.")
+    failure = failure_of(exc)
+    error = job_error(
+        failure.outcome.kind, failure.detail, [(p.field, p.message, p.id) for p in failure.problems]
+    )
+    return {**error, **(failure.extra or {})}
 
 
 def run_job(

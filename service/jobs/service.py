@@ -1,11 +1,13 @@
 """Submitting a plan job (a new plan, or a re-plan of a stored one): check the queue's room,
-store the job, hand it to the backend."""
+store the job, hand it to the backend; and reading one back, failed as lost when no worker
+can still hold it."""
 
 from __future__ import annotations
 
 import logging
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..plans.planning import capped_time_limit_s
@@ -191,3 +193,23 @@ def build_queue(settings: Settings, jobs: JobStore) -> JobQueue:
     from .local import LocalQueue
 
     return LocalQueue(settings, jobs)
+
+
+def lost_after(job: Job, settings: Settings) -> timedelta:
+    """How long a job may show running before it counts as lost (no worker holds it)."""
+    hard = job.time_limit_s + settings.job_grace_s + 60
+    if job.backend == "celery":  # a dead worker's job comes back after the visibility timeout
+        hard += settings.job_visibility_timeout_s + 2 * settings.job_restore_interval_s
+    return timedelta(seconds=hard)
+
+
+def current_job(store: JobStore, job_id: str, settings: Settings) -> Job:
+    """The job, failed as lost if it has shown running for far too long.
+
+    Raises
+    ------
+    JobNotFoundError
+        If there is none.
+    """
+    job = store.get(job_id)
+    return store.expire_lost(job, lost_after=lost_after(job, settings), now=datetime.now(UTC))

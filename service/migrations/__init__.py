@@ -8,7 +8,7 @@ PostgreSQL. Alembic is imported only here, and only when called.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -23,6 +23,8 @@ HEAD_REVISION = "0006"
 
 class SchemaOutOfDateError(RuntimeError):
     """The database is not at the revision this code expects (run ``eyes migrate``)."""
+
+    outcome_kind: ClassVar[str] = "invalid-config"
 
 
 def target_metadata() -> MetaData:

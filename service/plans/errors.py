@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
+
+from ..errors import FieldProblem
 
 if TYPE_CHECKING:
     from .schemas import PlanResponse
@@ -11,9 +13,13 @@ if TYPE_CHECKING:
 class PlanNotFoundError(LookupError):
     """No stored plan has that id."""
 
+    outcome_kind: ClassVar[str] = "not-found"
+
 
 class AreaConfigError(ValueError):
     """The configured areas leave no default area to plan on."""
+
+    outcome_kind: ClassVar[str] = "invalid-config"
 
 
 class VersionTakenError(RuntimeError):
@@ -22,6 +28,8 @@ class VersionTakenError(RuntimeError):
 
 class VersionConflictError(RuntimeError):
     """A re-plan named a version that is no longer the newest: ``current`` is."""
+
+    outcome_kind: ClassVar[str] = "version-conflict"
 
     def __init__(
         self,
@@ -40,3 +48,5 @@ class VersionConflictError(RuntimeError):
             f"{current.version} ({current.id}) is; re-plan from it"
         )
         super().__init__(message or default)
+        self.problems = [FieldProblem("base_version", str(self))]
+        self.problem_extra = {"current_version": current.version, "current_id": current.id}

@@ -24,6 +24,7 @@ from ..deps import (
     AlertReaderDep,
     AlertSenderDep,
     AlertStoreDep,
+    JobQueueDep,
     NetworksDep,
     PlanStoreDep,
     SettingsDep,
@@ -57,6 +58,7 @@ def post_alert(
     plans: PlanStoreDep,
     settings: SettingsDep,
     networks: NetworksDep,
+    queue: JobQueueDep,
     idempotency_key: Annotated[
         str | None, Header(alias="Idempotency-Key", min_length=1, max_length=200)
     ] = None,
@@ -116,7 +118,7 @@ def post_alert(
                 plans=plans,
                 run_replan=functools.partial(
                     replan_and_wait,
-                    queue=request.app.state.job_queue,
+                    queue=queue,
                     settings=settings,
                     owner=principal.key_id,
                 ),

@@ -9,16 +9,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ...plans.imports import CsvImport, request_from_csv
 from ...plans.rerun import Rerun, rerun_request
 from ...plans.schemas import PlanRequest, PlanResponse
-from ..deps import PlannerDep, PlanStoreDep, SettingsDep
+from ..answers import POST_RESPONSES, PreferHeader, answer_as_job
+from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
-from .plans import POST_RESPONSES, PreferHeader, answer_as_job
 
 router = APIRouter(tags=["imports"])
 
@@ -48,7 +48,7 @@ def import_csv(body: CsvImport, _: PlannerDep) -> PlanRequest:
 async def rerun(
     plan_id: str,
     body: Rerun,
-    request: Request,
+    queue: JobQueueDep,
     settings: SettingsDep,
     store: PlanStoreDep,
     principal: PlannerDep,
@@ -62,7 +62,7 @@ async def rerun(
     again = await run_in_threadpool(rerun_request, store, plan_id, body)
     return await answer_as_job(
         again,
-        request=request,
+        queue=queue,
         settings=settings,
         store=store,
         owner=principal.key_id,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Request
+from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -12,10 +12,9 @@ from ...jobs.service import submit_replan
 from ...plans.errors import VersionConflictError
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
-from ..deps import PlannerDep, PlanStoreDep, SettingsDep
+from ..answers import POST_RESPONSES, PreferHeader, answer_with_job, version_of_etag
+from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
-from .plans import POST_RESPONSES, PreferHeader, answer_with_job
-from .versions import version_of_etag
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -42,7 +41,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 async def post_replan(
     plan_id: str,
     body: ReplanRequest,
-    request: Request,
+    queue: JobQueueDep,
     settings: SettingsDep,
     store: PlanStoreDep,
     principal: PlannerDep,
@@ -77,7 +76,6 @@ async def post_replan(
     newest = await run_in_threadpool(store.newest_version, plan_id)
     if body.base_version is not None and body.base_version != newest.version:
         raise VersionConflictError(plan_id, body.base_version, newest)
-    queue = request.app.state.job_queue
     job = await run_in_threadpool(
         submit_replan, plan_id, body, queue=queue, settings=settings, owner=principal.key_id
     )

@@ -1,0 +1,57 @@
+"""The one table from what went wrong to how each door answers it: the HTTP status, problem
+type and Retry-After (``service.api.problems``), a failed job's stored kind
+(``service.jobs``) and ``eyes``' exit status (``service.cli``). Light on purpose: the CLI
+reads it before any library is imported. ``service.errors.failure_of`` finds an error's
+outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+EXIT_FAILED = 1
+"""``eyes``' exit status when the work could not be done (no plan found, no street data)."""
+EXIT_BAD_INPUT = 2
+"""``eyes``' exit status for input or configuration at fault."""
+RETRY_AFTER_BUSY_S = 30
+"""Retry-After of a failure that passes: about one solve."""
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """How each door answers one kind of failure: ``kind`` is the problem type's last part
+    and a failed job's stored kind, ``status`` the HTTP status, ``exit_code`` the CLI's."""
+
+    kind: str
+    status: int
+    title: str
+    exit_code: int
+    retry_after_s: int | None = None
+
+
+OUTCOMES: dict[str, Outcome] = {
+    o.kind: o
+    for o in (
+        Outcome("invalid-request", 422, "Invalid request", EXIT_BAD_INPUT),
+        Outcome("invalid-config", 500, "Server misconfigured", EXIT_BAD_INPUT),
+        Outcome("not-found", 404, "Not found", EXIT_BAD_INPUT),
+        Outcome("conflict", 409, "Conflict", EXIT_BAD_INPUT),
+        Outcome("version-conflict", 409, "Not the newest version", EXIT_FAILED),
+        Outcome("bad-signature", 401, "Bad signature", EXIT_BAD_INPUT),
+        Outcome("no-plan-found", 503, "No plan found", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome(
+            "street-data-unavailable",
+            503,
+            "Street data unavailable",
+            EXIT_FAILED,
+            RETRY_AFTER_BUSY_S,
+        ),
+        Outcome("queue-full", 503, "Too many plans waiting", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("queue-unavailable", 503, "Job queue unavailable", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("timeout", 503, "Solving took too long", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("worker-lost", 503, "Worker lost", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("restarted", 503, "Server restarted", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("shutdown", 503, "Server shutting down", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("internal", 500, "Internal error", EXIT_FAILED),
+    )
+}
+"""Every outcome by kind (a failed job stores the kind; the API and CLI look it up)."""
