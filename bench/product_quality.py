@@ -30,19 +30,17 @@ from liechtenstein import evening_request
 
 from graphs import AreaCatalog
 from service.config import SHIPPED_AREAS_DIR
-from service.plans.locations import place_on_area
 from service.plans.networks import AreaNetworks
+from service.plans.plan_input import plan_input
 from service.plans.planning import build_problem
-from service.plans.resolve import resolve_request
 from service.plans.schemas import PlanRequest
 from solver import RoutingProblem, SolveParams, check_solution, solve
 from solver.pyvrp_search import SearchResult, search_routes
 
 
 def _problem(data: dict[str, Any], networks: AreaNetworks) -> RoutingProblem:
-    request = PlanRequest.model_validate(data)
-    placed = place_on_area(request, "liechtenstein", networks, max_snap_m=300)
-    return build_problem(request, resolve_request(request), placed)
+    request = PlanRequest.model_validate({**data, "area": "liechtenstein"})
+    return build_problem(plan_input(request, networks=networks, max_snap_m=300))
 
 
 def _weight(problem: RoutingProblem, result: SearchResult) -> float:

@@ -25,10 +25,9 @@ import numpy as np
 
 from graphs import AreaCatalog
 from service.config import Settings
-from service.plans.locations import place_on_area
 from service.plans.networks import AreaNetworks
+from service.plans.plan_input import plan_input
 from service.plans.planning import build_problem
-from service.plans.resolve import resolve_request
 from service.plans.schemas import PlanRequest
 from solver import RoutingProblem, SolveParams, solve
 
@@ -80,9 +79,7 @@ def liechtenstein_request(n: int, networks: AreaNetworks, seed: int = 7) -> dict
 def problem_of(data: dict[str, Any], networks: AreaNetworks, settings: Settings) -> RoutingProblem:
     """The solver's problem for a request, as the service builds it."""
     request = PlanRequest.model_validate(data)
-    area = request.area if isinstance(request.area, str) else "sindal"
-    placed = place_on_area(request, area, networks, max_snap_m=settings.max_snap_m)
-    return build_problem(request, resolve_request(request), placed)
+    return build_problem(plan_input(request, networks=networks, max_snap_m=settings.max_snap_m))
 
 
 def run(problem: RoutingProblem, params: SolveParams) -> tuple[float, float, int]:

@@ -2,8 +2,8 @@
 
 At each stop they stay put from arrival to departure (at the stop's street point, where
 the route line passes); between stops they move along the route's street line, times
-interpolated by distance. Geometry is done in metres on a local equirectangular
-projection, accurate to well under a metre over a municipality. Alert targeting and
+interpolated by distance. Geometry is done in metres on the service's local projection
+(``service.geo.LocalProjection``). Alert targeting and
 passing coverage both read routes this way.
 """
 
@@ -22,25 +22,11 @@ if TYPE_CHECKING:
 
     from shapely.geometry.base import BaseGeometry
 
+    from .geo import LocalProjection
     from .plans.schemas import RouteOut
 
-M_PER_DEG_LAT = 110_574.0
-M_PER_DEG_LON_EQUATOR = 111_320.0
 # A stop matches the first line vertex closer than this (metres), walking forward.
 STOP_MATCH_M = 30.0
-
-
-@dataclass(frozen=True, slots=True)
-class LocalProjection:
-    """Degrees to metres around a centre (equirectangular)."""
-
-    lat0: float
-    lon0: float
-
-    def xy(self, lon: float, lat: float) -> tuple[float, float]:
-        """Metres east and north of the centre."""
-        scale = M_PER_DEG_LON_EQUATOR * math.cos(math.radians(self.lat0))
-        return ((lon - self.lon0) * scale, (lat - self.lat0) * M_PER_DEG_LAT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,7 +69,7 @@ def route_track(
     if not stops or any(s is None for s in stops):
         return []
     points = [s for s in stops if s is not None]
-    vertices = [proj.xy(c[0], c[1]) for c in line] if line and len(line) >= 2 else []
+    vertices = proj.xy_many(line) if line and len(line) >= 2 else []
     # Index of the line vertex each stop sits on, walking forward along the line.
     anchors: list[int | None] = []
     cursor = 0

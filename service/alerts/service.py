@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, RequestError
+from ..geo import LocalProjection
 from ..timeutil import LOCAL_TZ
 from .schemas import AlertAccepted, CircleArea, PolygonArea
 from .store import NewAlert, body_hash, coarse_note, count_band
@@ -45,17 +46,18 @@ def accepted(record: AlertRecord, *, police: bool = False, floor: int = 3) -> Al
 
 
 def equivalent_radius_m(area: CircleArea | PolygonArea) -> float:
-    """The radius of a circle as large as ``area`` (a polygon's area in square metres from a
-    local equirectangular projection: good to well under 1 % at a town's scale)."""
+    """The radius of a circle as large as ``area`` (a polygon's area in square metres on the
+    service's local projection)."""
     if isinstance(area, CircleArea):
         return area.radius_m
     rings = area.coordinates
-    lat0 = math.radians(sum(p[1] for p in rings[0]) / len(rings[0]))
-    x_m = 111_320.0 * math.cos(lat0)
-    y_m = 110_540.0
+    outer = rings[0]
+    proj = LocalProjection(
+        sum(p[1] for p in outer) / len(outer), sum(p[0] for p in outer) / len(outer)
+    )
 
     def ring_area(ring: list[list[float]]) -> float:
-        points = [(p[0] * x_m, p[1] * y_m) for p in ring]
+        points = proj.xy_many(ring)
         return abs(sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(points)) / 2)
 
     square_m = ring_area(rings[0]) - sum(ring_area(r) for r in rings[1:])

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 
 from shapely.geometry import Point, Polygon
 
+from ..geo import LocalProjection
 from ..timeutil import LOCAL_TZ, hhmm
-from ..tracks import LocalProjection, first_pass, route_track
+from ..tracks import first_pass, route_track
 from .schemas import CircleArea, PolygonArea
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def area_to_shape(area: CircleArea | PolygonArea) -> tuple[LocalProjection, Base
     proj = LocalProjection(*area_centre(area))
     if isinstance(area, CircleArea):
         return proj, Point(0.0, 0.0).buffer(area.radius_m, quad_segs=32)
-    rings = [[proj.xy(p[0], p[1]) for p in ring] for ring in area.coordinates]
+    rings = [proj.xy_many(ring) for ring in area.coordinates]
     return proj, Polygon(rings[0], rings[1:])
 
 

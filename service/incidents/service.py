@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
+from ..geo import LocalProjection
 from .errors import NoIncidentsError
 from .expand import no_records_message
 from .hotspots import area_hotspots
@@ -42,8 +42,8 @@ class AreaExtent:
 
     def box(self, area: str, margin_m: float = BOX_MARGIN_M) -> AreaBox:
         """The box records must fall in: the streets' box plus ``margin_m``."""
-        dlat = margin_m / 111_320.0
-        dlon = margin_m / (111_320.0 * math.cos(math.radians((self.south + self.north) / 2)))
+        centre = LocalProjection((self.south + self.north) / 2, (self.west + self.east) / 2)
+        dlat, dlon = centre.degrees(margin_m)
         label = (
             f"{area} (its streets span lat {self.south:.4f}-{self.north:.4f}, "
             f"lon {self.west:.4f}-{self.east:.4f})"

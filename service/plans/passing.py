@@ -12,46 +12,38 @@ from typing import TYPE_CHECKING
 
 from shapely.geometry import Point as ShapelyPoint
 
+from ..geo import LocalProjection
 from ..timeutil import LOCAL_TZ
-from ..tracks import LocalProjection, first_pass, route_track
+from ..tracks import first_pass, route_track
 from .schemas import PassOut
 from .store import route_lines
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
     from typing import Any
 
-    from .schemas import HotspotIn, PlanResponse
+    from .plan_input import PlanInput
+    from .schemas import PlanResponse
 
 # Passing by car is too fast to count as presence.
 PASSING_MODES = frozenset({"walk", "bike"})
 
 
 def passes(
-    plan: PlanResponse,
-    geojson: dict[str, Any] | None,
-    hotspots: Sequence[HotspotIn],
-    windows: Sequence[Sequence[tuple[datetime, datetime]]],
-    points: Sequence[tuple[float, float] | None],
-    *,
-    within_m: float,
+    plan: PlanResponse, geojson: dict[str, Any] | None, inp: PlanInput, *, within_m: float
 ) -> list[PassOut]:
     """The left-out hotspots marked ``passing_counts`` that a walking or cycling route runs
-    within ``within_m`` of while a window is open (any time without windows).
-
-    ``points`` holds each hotspot's (lat, lon), ``windows`` its windows as local datetimes.
-    """
-    index = {h.id: i for i, h in enumerate(hotspots)}
+    within ``within_m`` of while a window is open (any time without windows)."""
+    hotspots = {h.id: h for h in inp.hotspots}
     lines = route_lines(geojson)
     out = []
     for item in plan.left_out:
-        i = index[item.hotspot_id]
-        hotspot, point = hotspots[i], points[i]
+        hotspot = hotspots[item.hotspot_id]
+        point = inp.point(hotspot.location)
         if not hotspot.passing_counts or point is None:
             continue
         proj = LocalProjection(point[0], point[1])
         area = ShapelyPoint(0.0, 0.0).buffer(within_m)
-        spans = [(a.timestamp(), b.timestamp()) for a, b in windows[i]] or [
+        spans = [(a.timestamp(), b.timestamp()) for a, b in hotspot.windows] or [
             (route.start.timestamp(), route.end.timestamp()) for route in plan.routes
         ]
         for route in plan.routes:

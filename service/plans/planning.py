@@ -1,5 +1,5 @@
-"""Orchestration: plan request -> resolved times -> locations and matrices -> solver ->
-response (``response.py``) and GeoJSON.
+"""Orchestration: plan request -> `PlanInput` (resolved times, placed locations: once) ->
+the solver's problem -> solution -> response (``response.py``) and GeoJSON.
 
 The CLI and the API call the same ``create_plan``.
 """
@@ -26,9 +26,8 @@ from solver import (
 from ..errors import FieldProblem, Notice, RequestError
 from ..timeutil import hhmm, today_local
 from .geojson import plan_to_geojson
-from .locations import place_on_area, place_on_matrix
 from .passing import passes
-from .resolve import resolve_request
+from .plan_input import plan_input
 from .response import point_out, solution_to_plan
 from .schemas import MatrixArea
 from .variants import PreviousNight, familiar_hotspots, solve_for_evening
@@ -40,9 +39,8 @@ if TYPE_CHECKING:
     from solver import Solution
 
     from ..config import Settings
-    from .locations import Placed
     from .networks import AreaNetworks
-    from .resolve import ResolvedRequest
+    from .plan_input import PlanInput, SearchOptions
     from .schemas import PlanRequest, PlanResponse
     from .store import PlanStore
 
@@ -57,58 +55,53 @@ class PlannedRoutes:
     geojson: dict[str, Any] | None
 
 
-def build_problem(
-    request: PlanRequest, resolved: ResolvedRequest, placed: Placed
-) -> RoutingProblem:
+def build_problem(inp: PlanInput) -> RoutingProblem:
     """The solver's problem: matrices, shifts, hotspots and visits in plan seconds."""
+    placed = inp.placed
     shifts = tuple(
         Shift(
             id=shift.id,
-            start_location=placed.shift_starts[i],
-            end_location=placed.shift_ends[i],
-            start_s=resolved.offset_s(resolved.shifts[i].start),
-            end_s=resolved.offset_s(resolved.shifts[i].end),
+            start_location=shift.start_location,
+            end_location=shift.end_location,
+            start_s=inp.offset_s(shift.start),
+            end_s=inp.offset_s(shift.end),
             profile=placed.profiles[shift.mode],
-            sequence=resolved.sequences[i] if resolved.sequences else (),
+            sequence=shift.sequence,
         )
-        for i, shift in enumerate(request.shifts)
+        for shift in inp.shifts
     )
     hotspots = tuple(
         Hotspot(
             id=h.id,
-            location=placed.hotspots[i],
+            location=h.location,
             weight=h.weight,
             dwell_s=round(h.dwell_min * 60),
-            windows=tuple(
-                TimeWindow(resolved.offset_s(a), resolved.offset_s(b))
-                for a, b in resolved.hotspot_windows[i]
-            ),
+            windows=tuple(TimeWindow(inp.offset_s(a), inp.offset_s(b)) for a, b in h.windows),
             max_visits=h.max_visits,
             min_gap_s=round(h.min_gap_min * 60),
             repeat_value=h.repeat_value,
         )
-        for i, h in enumerate(request.hotspots)
+        for h in inp.hotspots
     )
     visits = tuple(
         Visit(
             id=v.id,
-            location=placed.visits[i],
+            location=v.location,
             service_s=round(v.duration_min * 60),
-            window=TimeWindow(*(resolved.offset_s(t) for t in resolved.visit_windows[i])),
-            shifts=resolved.visit_shifts[i],
+            window=TimeWindow(*(inp.offset_s(t) for t in v.window)),
+            shifts=v.shifts,
         )
-        for i, v in enumerate(request.visit_entries())
+        for v in inp.visits
     )
     return RoutingProblem(placed.travel_s, shifts, hotspots, visits)
 
 
-def _geometries(
-    request: PlanRequest, placed: Placed, solution: Solution
-) -> list[list[PathGeometry] | None]:
+def _geometries(inp: PlanInput, solution: Solution) -> list[list[PathGeometry] | None]:
     """Street geometry of each route's legs (named areas only)."""
+    placed = inp.placed
     geometries: list[list[PathGeometry] | None] = []
     for route in solution.routes:
-        mode = request.shifts[route.shift].mode
+        mode = inp.shifts[route.shift].mode
         network = placed.networks.get(mode)
         if network is None:
             geometries.append(None)
@@ -120,7 +113,7 @@ def _geometries(
 
 def _solver_hint(
     problem: RoutingProblem,
-    resolved: ResolvedRequest,
+    inp: PlanInput,
     hint: Mapping[str, Sequence[tuple[str, str, datetime]]],
 ) -> list[list[tuple[Literal["hotspot", "visit"], int, int]]]:
     """Stops given by id and time as the solver's ``(kind, ref, start_s)`` per shift;
@@ -132,16 +125,11 @@ def _solver_hint(
         stops: list[tuple[Literal["hotspot", "visit"], int, int]] = []
         for kind, stop_id, start in hint.get(shift.id, []):
             if kind == "hotspot" and stop_id in hotspots:
-                stops.append(("hotspot", hotspots[stop_id], resolved.offset_s(start)))
+                stops.append(("hotspot", hotspots[stop_id], inp.offset_s(start)))
             elif kind == "visit" and stop_id in visits:
-                stops.append(("visit", visits[stop_id], resolved.offset_s(start)))
+                stops.append(("visit", visits[stop_id], inp.offset_s(start)))
         out.append(stops)
     return out
-
-
-def _lat_lon(placed: Placed, location: int) -> tuple[float, float] | None:
-    point = placed.points[location]
-    return None if point is None else (point.lat, point.lon)
 
 
 def capped_time_limit_s(asked_s: float | None, settings: Settings) -> float:
@@ -150,9 +138,9 @@ def capped_time_limit_s(asked_s: float | None, settings: Settings) -> float:
     return min(asked_s or settings.default_time_limit_s, settings.max_time_limit_s)
 
 
-def _time_limit(request: PlanRequest, settings: Settings) -> tuple[float, list[Notice]]:
+def _time_limit(options: SearchOptions, settings: Settings) -> tuple[float, list[Notice]]:
     """The search's time limit, and a notice when the request asked for more than allowed."""
-    asked = request.options.time_limit_s
+    asked = options.time_limit_s
     limit = capped_time_limit_s(asked, settings)
     if asked is not None and asked > settings.max_time_limit_s:
         notice = Notice(
@@ -195,30 +183,58 @@ def plan_routes(
     if request.hotspots_from is not None:  # service.incidents.expand turns it into hotspots
         msg = "hotspots_from was not turned into hotspots before planning"
         raise RequestError([FieldProblem("hotspots_from", msg)])
-    resolved = resolve_request(request)
-    if isinstance(request.area, MatrixArea):
-        placed = place_on_matrix(request, request.area)
-    else:
-        area = request.area or networks.default_area
-        placed = place_on_area(request, area, networks, max_snap_m=settings.max_snap_m)
-    problem = build_problem(request, resolved, placed)
-    time_limit_s, capped = _time_limit(request, settings)
-    notices = [*resolved.notices, *placed.notices, *capped]
+    inp = plan_input(request, networks=networks, max_snap_m=settings.max_snap_m)
+    return plan_from_input(
+        inp,
+        settings=settings,
+        plan_id=plan_id,
+        created_at=created_at,
+        previous=previous,
+        hint=hint,
+        lineage=lineage,
+    )
+
+
+def _kept_visits_or_why(inp: PlanInput, exc: InfeasibleError) -> RequestError:
+    """The 422 of a mandatory visit the solver proved cannot be kept, naming its field."""
+    visit = inp.visits[exc.visit]
+    start, end = visit.window
+    field = (
+        f"{visit.field}.window"
+        if exc.reason == "window_outside_shifts" and visit.fixed_in is None
+        else visit.field
+    )
+    message = f"{exc} (window {hhmm(start)}-{hhmm(end)})"
+    return RequestError([FieldProblem(field, message, visit.id)])
+
+
+def plan_from_input(
+    inp: PlanInput,
+    *,
+    settings: Settings,
+    plan_id: str,
+    created_at: datetime,
+    previous: PreviousNight | None = None,
+    hint: Mapping[str, Sequence[tuple[str, str, datetime]]] | None = None,
+    lineage: tuple[str, int] | None = None,
+) -> PlannedRoutes:
+    """Solve ``inp`` and answer: the solver's problem, the search, the answer with street
+    geometry and passing coverage (see `plan_routes`)."""
+    problem = build_problem(inp)
+    time_limit_s, capped = _time_limit(inp.options, settings)
+    notices = [*inp.notices, *capped]
     try:
         params = SolveParams(
             time_limit_s=time_limit_s,
-            seed=request.options.seed,
-            stop_early=request.options.stop_early,
+            seed=inp.options.seed,
+            stop_early=inp.options.stop_early,
             engine=settings.solver_engine,
             workers=settings.solver_workers,
         )
         familiar = (
             familiar_hotspots(
-                [shift.id for shift in request.shifts],
-                [
-                    (h.id, _lat_lon(placed, placed.hotspots[i]))
-                    for i, h in enumerate(request.hotspots)
-                ],
+                [shift.id for shift in inp.shifts],
+                [(h.id, inp.point(h.location)) for h in inp.hotspots],
                 previous,
             )
             if previous is not None
@@ -227,30 +243,19 @@ def plan_routes(
         outcome = solve_for_evening(
             problem,
             params,
-            request.options,
+            inp.options,
             familiar,
             previous.plan_id if previous else None,
-            _solver_hint(problem, resolved, hint) if hint else None,
+            _solver_hint(problem, inp, hint) if hint else None,
         )
         solution = outcome.solution
     except InfeasibleError as exc:
-        start, end = resolved.visit_windows[exc.visit]
-        entry = request.visit_entries()[exc.visit]
-        field = (
-            f"{entry.field}.window"
-            if exc.reason == "window_outside_shifts" and entry.shift is None
-            else entry.field
-        )
-        message = f"{exc} (window {hhmm(start)}-{hhmm(end)})"
-        visit_id = entry.id
-        raise RequestError([FieldProblem(field, message, visit_id)]) from exc
+        raise _kept_visits_or_why(inp, exc) from exc
     log.info("plan %s: %s", plan_id, solution.summary())
 
-    geometries = _geometries(request, placed, solution)
+    geometries = _geometries(inp, solution)
     plan = solution_to_plan(
-        request,
-        resolved,
-        placed,
+        inp,
         problem,
         solution,
         plan_id=plan_id,
@@ -268,18 +273,11 @@ def plan_routes(
         plan,
         geometries,
         left_out_points=[
-            point_out(placed, placed.hotspots[item.hotspot]) for item in solution.left_out
+            point_out(inp.placed, inp.hotspots[item.hotspot].location) for item in solution.left_out
         ],
     )
-    if any(h.passing_counts for h in request.hotspots):
-        passed = passes(
-            plan,
-            geojson,
-            request.hotspots,
-            resolved.hotspot_windows,
-            [_lat_lon(placed, placed.hotspots[i]) for i in range(len(request.hotspots))],
-            within_m=request.options.passing_within_m,
-        )
+    if any(h.passing_counts for h in inp.hotspots):
+        passed = passes(plan, geojson, inp, within_m=inp.options.passing_within_m)
         summary = plan.summary.model_copy(
             update={"weight_passing": round(sum(p.weight for p in passed), 4)}
         )

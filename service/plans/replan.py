@@ -130,9 +130,11 @@ def _check_ids(body: ReplanRequest, plan: PlanResponse, request: PlanRequest) ->
         raise RequestError(problems)
 
 
-def _progress(route: RouteOut, body: ReplanRequest, now: datetime, shift_end: datetime) -> Progress:
-    """Which stops of ``route`` stay as they are, and where its staff member carries on;
-    ``finished`` once that is at or after ``shift_end``.
+def _progress(
+    route: RouteOut, body: ReplanRequest, now: datetime, shift: tuple[datetime, datetime]
+) -> Progress:
+    """Which stops of ``route`` stay as they are, and where its staff member carries on
+    (never before their ``shift`` starts); ``finished`` once that is at or after its end.
 
     A stop is done when its departure is at or before ``now``, when ``done`` names it, or
     when an earlier version marked it done; the stop under way (or the one a position names
@@ -164,7 +166,8 @@ def _progress(route: RouteOut, body: ReplanRequest, now: datetime, shift_end: da
         location = last.location.as_location()
     if last.kind == "start" and (told is None or told.location is None):
         start = max(now, route.start)
-    return Progress(route.staff_id, kept, location, start, finished=start >= shift_end)
+    start = max(start, shift[0])
+    return Progress(route.staff_id, kept, location, start, finished=start >= shift[1])
 
 
 def _carried(route: RouteOut, behind: Progress | None) -> RouteOut | None:
@@ -402,14 +405,17 @@ def _replan_version(
     request = _stored_request(store, old.id)
     _check_ids(body, old, request)
     now = to_local(body.now, old.date) if body.now is not None else datetime.now(LOCAL_TZ)
-    ends = {
-        shift.id: _shift_end(shift.end_time, old.date, request.latest_end)
+    shifts = {
+        shift.id: (
+            to_local(shift.start_time, old.date),
+            _shift_end(shift.end_time, old.date, request.latest_end),
+        )
         for shift in request.shifts
     }
     progress = {
-        r.staff_id: _progress(r, body, now, ends[r.staff_id])
+        r.staff_id: _progress(r, body, now, shifts[r.staff_id])
         for r in old.routes
-        if r.staff_id in ends
+        if r.staff_id in shifts
     }
     new_request = _next_request(request, body, progress)
     gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}

@@ -28,14 +28,14 @@ if TYPE_CHECKING:
 
     from ..errors import Notice
     from .locations import Placed
-    from .resolve import ResolvedRequest
-    from .schemas import PlanRequest, TravelMode
+    from .plan_input import PlanInput
+    from .schemas import TravelMode
 
 
-def _left_out(request: PlanRequest, item: LeftOut) -> LeftOutOut:
+def _left_out(inp: PlanInput, item: LeftOut) -> LeftOutOut:
     """A left-out hotspot with the reason that matches its case: no room on the shifts,
     out of reach within its window, or (no window) out of reach of any shift at all."""
-    hotspot = request.hotspots[item.hotspot]
+    hotspot = inp.hotspots[item.hotspot]
     if item.reason == "not_enough_time":
         reason = "not_enough_time"
         detail = "the shifts are full with higher-weight stops; more staff or time would cover it"
@@ -88,15 +88,11 @@ def _street(
 
 
 def _route_out(
-    request: PlanRequest,
-    resolved: ResolvedRequest,
-    placed: Placed,
-    problem: RoutingProblem,
-    route: Route,
-    legs_m: list[float] | None,
+    inp: PlanInput, problem: RoutingProblem, route: Route, legs_m: list[float] | None
 ) -> RouteOut:
-    shift = request.shifts[route.shift]
-    origin: datetime = resolved.origin
+    placed = inp.placed
+    shift = inp.shifts[route.shift]
+    origin: datetime = inp.origin
     stops = []
     for stop in route.stops:
         if stop.kind == "hotspot":
@@ -149,9 +145,7 @@ def _route_out(
 
 
 def solution_to_plan(
-    request: PlanRequest,
-    resolved: ResolvedRequest,
-    placed: Placed,
+    inp: PlanInput,
     problem: RoutingProblem,
     solution: Solution,
     *,
@@ -181,7 +175,7 @@ def solution_to_plan(
         What the evening's preferences did (``variants.solve_for_evening``).
     """
     routes = [
-        _route_out(request, resolved, placed, problem, route, legs)
+        _route_out(inp, problem, route, legs)
         for route, legs in zip(solution.routes, legs_m, strict=True)
     ]
     if familiar:
@@ -189,18 +183,18 @@ def solution_to_plan(
             r.model_copy(update={"overlap_with_previous": round(overlap(route, familiar[i]), 4)})
             for i, (r, route) in enumerate(zip(routes, solution.routes, strict=True))
         ]
-    left_out = [_left_out(request, item) for item in solution.left_out]
-    weight_total = sum(h.weight for h in request.hotspots)
-    weight_first = sum(request.hotspots[h].weight for h in solution.visited_hotspots)
+    left_out = [_left_out(inp, item) for item in solution.left_out]
+    weight_total = sum(h.weight for h in inp.hotspots)
+    weight_first = sum(inp.hotspots[h].weight for h in solution.visited_hotspots)
     distances = [r.distance_km for r in routes]
     summary = PlanSummary(
         weight_total=round(weight_total, 4),
         weight_visited=round(weight_first, 4),
         weight_covered=round(solution.covered_weight, 4),
         coverage_ratio=round(weight_first / weight_total, 4) if weight_total else None,
-        hotspots_visited=len(request.hotspots) - len(left_out),
+        hotspots_visited=len(inp.hotspots) - len(left_out),
         hotspots_left_out=len(left_out),
-        visits_kept=len(request.visit_entries()),
+        visits_kept=len(inp.visits),
         travel_min=round(solution.travel_s / 60, 2),
         distance_km=None if None in distances else round(sum(d or 0 for d in distances), 3),
         solve_time_s=round(solution.solve_time_s, 3),
@@ -211,9 +205,9 @@ def solution_to_plan(
     return PlanResponse(
         id=plan_id,
         created_at=created_at,
-        area=placed.area,
-        date=resolved.day,
-        latest_end=request.latest_end,
+        area=inp.area,
+        date=inp.day,
+        latest_end=inp.latest_end,
         summary=summary,
         routes=routes,
         left_out=left_out,

@@ -7,13 +7,13 @@ the answer says what the preference changed against the reference.
 
 from __future__ import annotations
 
-import math
 import statistics
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from solver import RoutingProblem, solve
 
+from ..geo import distance_m
 from .schemas import BalanceOut, VariationOut
 
 if TYPE_CHECKING:
@@ -24,7 +24,8 @@ if TYPE_CHECKING:
 
     from solver import Route, Solution, SolveParams
 
-    from .schemas import PlanOptions, PlanResponse
+    from .plan_input import SearchOptions
+    from .schemas import PlanResponse
 
 # A hotspot within this distance of one visited last night counts as the same place.
 SAME_PLACE_M = 50.0
@@ -64,14 +65,6 @@ class Outcome:
     balance: BalanceOut | None
 
 
-def _distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Metres between two (lat, lon) points (equirectangular; fine within a town)."""
-    lat = math.radians((a[0] + b[0]) / 2)
-    dy = (a[0] - b[0]) * 110_574.0
-    dx = (a[1] - b[1]) * 111_320.0 * math.cos(lat)
-    return math.hypot(dx, dy)
-
-
 def familiar_hotspots(
     staff_ids: Sequence[str],
     hotspots: Sequence[tuple[str, tuple[float, float] | None]],
@@ -89,9 +82,7 @@ def familiar_hotspots(
                 h
                 for h, (hotspot_id, point) in enumerate(hotspots)
                 if hotspot_id in ids
-                or (
-                    point is not None and any(_distance_m(point, p) <= SAME_PLACE_M for p in points)
-                )
+                or (point is not None and any(distance_m(point, p) <= SAME_PLACE_M for p in points))
             )
         )
     return tuple(out)
@@ -125,7 +116,7 @@ def _longest_busy_min(solution: Solution) -> float:
 def solve_for_evening(
     problem: RoutingProblem,
     params: SolveParams,
-    options: PlanOptions,
+    options: SearchOptions,
     familiar: tuple[frozenset[int], ...],
     previous_plan_id: str | None,
     hint: Hint | None = None,

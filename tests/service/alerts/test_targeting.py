@@ -7,10 +7,9 @@ from typing import Any
 
 from service.alerts.schemas import CircleArea
 from service.alerts.targeting import choose_recipients
-from service.geo import Point
+from service.geo import LocalProjection, Point
 from service.plans.store import PlanRecord, StaffPlan, staff_plans
 from service.timeutil import LOCAL_TZ
-from service.tracks import LocalProjection
 
 DAY = date(2030, 6, 1)
 LAT0, LON0 = 57.47, 10.20
