@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
-EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SHIFTS = "id,phone,lat,lon,start_time,end_time\nguard-1,+4520000001,57.47083,10.20214,17:00,22:00\n"
 
 

@@ -24,9 +24,9 @@ from service.jobs.celery_app import NIGHTLY_TASK, make_celery
 from service.jobs.store import JobStore
 from service.plans.store import PlanStore
 
-from .databases import migrated_engine
-from .server import wait_until
-from .test_edge import matrix_request
+from ..api.test_edge import matrix_request
+from ..databases import migrated_engine
+from ..server import wait_until
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from service.plans.networks import AreaNetworks
 
 REDIS_URL = os.environ.get("EYES_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 def _redis_or_skip() -> None:

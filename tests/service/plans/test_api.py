@@ -11,8 +11,8 @@ from shapely.geometry import LineString, Point
 
 from service.plans.examples import MATRIX_PLAN
 
-from .conftest import PLAN_DAY
-from .replay import replay_plan
+from ..conftest import PLAN_DAY
+from ..replay import replay_plan
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

@@ -20,8 +20,8 @@ import pytest
 
 from service.auth.keys import create_key
 
-from .answers import JOB_DEADLINE_S, job_end
-from .server import serve, wait_until
+from ..answers import JOB_DEADLINE_S, job_end
+from ..server import serve, wait_until
 from .test_edge import matrix_request
 
 if TYPE_CHECKING:
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
     from service.config import Settings
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.mark.slow

@@ -17,7 +17,7 @@ from service.auth.audit import audit_entries
 from service.auth.keys import create_key
 from service.plans.store import PlanStore
 
-from .server import header_of, raw_exchange, serve, status_of
+from ..server import header_of, raw_exchange, serve, status_of
 
 if TYPE_CHECKING:
     from collections.abc import Iterator

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .conftest import PLAN_DAY
+from ..conftest import PLAN_DAY
 
 if TYPE_CHECKING:
     from fastapi.testclient import TestClient

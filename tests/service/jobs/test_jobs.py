@@ -28,7 +28,7 @@ from service.plans.store import PlanStore
 from service.timeutil import today_local
 from solver import InfeasibleError, SolverError
 
-from .test_edge import matrix_request
+from ..api.test_edge import matrix_request
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -360,7 +360,7 @@ def test_a_nightly_template_with_hotspots_from_plans_the_latest_forecast(
     forecast hotspots (ids hs-NN-street) and stores them in its request."""
     plans, jobs = stores
     records = incidents_from_file(
-        (Path(__file__).parents[2] / "examples" / "sindal_burglaries.csv").read_bytes(), "csv"
+        (Path(__file__).parents[3] / "examples" / "sindal_burglaries.csv").read_bytes(), "csv"
     )
     IncidentStore(plans).upsert("sindal", records, now=datetime.now(UTC))
     template = {k: v for k, v in small_request.items() if k not in ("hotspots", "date")}
