@@ -150,18 +150,11 @@ def _write_exports(planned: PlannedRoutes, args: argparse.Namespace) -> None:
 
 def _plan(request: PlanRequest) -> PlannedRoutes:
     from .plans.networks import AreaNetworks
-    from .plans.planning import create_plan
+    from .usecases import plan_request
 
     settings = _settings()
     networks = AreaNetworks.from_settings(settings)
-    store = _plan_store()
-    if request.hotspots_from is not None:
-        from .incidents.expand import expand_hotspots_from
-
-        request = expand_hotspots_from(
-            request, db=store, networks=networks, max_snap_m=settings.max_snap_m
-        )
-    return create_plan(request, networks=networks, settings=settings, store=store)
+    return plan_request(request, networks=networks, settings=settings, store=_plan_store())
 
 
 def _write_json(path: Path, data: object) -> None:

@@ -12,6 +12,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="run tests that need internet access (Overpass)",
     )
+    parser.addoption(
+        "--evenings",
+        type=int,
+        default=None,
+        help="how many random evenings the plan-version state machine plays (default 4, "
+        "or EYES_STATEFUL_EXAMPLES)",
+    )
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -1,6 +1,6 @@
 """Running one plan job: the function both backends call (a pool process or a Celery task).
 
-``run_job`` claims the job, plans it with ``service.plans.planning.create_plan`` (the same
+``run_job`` claims the job, plans it with ``service.usecases.plan_request`` (the same
 call the CLI makes), and records the plan or the error. An error is stored as a kind the
 API maps to a status (``service.api.problems``), so the feature stays web-free.
 
@@ -22,12 +22,12 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FieldProblem, RequestError, failure_of
-from ..incidents.expand import expand_hotspots_from
 from ..plans.errors import PlanNotFoundError
-from ..plans.planning import capped_time_limit_s, create_plan
+from ..plans.planning import capped_time_limit_s
 from ..plans.replan import replan
 from ..plans.replan_schemas import ReplanRequest
 from ..plans.schemas import PlanRequest
+from ..usecases import plan_request
 from .store import job_error
 
 if TYPE_CHECKING:
@@ -83,12 +83,8 @@ def plan_job(
         plan_id = str(asked.pop("plan_id"))
         body = ReplanRequest.model_validate(asked)
         return replan(plan_id, body, networks=networks, settings=settings, store=plans)
-    request = PlanRequest.model_validate(stored)
-    if request.hotspots_from is not None:  # the forecast runs here, on the worker
-        request = expand_hotspots_from(
-            request, db=plans, networks=networks, max_snap_m=settings.max_snap_m
-        )
-    return create_plan(request, networks=networks, settings=settings, store=plans)
+    request = PlanRequest.model_validate(stored)  # its forecast runs here, on the worker
+    return plan_request(request, networks=networks, settings=settings, store=plans)
 
 
 def classify(exc: BaseException) -> dict[str, Any]:

@@ -12,8 +12,8 @@ sent at once, and the staff an alert would reach. After every step:
   (travel, dwell, windows, 22:00);
 - an alert reaches exactly the staff on shift in the newest version.
 
-``make test`` plays a few evenings; ``EYES_STATEFUL_EXAMPLES=200 pytest -k machine`` plays
-more.
+``make test`` plays a few evenings; ``pytest tests/service/plans/test_evening_machine.py
+--evenings 200`` (or ``EYES_STATEFUL_EXAMPLES=200``) plays more.
 """
 
 from __future__ import annotations
@@ -391,13 +391,16 @@ MACHINE_DIR: dict[str, Any] = {}
 
 
 @pytest.mark.slow
-def test_random_evenings_keep_one_truth(tmp_path: Path, networks: AreaNetworks) -> None:
+def test_random_evenings_keep_one_truth(
+    tmp_path: Path, networks: AreaNetworks, pytestconfig: pytest.Config
+) -> None:
     """Random evenings, each step checked (see the module's docstring)."""
     MACHINE_DIR.update(path=tmp_path, networks=networks)
+    evenings = int(pytestconfig.getoption("evenings") or EXAMPLES)
     run_state_machine_as_test(
         Evening,
         settings=settings(
-            max_examples=EXAMPLES,
+            max_examples=evenings,
             stateful_step_count=6,
             deadline=None,
             suppress_health_check=list(HealthCheck),
