@@ -286,19 +286,35 @@ def search_routes(
                     required=True,
                 )
             )
-    vehicle_types = [
-        pyvrp.VehicleType(
-            num_available=1,
-            start_depot=depot_index[shift.start_location],
-            end_depot=depot_index[shift.end_location],
-            tw_early=shift.start_s,
-            tw_late=shift.end_s,
-            shift_duration=shift.end_s - shift.start_s,
-            unit_distance_cost=1,
-            profile=shift_profile[v],
+    # Interchangeable shifts (same places, times and matrix, no fixed sequence) share one
+    # vehicle type: PyVRP then need not try which of them drives a route.
+    type_of: dict[tuple[int, ...], int] = {}
+    shifts_of_type: list[list[int]] = []
+    for v, shift in enumerate(problem.shifts):
+        key = (
+            (shift.start_location, shift.end_location, shift.start_s, shift.end_s, shift_profile[v])
+            if not shift.sequence
+            else (-1 - v,)
         )
-        for v, shift in enumerate(problem.shifts)
-    ]
+        if key not in type_of:
+            type_of[key] = len(shifts_of_type)
+            shifts_of_type.append([])
+        shifts_of_type[type_of[key]].append(v)
+    vehicle_types = []
+    for members in shifts_of_type:
+        shift = problem.shifts[members[0]]
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                start_depot=depot_index[shift.start_location],
+                end_depot=depot_index[shift.end_location],
+                tw_early=shift.start_s,
+                tw_late=shift.end_s,
+                shift_duration=shift.end_s - shift.start_s,
+                unit_distance_cost=1,
+                profile=shift_profile[members[0]],
+            )
+        )
     data = pyvrp.ProblemData(
         locations=[pyvrp.Location(0, 0) for _ in order],
         clients=pyvrp_clients,
@@ -315,8 +331,9 @@ def search_routes(
         result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
+    free = [list(members) for members in shifts_of_type]
     for route in best.routes():
-        routes[route.vehicle_type()] = [
+        routes[free[route.vehicle_type()].pop(0)] = [
             SearchStop(clients[a.idx][0].kind, clients[a.idx][0].ref, int(a.start_time))
             for a in route.schedule()
             if a.is_client()
