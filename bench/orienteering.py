@@ -47,20 +47,22 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from orienteering_generated import generated_set
 from orienteering_instances import Check, Instance, check_routes, load_set
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, solve
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench"
-ENGINES = ("ours", "ortools", "pyvrp", "pyvrp2", "vroom")
+ENGINES = ("ours", "full", "ortools", "pyvrp", "pyvrp2", "vroom")
 ENGINE_TITLES = {
     "ours": "ours",
+    "full": "ours, full limit",
     "ortools": "OR-Tools alone",
     "pyvrp": "PyVRP",
     "pyvrp2": "PyVRP x2",
     "vroom": "VROOM",
 }
-EXCLUSIVE = frozenset({"ours", "pyvrp2"})  # run alone: they may use both cores
+EXCLUSIVE = frozenset({"ours", "full", "pyvrp2"})  # run alone: they may use both cores
 DEFAULT_INSTANCES = {
     "top-set4": [f"p4.2.{c}" for c in "chn"]
     + [f"p4.3.{c}" for c in "ejo"]
@@ -100,9 +102,12 @@ def integer_data(instance: Instance) -> IntegerData:
     ValueError
         When an OPTW service time, window or limit is finer than the travel-time decimals.
     """
-    dx = np.subtract.outer(np.array(instance.x), np.array(instance.x))
-    dy = np.subtract.outer(np.array(instance.y), np.array(instance.y))
-    distance = np.hypot(dx, dy)
+    if instance.matrix is not None:
+        distance = np.array(instance.matrix, dtype=np.float64)
+    else:
+        dx = np.subtract.outer(np.array(instance.x), np.array(instance.x))
+        dy = np.subtract.outer(np.array(instance.y), np.array(instance.y))
+        distance = np.hypot(dx, dy)
     if instance.decimals is None:
         scale = TOP_SCALE
         travel = np.ceil(distance * scale - 1e-9).astype(np.int64)
@@ -157,6 +162,13 @@ def to_problem(instance: Instance) -> RoutingProblem:
 def solve_ours(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
     """The product's solver on ``to_problem(instance)``."""
     solution = solve(to_problem(instance), params=SolveParams(time_limit_s=time_limit_s, seed=seed))
+    return [[stop.location for stop in route.stops] for route in solution.routes]
+
+
+def solve_full(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
+    """The product's solver searching for the whole time limit (``stop_early=False``)."""
+    params = SolveParams(time_limit_s=time_limit_s, seed=seed, stop_early=False)
+    solution = solve(to_problem(instance), params=params)
     return [[stop.location for stop in route.stops] for route in solution.routes]
 
 
@@ -288,7 +300,13 @@ def solve_vroom(instance: Instance, time_limit_s: float, seed: int) -> list[list
     return routes
 
 
-SOLVERS = {"ours": solve_ours, "ortools": solve_ortools, "pyvrp": solve_pyvrp, "vroom": solve_vroom}
+SOLVERS = {
+    "ours": solve_ours,
+    "full": solve_full,
+    "ortools": solve_ortools,
+    "pyvrp": solve_pyvrp,
+    "vroom": solve_vroom,
+}
 
 
 # --- running and checking -----------------------------------------------------------------
@@ -381,10 +399,11 @@ def run_benchmark(
                 _progress(outcomes[inst.name, engine])
         # Engines that use both cores: one run at a time.
         for inst in instances:
-            if "ours" in engines:
-                run = pool.submit(timed_run, "ours", inst, time_limit_s, seed).result()
-                outcomes[inst.name, "ours"] = _checked("ours", inst, run)
-                _progress(outcomes[inst.name, "ours"])
+            for engine in ("ours", "full"):
+                if engine in engines:
+                    run = pool.submit(timed_run, engine, inst, time_limit_s, seed).result()
+                    outcomes[inst.name, engine] = _checked(engine, inst, run)
+                    _progress(outcomes[inst.name, engine])
             if "pyvrp2" in engines:
                 outcomes[inst.name, "pyvrp2"] = _run_pyvrp2(pool, inst, time_limit_s, seed)
                 _progress(outcomes[inst.name, "pyvrp2"])
@@ -469,6 +488,70 @@ def report(
     return lines
 
 
+def _pct(value: float, reference: float) -> float:
+    return 0.0 if reference == 0 else 100.0 * value / reference
+
+
+def versus(
+    title: str, instances: list[Instance], outcomes: dict[tuple[str, str], Outcome]
+) -> list[str]:
+    """Issue 20's summary of one set: the defaults against the full limit and PyVRP x2.
+
+    The gap is to the best-known score where there is one, else to the best any engine
+    reached in this run.
+    """
+    rows: list[tuple[Instance, Outcome, Outcome, Outcome]] = [
+        (
+            inst,
+            outcomes[inst.name, "ours"],
+            outcomes[inst.name, "full"],
+            outcomes[inst.name, "pyvrp2"],
+        )
+        for inst in instances
+        if all((inst.name, e) in outcomes for e in ("ours", "full", "pyvrp2"))
+    ]
+    if not rows:
+        return []
+    gaps: dict[str, list[float]] = {"ours": [], "full": [], "pyvrp2": []}
+    short_of_full: list[float] = []
+    ahead_of_pyvrp: list[float] = []
+    better = equal = worse = 0
+    for inst, ours, full, pyvrp2 in rows:
+        best = inst.bks if inst.bks else max(ours.score, full.score, pyvrp2.score)
+        for name, outcome in (("ours", ours), ("full", full), ("pyvrp2", pyvrp2)):
+            gaps[name].append(_pct(best - outcome.score, best))
+        short_of_full.append(_pct(full.score - ours.score, full.score))
+        ahead_of_pyvrp.append(_pct(ours.score - pyvrp2.score, pyvrp2.score))
+        better += ours.score > pyvrp2.score
+        equal += ours.score == pyvrp2.score
+        worse += ours.score < pyvrp2.score
+    n = len(rows)
+    within = sum(s <= 0.05 for s in short_of_full)
+    wall = {
+        name: sum(o.run.wall_s for o in col) / n
+        for name, col in (
+            ("ours", [r[1] for r in rows]),
+            ("full", [r[2] for r in rows]),
+            ("pyvrp2", [r[3] for r in rows]),
+        )
+    }
+    infeasible = sum(not o.feasible for r in rows for o in r[1:])
+    return [
+        f"| {title} | {n} | {sum(gaps['ours']) / n:.3f} % | {sum(gaps['full']) / n:.3f} % | "
+        f"{sum(gaps['pyvrp2']) / n:.3f} % | {within} / {n} (worst {max(short_of_full):.2f} %) | "
+        f"{better} / {equal} / {worse} | {sum(ahead_of_pyvrp) / n:+.3f} % | "
+        f"{wall['ours']:.1f} / {wall['full']:.1f} / {wall['pyvrp2']:.1f} s | {infeasible} |"
+    ]
+
+
+VERSUS_HEADER = [
+    "| set | instances | mean gap: defaults | full limit | PyVRP x2 | defaults within 0.05 % "
+    "of full | defaults vs PyVRP x2: better / equal / worse | mean score ahead of PyVRP x2 "
+    "| mean wall: defaults / full / PyVRP x2 | infeasible or failed |",
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+]
+
+
 def _revision() -> str:
     """The repository's commit, marked ``+dirty`` when ``solver/`` has uncommitted changes."""
     root = Path(__file__).resolve().parents[1]
@@ -504,6 +587,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1))
     parser.add_argument("--json", type=Path, help="also write every checked run here")
+    parser.add_argument(
+        "--generated-seeds", default="", help="also generated instances for these seeds (0,1,2)"
+    )
+    parser.add_argument("--per-seed", type=int, default=20, help="Euclidean instances per seed")
+    parser.add_argument("--streets", type=int, default=2, help="street instances per seed")
+    parser.add_argument(
+        "--generated-time-limit", type=float, help="seconds per run there (default --time-limit)"
+    )
     args = parser.parse_args(argv)
 
     engines = [e.strip() for e in args.engines.split(",") if e.strip()]
@@ -520,19 +611,39 @@ def main(argv: list[str] | None = None) -> None:
         instances = load_set(args.data_dir / set_name, names=names, routes=routes)
         if instances:
             sets.append((set_name, instances))
-    if not sets:
+    generated: list[Instance] = []
+    if args.generated_seeds:
+        seeds = tuple(int(s) for s in args.generated_seeds.split(","))
+        generated = generated_set(seeds, args.per_seed, args.streets)
+    if not sets and not generated:
         parser.error("no instances matched")
 
     everything = [inst for _, insts in sets for inst in insts]
     revision = _revision()  # before the run: the workers import the solver as it is now
+    started = datetime.now(UTC)
+    load_before = os.getloadavg()
     outcomes = run_benchmark(
         everything, engines, args.time_limit, seed=args.seed, workers=args.workers
     )
+    generated_limit = args.generated_time_limit or args.time_limit
+    if generated:
+        outcomes |= run_benchmark(
+            generated, engines, generated_limit, seed=args.seed, workers=args.workers
+        )
+        sets.append((f"generated ({len(generated)}, {generated_limit:g} s)", generated))
+    load_after = os.getloadavg()
     print(
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {os.cpu_count()} cores, "
-        f"{args.time_limit:g} s per run, {revision}; ortools {_version('ortools')}, "
-        f"pyvrp {_version('pyvrp')}, pyvroom {_version('pyvroom')}.\n"
+        f"Measured {started:%Y-%m-%d %H:%M}-{datetime.now(UTC):%H:%M} UTC on {os.cpu_count()} "
+        f"cores, {args.time_limit:g} s per run, {revision}; ortools {_version('ortools')}, "
+        f"pyvrp {_version('pyvrp')}, pyvroom {_version('pyvroom')}. Load average (1, 5, 15 "
+        f"min) before: {' '.join(f'{x:.2f}' for x in load_before)}, after: "
+        f"{' '.join(f'{x:.2f}' for x in load_after)}.\n"
     )
+    if {"ours", "full", "pyvrp2"} <= set(engines):
+        print("\n".join(VERSUS_HEADER))
+        for set_name, instances in sets:
+            print("\n".join(versus(set_name, instances, outcomes)))
+        print()
     print(
         "Cells: checked score · gap to best-known · wall s (model build included) · ✓ feasible. "
         "Infeasible or failed runs count as a 100 % gap; a negative gap beats the listed "

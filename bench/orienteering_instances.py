@@ -62,6 +62,9 @@ class Instance:
         it exact.
     bks
         Best-known (or optimal) score, or ``None`` when there is none.
+    matrix
+        Travel times given outright (e.g. a street network's), used instead of the
+        coordinates; ``decimals`` still truncates them.
     """
 
     name: str
@@ -77,6 +80,7 @@ class Instance:
     end: int
     decimals: int | None = None
     bks: float | None = None
+    matrix: tuple[tuple[float, ...], ...] | None = None
 
     def __post_init__(self) -> None:
         n = len(self.x)
@@ -105,7 +109,10 @@ class Instance:
 
     def travel(self, i: int, j: int) -> float:
         """Travel time (= distance) from ``i`` to ``j`` by the benchmark's convention."""
-        d = math.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
+        if self.matrix is not None:
+            d = self.matrix[i][j]
+        else:
+            d = math.hypot(self.x[i] - self.x[j], self.y[i] - self.y[j])
         if self.decimals is None:
             return float(d)
         factor = 10**self.decimals

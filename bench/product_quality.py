@@ -35,7 +35,7 @@ from service.plans.plan_input import plan_input
 from service.plans.planning import build_problem
 from service.plans.schemas import PlanRequest
 from solver import RoutingProblem, SolveParams, check_solution, solve
-from solver.pyvrp_search import SearchResult, search_routes
+from solver.pyvrp_search import SearchLimit, SearchResult, search_routes
 
 
 def _problem(data: dict[str, Any], networks: AreaNetworks) -> RoutingProblem:
@@ -56,9 +56,8 @@ def _weight(problem: RoutingProblem, result: SearchResult) -> float:
 def _pyvrp_x2(problem: RoutingProblem, time_limit_s: float) -> SearchResult:
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        futures = [
-            pool.submit(search_routes, problem, time_limit_s=time_limit_s, seed=s) for s in (0, 1)
-        ]
+        limit = SearchLimit(deadline=time.time() + time_limit_s)
+        futures = [pool.submit(search_routes, problem, limit=limit, seed=s) for s in (0, 1)]
         results = [f.result() for f in futures]
     feasible = [r for r in results if r.feasible] or results
     return max(feasible, key=lambda r: _weight(problem, r))
@@ -97,7 +96,7 @@ def main() -> None:
         visited = len(problem.hotspots) - len(ours.left_out)
         print(f"| {name} | ours ({wall:.1f} s) | {ours.covered_weight:.1f} | {visited} | {ok} |")
         relaxed = _first_visits_only(problem)
-        one = search_routes(relaxed, time_limit_s=limit, seed=0)
+        one = search_routes(relaxed, limit=SearchLimit(deadline=time.time() + limit), seed=0)
         two = _pyvrp_x2(relaxed, limit)
         for label, result in (("PyVRP", one), ("PyVRP x2", two)):
             visited = sum(1 for r in result.routes for s in r if s.kind == "hotspot")

@@ -21,12 +21,19 @@ class SolveParams:
     metaheuristic
         OR-Tools ``LocalSearchMetaheuristic`` name.
     stop_early
-        Treat ``time_limit_s`` as a maximum: stop once the search has converged (PyVRP finds
-        nothing better for ``stall_iterations`` iterations; OR-Tools for ``stall_s``) and
-        polish for the polish share of the limit only.
-    probe_share
-        With ``stop_early``: the share of the limit a first PyVRP search may take; if it
-        converges sooner, the plan is small and no parallel search is started.
+        Treat ``time_limit_s`` as a maximum: stop once the search has converged and polish
+        for the polish share of the limit only. A PyVRP search has converged when it has
+        gone ``stall_iterations`` iterations, and ``stall_ratio`` times as many iterations
+        as it took to find its best plan, without a better one (so a search that is still
+        finding better plans late is given the time); OR-Tools when it finds nothing better
+        for ``stall_s``.
+    max_iterations
+        A fixed search effort instead of a clock: each PyVRP search runs this many
+        iterations and each OR-Tools search descends (greedy descent, not
+        ``metaheuristic``) through at most this many solutions to a local optimum; the
+        seeds are searched one after another in this process. The plan then depends on the
+        problem, the seed and this number only, never on the machine's speed or load
+        (``time_limit_s`` is only a guard). ``None`` (the default) searches by the clock.
     balance_weight_per_hour
         Workload balance: the coverage weight worth giving up to cut an hour from the longest
         route's busy time (travel plus stops); 0 leaves balance to chance.
@@ -49,11 +56,12 @@ class SolveParams:
     log_search: bool = False
     stop_early: bool = True
     stall_iterations: int = 2_000
+    stall_ratio: float = 4.0
     stall_share: float = 0.1
     balance_weight_per_hour: float = 0.0
     vary_weight: float = 0.0
-    probe_share: float = 0.1
     stall_min_s: float = 0.3
+    max_iterations: int | None = None
 
     def __post_init__(self) -> None:
         if not self.time_limit_s > 0:
@@ -70,6 +78,12 @@ class SolveParams:
             raise ValueError(msg)
         if self.stall_iterations < 1 or not 0 < self.stall_share <= 1 or self.stall_min_s < 0:
             msg = "stall_iterations must be at least 1, stall_share in (0, 1], stall_min_s >= 0."
+            raise ValueError(msg)
+        if self.stall_ratio < 0:
+            msg = "stall_ratio must not be negative."
+            raise ValueError(msg)
+        if self.max_iterations is not None and self.max_iterations < 1:
+            msg = "max_iterations must be at least 1 (or None to search by the clock)."
             raise ValueError(msg)
 
     @property

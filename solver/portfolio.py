@@ -12,12 +12,15 @@ from __future__ import annotations
 import importlib.util
 import itertools
 import logging
+import math
 import multiprocessing
+import multiprocessing.connection
+import queue as queue_module
+import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .pyvrp_search import SearchResult, search_routes
+from .pyvrp_search import Board, SearchLimit, SearchResult, search_routes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -31,11 +34,11 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_SPAWN_ALLOWANCE_S = 0.6
-"""A spawned worker starts this much later; it stops at the same deadline."""
-
 _MIN_PARALLEL_S = 4.0
 """Below this budget a spawned worker costs more (its start, on two cores) than it finds."""
+
+_RESULT_GRACE_S = 30.0
+"""How long past the deadline a worker's result is awaited before it is given up."""
 
 
 def pyvrp_available() -> bool:
@@ -43,55 +46,148 @@ def pyvrp_available() -> bool:
     return importlib.util.find_spec("pyvrp") is not None
 
 
-def _search_until(
-    problem: RoutingProblem, deadline: float, seed: int, stall_iterations: int | None
-) -> SearchResult:
-    """Search until the wall-clock ``deadline`` (shared by all processes), or until
-    ``stall_iterations`` iterations bring nothing better."""
-    return search_routes(
-        problem,
-        time_limit_s=max(0.05, deadline - time.time()),
-        seed=seed,
-        stall_iterations=stall_iterations,
-    )
+class SharedBoard:
+    """A ``Board`` in shared memory, for searches in several processes.
+
+    Pass it to a process when starting it (like any ``multiprocessing`` synchronised
+    object). A seat whose search failed is ``leave``-d and no longer counted.
+    """
+
+    _ACTIVE, _STALLED, _GONE = 0, 1, 2
+
+    def __init__(self, context: Any, seats: int) -> None:
+        self._costs = context.Array("d", [math.inf] * seats)
+        self._states = context.Array("b", [self._ACTIVE] * seats)
+
+    def post(self, seat: int, best_cost: float, *, stalled: bool) -> None:
+        """Post the search's best cost so far and whether it has stalled."""
+        with self._states.get_lock():
+            self._costs[seat] = best_cost
+            self._states[seat] = self._STALLED if stalled else self._ACTIVE
+
+    def leave(self, seat: int) -> None:
+        """The search in ``seat`` failed: agree without it."""
+        with self._states.get_lock():
+            self._states[seat] = self._GONE
+
+    def agreed(self) -> bool:
+        """Whether every search still there has stalled on the same (finite) best cost."""
+        with self._states.get_lock():
+            here = [
+                c for c, state in zip(self._costs, self._states, strict=True) if state != self._GONE
+            ]
+            states = set(self._states) - {self._GONE}
+        return states == {self._STALLED} and len(set(here)) == 1 and math.isfinite(here[0])
+
+
+def _worker(
+    problem: RoutingProblem,
+    limit: SearchLimit,
+    seed: int,
+    board: SharedBoard,
+    seat: int,
+    results: Any,
+) -> None:
+    """A spawned search in ``seat`` of ``board``: puts ``(seat, result or None)``."""
+    try:
+        result: SearchResult | None = search_routes(
+            problem, limit=limit, seed=seed, board=board, seat=seat
+        )
+    except Exception:
+        log.exception("a parallel search worker failed")
+        board.leave(seat)
+        result = None
+    results.put((seat, result))
 
 
 def search_beside(
     problem: RoutingProblem,
     *,
-    time_limit_s: float,
+    limit: SearchLimit,
     seeds: Sequence[int],
-    local: Callable[[], T],
-    stall_iterations: int | None = None,
+    local: Callable[[Board | None], T],
 ) -> tuple[T, list[SearchResult]]:
-    """Run PyVRP for each seed in a spawned process while ``local()`` runs here.
+    """Run PyVRP for each seed beside ``local``, and return what each found.
 
-    Workers stop at the same wall-clock deadline as ``local`` should (a spawned process
-    starts a little later). A worker that fails only costs its own result.
+    By the clock (``limit.max_iterations`` is None) each seed gets a spawned process that
+    stops at the same wall-clock deadline as ``local`` should. ``local`` is given seat 0 of
+    a ``Board`` the workers share (seats 1, 2, ...): a PyVRP search there ends with them
+    once all have converged on the same plan (``SearchLimit``), else at the deadline. The
+    answer waits for every worker, so the time goes to whichever search still improves.
+    A worker that fails only costs its own result.
+
+    At a fixed effort (``limit.max_iterations``) the seeds are searched one after another
+    in this process, so that the result depends on nothing but the problem and the seeds.
     """
-    if not seeds or time_limit_s < _MIN_PARALLEL_S:
-        return local(), []
-    deadline = time.time() + time_limit_s
+    if limit.max_iterations is not None:
+        own = local(None)
+        return own, [search_routes(problem, limit=limit, seed=seed) for seed in seeds]
+    if not seeds or limit.deadline - time.time() < _MIN_PARALLEL_S:
+        return local(None), []
     context = multiprocessing.get_context("spawn")
-    results = []
-    with ProcessPoolExecutor(max_workers=len(seeds), mp_context=context) as pool:
-        futures = [
-            pool.submit(_search_until, problem, deadline, seed, stall_iterations) for seed in seeds
-        ]
-        own = local()
-        for future in futures:
-            try:
-                results.append(future.result(timeout=time_limit_s + 30))
-            except Exception:
-                log.exception("a parallel search worker failed")
+    board, queue = SharedBoard(context, 1 + len(seeds)), context.Queue()
+    workers: list[tuple[Any, int]] = []
+    for seat, seed in enumerate(seeds, start=1):
+        process = context.Process(
+            target=_worker, args=(problem, limit, seed, board, seat, queue), daemon=True
+        )
+        try:
+            process.start()
+        except OSError:
+            log.exception("a parallel search worker could not start")
+            board.leave(seat)
+            continue
+        workers.append((process, seat))
+    for process, seat in workers:
+        threading.Thread(target=_watch, args=(process, board, seat), daemon=True).start()
+    results: list[SearchResult] = []
+    try:
+        own = local(board)
+        board.leave(0)  # an OR-Tools search here has no say in the workers' agreement
+        results = _collect(queue, [process for process, _ in workers], limit.deadline)
+    finally:
+        for process, _ in workers:
+            process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join()
     return own, results
 
 
+def _watch(process: Any, board: SharedBoard, seat: int) -> None:
+    """A worker that has ended leaves its seat, so that the others do not wait for it to
+    agree: one that died without a word (killed, or failed before its search) included.
+    (Waits on the process's sentinel only: reaping it is left to the caller.)"""
+    multiprocessing.connection.wait([process.sentinel])
+    board.leave(seat)
+
+
+def _collect(queue: Any, processes: list[Any], deadline: float) -> list[SearchResult]:
+    """The workers' results, until each has answered, died, or is past the grace time."""
+    results: list[SearchResult] = []
+    waiting = len(processes)
+    while waiting:
+        try:
+            _, result = queue.get(timeout=0.2)
+        except queue_module.Empty:
+            if any(p.is_alive() for p in processes) and time.time() < deadline + _RESULT_GRACE_S:
+                continue
+            try:  # one last look: a result sent just before its process ended
+                _, result = queue.get(timeout=0.5)
+            except queue_module.Empty:
+                log.warning("%d parallel search worker(s) gave no result", waiting)
+                break
+        waiting -= 1
+        if result is not None:
+            results.append(result)
+    return results
+
+
 def search_until(
-    problem: RoutingProblem, time_limit_s: float, seed: int, stall_iterations: int | None = None
+    problem: RoutingProblem, limit: SearchLimit, seed: int, board: Board | None = None
 ) -> SearchResult:
-    """One PyVRP search here, for at most ``time_limit_s``."""
-    return _search_until(problem, time.time() + time_limit_s, seed, stall_iterations)
+    """One PyVRP search here, within ``limit``, in seat 0 of ``board``."""
+    return search_routes(problem, limit=limit, seed=seed, board=board, seat=0)
 
 
 def _value(problem: RoutingProblem, routes: list[list[tuple[str, int, int]]]) -> tuple[float, int]:

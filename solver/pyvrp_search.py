@@ -11,9 +11,10 @@ that before OR-Tools reads and checks the routes against the full model.
 
 from __future__ import annotations
 
+import time
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
@@ -21,6 +22,85 @@ from .coverage import weight_units
 
 if TYPE_CHECKING:
     from .problem import RoutingProblem, TimeWindow
+
+
+class Board(Protocol):
+    """Where the parallel searches of one problem post their best cost and whether each
+    has stalled (see ``SearchLimit``); each search has a seat of its own."""
+
+    def post(self, seat: int, best_cost: float, *, stalled: bool) -> None:
+        """Post the search's best cost so far and whether it has stalled."""
+        ...
+
+    def agreed(self) -> bool:
+        """Whether every search has stalled on the same best cost."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class SearchLimit:
+    """When a PyVRP search ends: whichever of these comes first.
+
+    Parameters
+    ----------
+    deadline
+        Wall-clock time (``time.time()``) at which the search ends.
+    max_iterations
+        Iterations after which the search ends (a fixed effort); ``None`` for no limit.
+    stall_iterations, stall_ratio
+        A search has stalled once it has gone ``stall_iterations`` iterations, and
+        ``stall_ratio`` times the iterations it took to find its best plan, without a
+        better one. ``stall_iterations=None``: never (run to the deadline).
+
+    A search alone ends once it has stalled. Searches of one problem side by side (with
+    different seeds, sharing a ``Board``) end together once every one of them has stalled
+    on the same best cost: independent searches agreeing is what says that the search has
+    converged; while they disagree, at least one of them can still improve.
+    """
+
+    deadline: float
+    max_iterations: int | None = None
+    stall_iterations: int | None = None
+    stall_ratio: float = 0.0
+
+
+class _Converged:
+    """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``)."""
+
+    _POST_EVERY = 16
+
+    def __init__(self, limit: SearchLimit, board: Board | None, seat: int) -> None:
+        self._limit = limit
+        self._board = board
+        self._seat = seat
+        self.iterations = 0
+        self.converged = False
+        self._best = float("inf")
+        self._found_at = 0
+        self._stalled = False
+
+    def __call__(self, best_cost: float) -> bool:
+        limit = self._limit
+        improved = best_cost < self._best
+        if improved:
+            self._best, self._found_at = best_cost, self.iterations
+        if limit.max_iterations is not None and self.iterations >= limit.max_iterations:
+            return True
+        self.iterations += 1
+        if limit.stall_iterations is not None:
+            stalled = self.iterations - self._found_at >= max(
+                limit.stall_iterations, limit.stall_ratio * self._found_at
+            )
+            changed = improved or stalled != self._stalled
+            self._stalled = stalled
+            if self._board is None:
+                self.converged = stalled
+            elif changed or self.iterations % self._POST_EVERY == 0:
+                self._board.post(self._seat, self._best, stalled=stalled)
+                self.converged = self._board.agreed()
+            if self.converged:
+                return True
+        return time.time() >= limit.deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +118,8 @@ class SearchResult:
 
     routes: list[list[SearchStop]]
     feasible: bool
+    iterations: int = 0
+    converged: bool = False
 
 
 def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
@@ -134,9 +216,10 @@ def _with_gaps(
 def search_routes(
     problem: RoutingProblem,
     *,
-    time_limit_s: float,
+    limit: SearchLimit,
     seed: int,
-    stall_iterations: int | None = None,
+    board: Board | None = None,
+    seat: int = 0,
 ) -> SearchResult:
     """Run PyVRP on the relaxation of ``problem``.
 
@@ -144,21 +227,22 @@ def search_routes(
     ----------
     problem
         The product's problem.
-    time_limit_s
-        PyVRP's longest run time.
+    limit
+        When the search ends (deadline, iterations, convergence).
     seed
         PyVRP's random seed.
-    stall_iterations
-        Stop sooner, after this many iterations without a better solution (None: run for
-        the whole time).
+    board, seat
+        Where this search and the others beside it post their progress (``SearchLimit``);
+        ``None`` for a search alone.
 
     Returns
     -------
     SearchResult
-        The best routes found, by shift, with PyVRP's start times.
+        The best routes found, by shift, with PyVRP's start times, and how many
+        iterations the search ran and whether it ended because it had converged (alone:
+        stalled; beside others: all stalled on the same cost).
     """
     import pyvrp
-    from pyvrp.stop import MaxRuntime, MultipleCriteria, NoImprovement, StoppingCriterion
 
     horizon_s = max(shift.end_s for shift in problem.shifts)
     depot_locations = sorted(
@@ -202,19 +286,35 @@ def search_routes(
                     required=True,
                 )
             )
-    vehicle_types = [
-        pyvrp.VehicleType(
-            num_available=1,
-            start_depot=depot_index[shift.start_location],
-            end_depot=depot_index[shift.end_location],
-            tw_early=shift.start_s,
-            tw_late=shift.end_s,
-            shift_duration=shift.end_s - shift.start_s,
-            unit_distance_cost=1,
-            profile=shift_profile[v],
+    # Interchangeable shifts (same places, times and matrix, no fixed sequence) share one
+    # vehicle type: PyVRP then need not try which of them drives a route.
+    type_of: dict[tuple[int, ...], int] = {}
+    shifts_of_type: list[list[int]] = []
+    for v, shift in enumerate(problem.shifts):
+        key = (
+            (shift.start_location, shift.end_location, shift.start_s, shift.end_s, shift_profile[v])
+            if not shift.sequence
+            else (-1 - v,)
         )
-        for v, shift in enumerate(problem.shifts)
-    ]
+        if key not in type_of:
+            type_of[key] = len(shifts_of_type)
+            shifts_of_type.append([])
+        shifts_of_type[type_of[key]].append(v)
+    vehicle_types = []
+    for members in shifts_of_type:
+        shift = problem.shifts[members[0]]
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=len(members),
+                start_depot=depot_index[shift.start_location],
+                end_depot=depot_index[shift.end_location],
+                tw_early=shift.start_s,
+                tw_late=shift.end_s,
+                shift_duration=shift.end_s - shift.start_s,
+                unit_distance_cost=1,
+                profile=shift_profile[members[0]],
+            )
+        )
     data = pyvrp.ProblemData(
         locations=[pyvrp.Location(0, 0) for _ in order],
         clients=pyvrp_clients,
@@ -227,16 +327,20 @@ def search_routes(
         # PyVRP warns when its penalties hit their bound; the result is still checked below
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        criterion: StoppingCriterion = MaxRuntime(time_limit_s)
-        if stall_iterations is not None:
-            criterion = MultipleCriteria([criterion, NoImprovement(stall_iterations)])
+        criterion = _Converged(limit, board, seat)
         result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
+    free = [list(members) for members in shifts_of_type]
     for route in best.routes():
-        routes[route.vehicle_type()] = [
+        routes[free[route.vehicle_type()].pop(0)] = [
             SearchStop(clients[a.idx][0].kind, clients[a.idx][0].ref, int(a.start_time))
             for a in route.schedule()
             if a.is_client()
         ]
-    return SearchResult(routes=routes, feasible=best.is_feasible())
+    return SearchResult(
+        routes=routes,
+        feasible=best.is_feasible(),
+        iterations=criterion.iterations,
+        converged=criterion.converged,
+    )

@@ -17,7 +17,7 @@ from .model import RoutingModel, build_routing_model
 from .params import SolveParams
 from .portfolio import initial_assignment, pyvrp_available, search_beside, search_until
 from .problem import RoutingProblem
-from .pyvrp_search import SearchResult, SearchStop
+from .pyvrp_search import SearchLimit, SearchResult, SearchStop
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
@@ -104,6 +104,14 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
     )
     search.time_limit.FromMilliseconds(max(1, round(params.time_limit_s * 1000)))
     search.log_search = params.log_search
+    if params.max_iterations is not None:
+        # Guided local search never ends by itself (where no move is left it just waits
+        # for the clock); at a fixed effort OR-Tools descends to a local optimum instead,
+        # through at most max_iterations solutions, so the clock never decides.
+        search.local_search_metaheuristic = (
+            routing_enums_pb2.LocalSearchMetaheuristic.GREEDY_DESCENT
+        )
+        search.solution_limit = params.max_iterations
     return search
 
 
@@ -199,56 +207,60 @@ def _search(
     while OR-Tools searches the full model here, and the better plan wins. OR-Tools then
     starts from it for the polish.
 
-    With ``stop_early``, a short PyVRP probe runs here first: when it converges within
-    ``probe_share`` of the limit (a small plan), its routes go straight to the polish and
-    no parallel search is started; otherwise they join the candidates.
+    Every PyVRP search stops at the deadline, or with ``stop_early`` once it has converged
+    (``SolveParams.stall_iterations``, ``stall_ratio``), or at a fixed effort after
+    ``max_iterations``; the answer waits for every seed, so the time goes to whichever
+    search is still improving.
     """
     budget_s = params.time_limit_s
-    stall = params.stall_iterations if params.stop_early else None
+    effort = params.max_iterations
+    by_clock = effort is None
+    stall_s = params.stall_s if params.stop_early and by_clock else None
     watch = _StallWatch(model.routing, complete_below=travel_bound_s(problem) + 1)
-    watch.arm(params.stall_s if params.stop_early else None, quick_s=params.stall_min_s)
+    watch.arm(stall_s, quick_s=params.stall_min_s)
     exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
     polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
     candidates: list[pywrapcp.Assignment | None] = [hinted]
-    if params.engine == "portfolio" and (problem.hotspots or problem.visits) and pyvrp_available():
-        converged = False
-        if params.stop_early:
-            probe_s = budget_s * params.probe_share
-            probed = clock.perf_counter()
-            probe = search_until(problem, probe_s, params.seed, stall)
-            converged = clock.perf_counter() - probed < 0.9 * probe_s
-            candidates.append(initial_assignment(model, problem, [probe]))
-        search_s = budget_s - polish_s - (clock.perf_counter() - started)
-        seeds = [params.seed + k for k in range(1, params.workers)]
-        if converged:
-            pass
-        elif search_s > 0.1 and exact:
+    search_s = budget_s - polish_s - (clock.perf_counter() - started)
+    if (
+        params.engine == "portfolio"
+        and (problem.hotspots or problem.visits)
+        and pyvrp_available()
+        and search_s > 0.1
+    ):
+        limit = SearchLimit(
+            deadline=clock.time() + search_s,
+            max_iterations=effort,
+            stall_iterations=params.stall_iterations if params.stop_early else None,
+            stall_ratio=params.stall_ratio,
+        )
+        if exact:
+            seeds = [params.seed + k for k in range(1, params.workers)]
             own, results = search_beside(
                 problem,
-                time_limit_s=search_s,
+                limit=limit,
                 seeds=seeds,
-                local=lambda: search_until(problem, search_s, params.seed, stall),
-                stall_iterations=stall,
+                local=lambda board: search_until(problem, limit, params.seed, board),
             )
             candidates.append(initial_assignment(model, problem, [own, *results]))
-        elif search_s > 0.1:
+        else:
             local_params = _search_parameters(replace(params, time_limit_s=search_s))
             own_plan, results = search_beside(
                 problem,
-                time_limit_s=search_s,
-                seeds=[params.seed] if params.workers > 1 else [],
-                local=lambda: model.routing.SolveWithParameters(local_params),
-                stall_iterations=stall,
+                limit=limit,
+                seeds=[params.seed] if params.workers > 1 or not by_clock else [],
+                local=lambda _: model.routing.SolveWithParameters(local_params),
             )
             candidates += [own_plan, initial_assignment(model, problem, results)]
     found_any = [c for c in candidates if c is not None]
     initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
-    if params.stop_early and initial is not None:
+    if params.stop_early and by_clock and initial is not None:
         # The search converged early: polish for the polish share, not all that is left.
+        # (At a fixed effort the clock is only a guard: the solution limit ends the polish.)
         remaining_s = min(remaining_s, max(0.2, polish_s))
     search = _search_parameters(replace(params, time_limit_s=remaining_s))
-    watch.arm(params.stall_s if params.stop_early else None, quick_s=params.stall_min_s)
+    watch.arm(stall_s, quick_s=params.stall_min_s)
     if initial is None:
         found: pywrapcp.Assignment | None = model.routing.SolveWithParameters(search)
     else:
@@ -296,6 +308,8 @@ def _keep_every_visit(
             )
             raise InfeasibleError(i, "conflict", msg, clashes_with=tuple(clashes.values()))
     rescue_s = max(1.0, params.time_limit_s * params.polish_share)
+    if params.max_iterations is not None:
+        rescue_s = params.time_limit_s  # only a guard: the solution limit ends the search
     visits_only = RoutingProblem(problem.travel_s, problem.shifts, (), problem.visits)
     only_model = build_routing_model(visits_only, seed=params.seed)
     found = only_model.routing.SolveWithParameters(

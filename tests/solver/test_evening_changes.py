@@ -7,8 +7,9 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visit, solve
+from solver import Hotspot, RoutingProblem, Shift, TimeWindow, Visit, solve
 
+from .conftest import at_effort
 from .replay import assert_feasible
 
 
@@ -29,7 +30,7 @@ def test_a_fixed_sequence_is_kept_in_its_order(line_matrix: npt.NDArray[np.int64
     )
     shift = Shift("care", 0, 0, 0, 3000, sequence=(0, 1))
     problem = RoutingProblem((line_matrix,), (shift,), (Hotspot("h", 3, 1.0, 30),), visits)
-    solution = solve(problem, params=SolveParams(time_limit_s=1))
+    solution = solve(problem, params=at_effort())
     assert_feasible(problem, solution)
     served = [ref for kind, ref in _order(solution, 0) if kind == "visit"]
     assert served == [0, 1]
@@ -55,9 +56,9 @@ def test_last_nights_hotspot_gives_way_with_vary_weight(
     hotspots = (Hotspot("near", 1, 1.0, 0), Hotspot("far", 4, 1.0, 0))
     shift = Shift("g", 2, 2, 0, 450)
     plain = RoutingProblem((line_matrix,), (shift,), hotspots)
-    assert _order(solve(plain, params=SolveParams(time_limit_s=1)), 0) == [("hotspot", 0)]
+    assert _order(solve(plain, params=at_effort()), 0) == [("hotspot", 0)]
     varied = RoutingProblem((line_matrix,), (shift,), hotspots, familiar=(frozenset({0}),))
-    params = SolveParams(time_limit_s=1, vary_weight=0.5)
+    params = at_effort(vary_weight=0.5)
     solution = solve(varied, params=params)
     assert_feasible(varied, solution)
     assert _order(solution, 0) == [("hotspot", 1)]
@@ -79,11 +80,8 @@ def test_balance_spreads_the_work_between_staff() -> None:
     hotspots = tuple(Hotspot(f"h{i}", i, 1.0, 300) for i in range(1, 7))
     shifts = (Shift("a", 0, 0, 0, 4000), Shift("b", 7, 7, 0, 4000))
     problem = RoutingProblem((matrix,), shifts, hotspots)
-    plain = solve(problem, params=SolveParams(time_limit_s=1, engine="ortools"))
-    balanced = solve(
-        problem,
-        params=SolveParams(time_limit_s=2, engine="ortools", balance_weight_per_hour=0.5),
-    )
+    plain = solve(problem, params=at_effort(engine="ortools"))
+    balanced = solve(problem, params=at_effort(engine="ortools", balance_weight_per_hour=0.5))
     assert_feasible(problem, balanced)
     assert balanced.covered_weight == pytest.approx(plain.covered_weight)
     longest = max(_busy_s(plain, 0), _busy_s(plain, 1))
@@ -97,7 +95,7 @@ def test_a_warm_start_is_used_and_a_broken_one_ignored(
     window is dropped and the search plans as without it."""
     hotspots = (Hotspot("a", 1, 1.0, 0), Hotspot("b", 4, 1.0, 0, windows=(TimeWindow(0, 450),)))
     problem = RoutingProblem((line_matrix,), (Shift("g", 0, 0, 0, 1000),), hotspots)
-    params = SolveParams(time_limit_s=0.5, engine="ortools")
+    params = at_effort(engine="ortools")
     good = solve(problem, params=params, hint=[[("hotspot", 0, 100), ("hotspot", 1, 400)]])
     assert good.covered_weight == pytest.approx(2.0)
     broken = solve(problem, params=params, hint=[[("hotspot", 1, 900), ("hotspot", 0, 1200)]])

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visit, solve
 from solver.model import build_routing_model
 from solver.portfolio import gapped_routes, initial_assignment
-from solver.pyvrp_search import SearchResult, SearchStop, search_routes
+from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
 
 from .replay import assert_feasible
 
@@ -49,7 +51,8 @@ def test_pyvrp_keeps_visits_and_eligibility() -> None:
         (Hotspot("h", 2, 1.0, 0),),
         (Visit("v", 1, 60, TimeWindow(500, 600), shifts=frozenset({1})),),
     )
-    result = search_routes(problem, time_limit_s=0.3, seed=0)
+    limit = SearchLimit(deadline=math.inf, max_iterations=300)
+    result = search_routes(problem, limit=limit, seed=0)
     assert result.feasible
     assert [s.kind for s in result.routes[0]].count("visit") == 0
     (visit,) = [s for s in result.routes[1] if s.kind == "visit"]

@@ -6,9 +6,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Hotspot, InfeasibleError, RoutingProblem, Shift, SolveParams, TimeWindow, Visit
+from solver import Hotspot, InfeasibleError, RoutingProblem, Shift, TimeWindow, Visit
 from solver import solve as solve_problem
 
+from .conftest import at_effort
 from .replay import assert_feasible
 
 
@@ -63,7 +64,7 @@ def test_random_plans_are_feasible(problem: RoutingProblem) -> None:
     """Replayed from the matrix, every route keeps windows, dwell, gaps and shift ends."""
     failure = None
     try:
-        solution = solve_problem(problem, params=SolveParams(time_limit_s=0.2))
+        solution = solve_problem(problem, params=at_effort(max_iterations=200))
     except InfeasibleError as exc:
         failure = exc.reason
     if failure is not None:
