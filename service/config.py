@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     solver_workers: int = Field(
         default=2, ge=1, le=16, description="Processes per plan search (one seed each)."
     )
+    solver_max_iterations: int | None = Field(
+        default=None,
+        ge=1,
+        description="Search a fixed effort instead of the clock: each search runs this many "
+        "iterations, so the same request gives the same plan on any machine, however busy "
+        "(the time limit, at least EYES_MAX_TIME_LIMIT_S, is then only a guard). Unset: "
+        "search by the clock.",
+    )
     preload_area: bool = Field(default=True, description="Load the default area at start-up.")
     map_tile_url: str | None = Field(
         default=None,

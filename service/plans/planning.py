@@ -224,12 +224,15 @@ def plan_from_input(
     time_limit_s, capped = _time_limit(inp.options, settings)
     notices = [*inp.notices, *capped]
     try:
+        fixed = settings.solver_max_iterations
         params = SolveParams(
-            time_limit_s=time_limit_s,
+            # At a fixed effort the clock is only a guard against a hang.
+            time_limit_s=time_limit_s if fixed is None else settings.max_time_limit_s,
             seed=inp.options.seed,
             stop_early=inp.options.stop_early,
             engine=settings.solver_engine,
             workers=settings.solver_workers,
+            max_iterations=fixed,
         )
         familiar = (
             familiar_hotspots(

@@ -45,6 +45,9 @@ def _next_late_november() -> date:
 PLAN_DAY = _next_late_november()
 """The evening the test plans are for."""
 
+SEARCH_ITERATIONS = 300
+"""The tests' fixed search effort (EYES_SOLVER_MAX_ITERATIONS)."""
+
 POSTGRES_URL = os.environ.get("EYES_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
 
@@ -62,14 +65,16 @@ def networks(graph_cache: Path) -> AreaNetworks:
 
 @pytest.fixture
 def settings(tmp_path: Path, graph_cache: Path) -> Settings:
-    """Settings with a fresh SQLite file and short solver time; a plan's answer waits up to
-    a minute for its job (tests that care about a 202 follow it with `answers.settled`)."""
+    """Settings with a fresh SQLite file; plans are searched at a fixed effort (never a
+    verdict of the machine's speed: a busy machine is slower, not worse), and a plan's
+    answer waits up to a minute for its job (tests that must not wait follow the 202)."""
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'eyes.db'}",
         graph_cache_dir=graph_cache,
         default_time_limit_s=1.0,
         preload_area=False,
         plan_wait_s=60,
+        solver_max_iterations=SEARCH_ITERATIONS,
     )
 
 

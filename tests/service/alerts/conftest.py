@@ -16,6 +16,7 @@ from service.auth.keys import create_key
 from service.config import Settings
 from service.timeutil import today_local
 
+from ..conftest import SEARCH_ITERATIONS
 from ..databases import migrated_engine
 
 if TYPE_CHECKING:
@@ -37,6 +38,7 @@ def alert_settings(tmp_path: Path, graph_cache: Path) -> Settings:
         preload_area=False,
         sender_in_process=False,
         plan_wait_s=60,
+        solver_max_iterations=SEARCH_ITERATIONS,
     )
 
 

@@ -48,7 +48,7 @@ from service.plans.store import PlanStore
 from service.timeutil import LOCAL_TZ
 
 from ..answers import job_end
-from ..conftest import PLAN_DAY
+from ..conftest import PLAN_DAY, SEARCH_ITERATIONS
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -161,6 +161,7 @@ class Evening(RuleBasedStateMachine):
             graph_cache_dir=folder / "graphs",
             preload_area=False,
             plan_wait_s=60,
+            solver_max_iterations=SEARCH_ITERATIONS,
         )
         networks: AreaNetworks = MACHINE_DIR["networks"]
         self.app = create_app(self.settings, networks=networks, store=PlanStore.from_url(database))

@@ -23,6 +23,8 @@ from service.plans.exports import CSV_COLUMNS, plan_to_csv, route_to_ics
 from service.plans.schemas import PlanResponse
 from service.plans.store import PlanStore
 
+from ..conftest import SEARCH_ITERATIONS
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
@@ -56,7 +58,11 @@ def stored(
     """The sample evening (4 staff, 65 hotspots, 4 client visits) planned once and stored."""
     database = f"sqlite:///{tmp_path_factory.mktemp('exports') / 'eyes.db'}"
     settings = Settings(
-        database_url=database, graph_cache_dir=graph_cache, preload_area=False, plan_wait_s=60
+        database_url=database,
+        graph_cache_dir=graph_cache,
+        preload_area=False,
+        plan_wait_s=60,
+        solver_max_iterations=SEARCH_ITERATIONS,
     )
     app = create_app(settings, networks=networks, store=PlanStore.from_url(database))
     keys = {role: create_key(app.state.alert_store, role)[1] for role in ("dispatcher", "police")}
