@@ -1,4 +1,4 @@
-"""Walk and bike networks against every legal way, street-point snapping, matrix speed.
+"""Walk and bike networks against every legal way, and matrix speed.
 
 Run: ``.venv/bin/python bench/networks.py``. Prints Markdown tables (about two minutes).
 
@@ -11,15 +11,11 @@ Run: ``.venv/bin/python bench/networks.py``. Prints Markdown tables (about two m
    Reported: the detour ratio against the permissive graph (median and p90 over the pairs
    both reach) and the share of pairs a graph cannot serve (an end lies more than
    `OFF_NETWORK_M` from its streets, or no way leads).
-2. Snapping. Address points of both areas (OSM ``addr:housenumber`` nodes and building
-   centroids) and the locations of the shipped demo request, snapped the old way (nearer
-   end node of the nearest street) and the new way (nearest street point): the share whose
-   street point lies more than 30 m from the old node, the metres of street the old way
-   left out (street point to node, along the street), and how far the drawn stop lies from
-   the end of its route line (old: location to node; new: location to street point).
-3. Speed. Snapping plus a 300 x 300 matrix on Liechtenstein's drive graph: node-based on
-   today's graph (osmnx's drive filter) and on the new profile's graph, street points
+2. Speed. Snapping plus a 300 x 300 matrix on Liechtenstein's drive graph, street points
    without and with distances. Best of 5.
+
+(The comparison with the old node-based snapping, whose API is gone, is recorded in
+bench/RESULTS.md as it was measured.)
 """
 
 from __future__ import annotations
@@ -35,18 +31,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import osmium
-import osmnx as ox
 import shapely
 
 from graphs import (
     StreetNetwork,
     TravelMode,
     load_graph,
-    snap_points,
     snap_to_streets,
     street_matrices,
     street_travel_matrix,
-    travel_time_matrix,
     way_filter,
 )
 from graphs.load import graph_from_ways
@@ -199,64 +192,6 @@ def demo_locations() -> Locations:
     return Locations(f"demo request ({len(spots)} locations)", "sindal", lats, lons)
 
 
-def bench_snapping() -> None:
-    print("## Snapping: nearer end node (old) against nearest street point (new)\n")
-    print(
-        "On the profile's graph: moved = street point more than 30 m from the old node; left"
-        " out = metres of street between street point and old node, which old legs did not"
-        " travel. Route end: how far the drawn stop lies from the end of its route line,"
-        " today (osmnx filter's graph, node snapping: location to node) and new (profile"
-        " graph, street point: location to street point); counted where more than"
-        f" {OFF_ROUTE_M:.0f} m, and the largest.\n"
-    )
-    print(
-        "| locations | mode | n | moved > 30 m | left out mean m | p90 m | max m |"
-        " route end > 30 m today | new | largest today m | new m |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
-    sets = [demo_locations(), address_locations("sindal"), address_locations("liechtenstein")]
-    for locations in sets:
-        modes: tuple[TravelMode, ...] = (
-            ("drive", "bike") if locations.name.startswith("demo") else ("drive", "bike", "walk")
-        )
-        for mode in modes:
-            path = AREAS[locations.area]
-            G = load_graph(path, mode=mode, cache_dir=CACHE_DIR)
-            net = StreetNetwork.from_graph(G)
-            old = snap_points(net, locations.lats, locations.lons)
-            new = snap_to_streets(net, locations.lats, locations.lons)
-            node_lat, node_lon = node_lonlat(G, old.nodes)
-            moved_m = ox.distance.great_circle(node_lat, node_lon, new.lat, new.lon)
-            left_out_m = np.where(
-                old.nodes == new.edge_u,
-                new.u_to_point_m,
-                np.where(old.nodes == new.edge_v, new.point_to_v_m, moved_m),
-            )
-            today_G = graph_from_ways(path, mode=mode, keep=way_filter(mode))
-            today = snap_points(StreetNetwork.from_graph(today_G), locations.lats, locations.lons)
-            today_lat, today_lon = node_lonlat(today_G, today.nodes)
-            gap_today_m = ox.distance.great_circle(
-                locations.lats, locations.lons, today_lat, today_lon
-            )
-            print(
-                f"| {locations.name} | {mode} | {len(new)} | {(moved_m > 30).mean():.1%} | "
-                f"{left_out_m.mean():.1f} | {np.percentile(left_out_m, 90):.1f} | "
-                f"{left_out_m.max():.0f} | {(gap_today_m > OFF_ROUTE_M).sum()} | "
-                f"{(new.snap_m > OFF_ROUTE_M).sum()} | {gap_today_m.max():.0f} | "
-                f"{new.snap_m.max():.0f} |"
-            )
-    print()
-
-
-def node_lonlat(
-    G: nx.MultiDiGraph, nodes: npt.NDArray[np.int64]
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Latitudes and longitudes of graph nodes."""
-    lat = np.array([G.nodes[int(n)]["y"] for n in nodes])
-    lon = np.array([G.nodes[int(n)]["x"] for n in nodes])
-    return lat, lon
-
-
 def best_of(action: Callable[[], object], runs: int = 5) -> float:
     """The fastest of several timed runs, in seconds."""
     times = []
@@ -270,38 +205,24 @@ def best_of(action: Callable[[], object], runs: int = 5) -> float:
 def bench_speed() -> None:
     print("## Speed: snapping + 300 x 300 matrix, Liechtenstein drive (best of 5)\n")
     path = AREAS["liechtenstein"]
-    today = StreetNetwork.from_graph(graph_from_ways(path, mode="drive", keep=way_filter("drive")))
     profile = StreetNetwork.from_graph(load_graph(path, mode="drive", cache_dir=CACHE_DIR))
     places = address_locations("liechtenstein")
     pick = np.random.default_rng(5).choice(len(places.lats), 300, replace=False)
     lats, lons = places.lats[pick], places.lons[pick]
-
-    def node_based(net: StreetNetwork) -> None:
-        travel_time_matrix(net, snap_points(net, lats, lons).nodes.tolist())
-
     rows = [
-        ("node-based (old), today's graph", today, best_of(lambda: node_based(today))),
-        ("node-based (old), profile graph", profile, best_of(lambda: node_based(profile))),
         (
             "street points, travel times",
-            profile,
             best_of(lambda: street_travel_matrix(profile, snap_to_streets(profile, lats, lons))),
         ),
         (
             "street points, travel times + distances",
-            profile,
             best_of(lambda: street_matrices(profile, snap_to_streets(profile, lats, lons))),
         ),
     ]
-    baseline_s = rows[0][2]
-    same_graph_s = rows[1][2]
-    print("| method | graph nodes | seconds | vs today | vs node-based, same graph |")
-    print("|---|---:|---:|---:|---:|")
-    for name, net, seconds in rows:
-        print(
-            f"| {name} | {len(net.node_ids):,} | {seconds:.3f} | {seconds / baseline_s:.2f}x | "
-            f"{seconds / same_graph_s:.2f}x |"
-        )
+    print("| method | graph nodes | seconds |")
+    print("|---|---:|---:|")
+    for name, seconds in rows:
+        print(f"| {name} | {len(profile.node_ids):,} | {seconds:.3f} |")
     print()
 
 
@@ -332,7 +253,6 @@ def main() -> None:
     print("Command: `.venv/bin/python bench/networks.py`\n")
     started = time.perf_counter()
     bench_networks()
-    bench_snapping()
     bench_speed()
     print(f"Total {time.perf_counter() - started:.0f} s.")
 

@@ -1,9 +1,9 @@
 """Street graphs: load OSM areas, snap points, travel-time matrices, route geometry.
 
-Two generations sit side by side: node-based (`snap_points`, `travel_time_matrix`,
-`route_geometry`) and street-point based (`snap_to_streets`, `street_travel_matrix`,
-`street_matrices`, `street_route_geometry`), which place a location on its street and
-count the partial streets at both ends of every leg.
+One API, on street points: `snap_to_streets` places a location on its street,
+`street_travel_matrix` (and `street_matrices`, with distances) and
+`street_route_geometry` count the partial streets at both ends of every leg. (The older
+node-based functions are gone: a location moved to the nearer end of its street.)
 
 Built on osmnx, networkx, scipy, shapely and pyproj; knows nothing of the solver or
 the web service. osmnx (and with it geopandas, pandas and matplotlib) is imported only
@@ -14,7 +14,7 @@ indexing, snapping, matrices and route geometry never load it.
 from graphs.areas import AREA_SUFFIXES, Area, AreaCatalog
 from graphs.closures import close_streets
 from graphs.errors import AreaFileError, GraphError, UnknownAreaError, UnreachableError
-from graphs.geometry import PathGeometry, route_geometry, street_route_geometry
+from graphs.geometry import PathGeometry, street_route_geometry
 from graphs.load import (
     BIKE_SPEED_KPH,
     DRIVE_SPEEDS_KPH,
@@ -29,13 +29,12 @@ from graphs.matrix import (
     StreetMatrices,
     street_matrices,
     street_travel_matrix,
-    travel_time_matrix,
 )
 from graphs.network import StreetNetwork
 from graphs.osm_filter import way_filter
 from graphs.overpass import download_area
 from graphs.profiles import keeps_way
-from graphs.snap import Snapped, StreetPoints, snap_points, snap_to_streets
+from graphs.snap import StreetPoints, snap_to_streets
 
 __all__ = [
     "AREA_SUFFIXES",
@@ -50,7 +49,6 @@ __all__ = [
     "AreaFileError",
     "GraphError",
     "PathGeometry",
-    "Snapped",
     "StreetMatrices",
     "StreetNetwork",
     "StreetPoints",
@@ -61,12 +59,9 @@ __all__ = [
     "download_area",
     "keeps_way",
     "load_graph",
-    "route_geometry",
-    "snap_points",
     "snap_to_streets",
     "street_matrices",
     "street_route_geometry",
     "street_travel_matrix",
-    "travel_time_matrix",
     "way_filter",
 ]

@@ -1,9 +1,9 @@
 """Street-following geometry of routes, for maps and GeoJSON.
 
-`route_geometry` joins graph nodes; `street_route_geometry` joins street points
-(`graphs.snap.snap_to_streets`): each leg starts exactly at its origin's street point,
-follows the partial street to the graph, the fastest node path, and the partial street
-to its destination's street point, the way `graphs.matrix.street_travel_matrix` counts it.
+`street_route_geometry` joins street points (`graphs.snap.snap_to_streets`): each leg
+starts exactly at its origin's street point, follows the partial street to the graph, the
+fastest node path, and the partial street to its destination's street point, the way
+`graphs.matrix.street_travel_matrix` counts it.
 """
 
 from __future__ import annotations
@@ -14,22 +14,17 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
-from scipy.sparse.csgraph import dijkstra
 
 from graphs.errors import UnreachableError
 from graphs.legs import DIRECT, best_options, point_access, shortest_trees, tree_path
 from graphs.snap import vertex_along_m
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
-
-    import numpy.typing as npt
-
     from graphs.legs import PointAccess
     from graphs.network import StreetNetwork
     from graphs.snap import StreetPoints
 
-__all__ = ["PathGeometry", "route_geometry", "street_route_geometry"]
+__all__ = ["PathGeometry", "street_route_geometry"]
 
 Coords = list[tuple[float, float]]
 
@@ -52,74 +47,6 @@ class PathGeometry:
     coords: list[tuple[float, float]]
     distance_m: float
     travel_s: float
-
-
-def route_geometry(net: StreetNetwork, nodes: Sequence[int]) -> list[PathGeometry]:
-    """
-    Trace the fastest street path of each leg of a route.
-
-    The paths use the same weights as `graphs.matrix.travel_time_matrix`, so
-    a leg's ``travel_s`` rounds to the matrix entry.
-
-    Parameters
-    ----------
-    net
-        The indexed street network.
-    nodes
-        The route's OSM node ids in visiting order.
-
-    Returns
-    -------
-    legs
-        One geometry per consecutive pair of nodes (none for fewer than two
-        nodes). A leg from a node to itself is that single point.
-
-    Raises
-    ------
-    GraphError
-        If a node id is not in the graph.
-    UnreachableError
-        If some leg has no path (a `GraphError` too).
-    """
-    idx = net.indices(nodes)
-    if idx.size < 2:
-        return []
-    sources = np.unique(idx[:-1])
-    _, predecessors = dijkstra(net.csr, directed=True, indices=sources, return_predecessors=True)
-    row_of = {int(source): row for row, source in enumerate(sources)}
-    return [
-        _leg_geometry(net, predecessors[row_of[int(start)]], int(start), int(end))
-        for start, end in itertools.pairwise(idx)
-    ]
-
-
-def _leg_geometry(
-    net: StreetNetwork, predecessors: npt.NDArray[np.int32], start: int, end: int
-) -> PathGeometry:
-    """Follow the predecessor tree from `end` back to `start` and join edges."""
-    path = [end]
-    while path[-1] != start:
-        previous = int(predecessors[path[-1]])
-        if previous < 0:
-            msg = (
-                f"No street path leads from node {net.node_ids[start]} to node {net.node_ids[end]}."
-            )
-            raise UnreachableError(msg)
-        path.append(previous)
-    path.reverse()
-
-    G = net.graph
-    first = G.nodes[int(net.node_ids[start])]
-    coords: list[tuple[float, float]] = [(float(first["x"]), float(first["y"]))]
-    distance_m = 0.0
-    travel_s = 0.0
-    for a, b in itertools.pairwise(path):
-        u, v = int(net.node_ids[a]), int(net.node_ids[b])
-        edge = min(G[u][v].values(), key=lambda data: data["travel_time"])
-        coords.extend(_edge_coords(G, u, v, edge)[1:])
-        distance_m += float(edge["length"])
-        travel_s += float(edge["travel_time"])
-    return PathGeometry(coords=coords, distance_m=distance_m, travel_s=travel_s)
 
 
 def _edge_coords(G: Any, u: int, v: int, edge: dict[str, Any]) -> list[tuple[float, float]]:

@@ -1,8 +1,7 @@
 """Snap coordinates (hotspots, staff starts) to the street graph.
 
 `snap_to_streets` places each location at the nearest point of its nearest street
-(a `StreetPoints` entry: edge, fraction along it, the point itself); the older
-`snap_points` moves it on to the nearer end node of that street.
+(a `StreetPoints` entry: edge, fraction along it, the point itself).
 """
 
 from __future__ import annotations
@@ -22,23 +21,7 @@ if TYPE_CHECKING:
 
     from graphs.network import StreetNetwork
 
-__all__ = ["Snapped", "StreetPoints", "snap_points", "snap_to_streets"]
-
-
-@dataclass(frozen=True, slots=True)
-class Snapped:
-    """Where each point joins the street network.
-
-    Attributes
-    ----------
-    nodes
-        OSM node id (int64) per point: the nearer end of its nearest edge.
-    distance_m
-        Distance in metres from each point to its nearest street edge.
-    """
-
-    nodes: npt.NDArray[np.int64]
-    distance_m: npt.NDArray[np.float64]
+__all__ = ["StreetPoints", "snap_to_streets"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,51 +115,6 @@ class StreetPoints:
         return StreetPoints(
             **{field.name: getattr(self, field.name)[idx] for field in fields(self)}
         )
-
-
-def snap_points(
-    net: StreetNetwork,
-    lats: Sequence[float] | npt.NDArray[np.float64],
-    lons: Sequence[float] | npt.NDArray[np.float64],
-) -> Snapped:
-    """
-    Snap points to the street network.
-
-    Each point goes to its nearest street edge (measured in metres in the
-    network's UTM projection), then to the end of that edge nearer along the
-    edge's geometry. The distance tells how far off the street a point lies;
-    callers decide what is too far.
-
-    Parameters
-    ----------
-    net
-        The indexed street network.
-    lats
-        Latitudes in degrees (a sequence or a 1-D array).
-    lons
-        Longitudes in degrees, one per latitude.
-
-    Returns
-    -------
-    snapped
-        Node ids and distances, in the order of the points.
-
-    Raises
-    ------
-    GraphError
-        If the sequences differ in length or a coordinate is not a finite
-        latitude/longitude.
-    """
-    lat, lon = _checked_coordinates(lats, lons)
-    if lat.size == 0:
-        return Snapped(nodes=np.empty(0, dtype=np.int64), distance_m=np.empty(0))
-
-    points, edge_idx, distance_m = _nearest_edges(net, lat, lon)
-    lines = net.edge_geoms_m[edge_idx]
-    along_m = shapely.line_locate_point(lines, points)
-    nearer_start = along_m <= shapely.length(lines) / 2
-    nodes = np.where(nearer_start, net.edge_u[edge_idx], net.edge_v[edge_idx])
-    return Snapped(nodes=nodes.astype(np.int64), distance_m=distance_m.astype(np.float64))
 
 
 def snap_to_streets(

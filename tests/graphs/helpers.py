@@ -79,3 +79,14 @@ def split_graph(net: StreetNetwork, points: StreetPoints) -> nx.MultiDiGraph:
                     G.add_edge(("p", i), node, travel_time=0.0, length=0.0)
                     G.add_edge(node, ("p", i), travel_time=0.0, length=0.0)
     return G
+
+
+def node_matrix(net: StreetNetwork, nodes: Any) -> Any:
+    """`graphs.street_travel_matrix` between street points placed exactly on ``nodes``
+    (each snaps to the node's own place, so travel is the node-to-node travel)."""
+    from graphs import snap_to_streets, street_travel_matrix
+
+    G = net.graph
+    ids = [int(n) for n in nodes]
+    points = snap_to_streets(net, [G.nodes[n]["y"] for n in ids], [G.nodes[n]["x"] for n in ids])
+    return street_travel_matrix(net, points)

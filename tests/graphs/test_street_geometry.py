@@ -152,3 +152,12 @@ def test_short_routes_have_no_legs(sindal_drive_net: StreetNetwork) -> None:
     points = snap_to_streets(sindal_drive_net, *points_near_streets(sindal_drive_net, 1, seed=1))
     assert street_route_geometry(sindal_drive_net, points.take([])) == []
     assert street_route_geometry(sindal_drive_net, points) == []
+
+
+def test_loaded_edge_geometries_run_from_u_to_v(sindal_drive_net: StreetNetwork) -> None:
+    """osmnx edge geometries start at the edge's u node, as route geometry relies on."""
+    G = sindal_drive_net.graph
+    for u, v, geometry in G.edges(data="geometry"):
+        if geometry is not None:
+            assert geometry.coords[0] == (G.nodes[u]["x"], G.nodes[u]["y"])
+            assert geometry.coords[-1] == (G.nodes[v]["x"], G.nodes[v]["y"])

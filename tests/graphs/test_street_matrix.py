@@ -20,7 +20,6 @@ from graphs import (
     snap_to_streets,
     street_matrices,
     street_travel_matrix,
-    travel_time_matrix,
 )
 from graphs.legs import best_options, option_distances_m, point_access, shortest_trees
 
@@ -150,17 +149,6 @@ def test_one_way_dead_end_is_unreachable(tiny_net: StreetNetwork) -> None:
     assert matrices.distance_m[1, 0] == np.inf
     # 1-2 is entered at its midpoint: 30 s (half the 60 s edge) to 2, then 15 s of 2 -> 3.
     assert matrices.travel_s[0, 1] == 45
-
-
-def test_points_on_nodes_match_the_node_matrix(sindal_drive_net: StreetNetwork) -> None:
-    """Street points lying on nodes give exactly the node-based travel_time_matrix."""
-    net = sindal_drive_net
-    G = net.graph
-    nodes = [int(n) for n in np.random.default_rng(9).choice(net.node_ids, 30, replace=False)]
-    points = snap_to_streets(
-        net, [G.nodes[n]["y"] for n in nodes], [G.nodes[n]["x"] for n in nodes]
-    )
-    np.testing.assert_array_equal(street_travel_matrix(net, points), travel_time_matrix(net, nodes))
 
 
 def test_no_points_give_empty_matrices(sindal_drive_net: StreetNetwork) -> None:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import shapely
 
-from graphs import GraphError, StreetNetwork, StreetPoints, snap_points, snap_to_streets
+from graphs import GraphError, StreetNetwork, StreetPoints, snap_to_streets
 
 from .helpers import metric_points, points_near_streets
 
@@ -37,7 +37,6 @@ def test_snap_m_is_the_distance_to_the_street(sindal_drive_net: StreetNetwork) -
     )
     on_street = metric_points(net, points.lat, points.lon)
     np.testing.assert_allclose(points.snap_m, shapely.distance(requested, on_street), atol=0.5)
-    np.testing.assert_allclose(points.snap_m, snap_points(net, lats, lons).distance_m, atol=1e-6)
 
 
 def test_edge_fields_describe_the_carrying_edge(sindal_drive_net: StreetNetwork) -> None:

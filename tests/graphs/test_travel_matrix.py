@@ -1,4 +1,5 @@
-"""Travel-time matrices between street nodes."""
+"""Travel-time matrices between street points lying on street nodes (the node-to-node
+case of `graphs.street_travel_matrix`), against networkx."""
 
 from __future__ import annotations
 
@@ -8,7 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from graphs import UNREACHABLE_S, GraphError, StreetNetwork, travel_time_matrix
+from graphs import UNREACHABLE_S, StreetNetwork
+
+from .helpers import node_matrix
 
 
 def random_nodes(net: StreetNetwork, count: int, seed: int) -> list[int]:
@@ -22,7 +25,7 @@ def test_matrix_equals_networkx_dijkstra(request: pytest.FixtureRequest, net_nam
     """Each entry is networkx's fastest travel_time between the nodes, rounded to seconds."""
     net: StreetNetwork = request.getfixturevalue(net_name)
     nodes = random_nodes(net, 10, seed=2024)
-    matrix = travel_time_matrix(net, nodes)
+    matrix = node_matrix(net, nodes)
     assert matrix.dtype == np.int64
     assert matrix.shape == (10, 10)
     for i, source in enumerate(nodes):
@@ -35,7 +38,7 @@ def test_diagonal_is_zero_and_duplicates_repeat(sindal_drive_net: StreetNetwork)
     """The diagonal is 0; a node given twice gets identical rows and columns."""
     a, b, c = random_nodes(sindal_drive_net, 3, seed=5)
     nodes = np.array([a, b, a, c])
-    matrix = travel_time_matrix(sindal_drive_net, nodes.tolist())
+    matrix = node_matrix(sindal_drive_net, nodes.tolist())
     assert np.diagonal(matrix).tolist() == [0, 0, 0, 0]
     np.testing.assert_array_equal(matrix[0], matrix[2])
     np.testing.assert_array_equal(matrix[:, 0], matrix[:, 2])
@@ -47,20 +50,20 @@ def test_diagonal_is_zero_and_duplicates_repeat(sindal_drive_net: StreetNetwork)
 def test_drive_matrix_is_directed(liechtenstein_drive: nx.MultiDiGraph) -> None:
     """One-way streets make some drive times differ by direction."""
     net = StreetNetwork.from_graph(liechtenstein_drive)
-    matrix = travel_time_matrix(net, random_nodes(net, 30, seed=11))
+    matrix = node_matrix(net, random_nodes(net, 30, seed=11))
     assert (matrix != matrix.T).any()
     assert matrix.max() < UNREACHABLE_S
 
 
 def test_walk_matrix_is_symmetric(sindal_walk_net: StreetNetwork) -> None:
     """Walking is bidirectional at one speed, so times are the same both ways (to rounding)."""
-    matrix = travel_time_matrix(sindal_walk_net, random_nodes(sindal_walk_net, 20, seed=3))
+    matrix = node_matrix(sindal_walk_net, random_nodes(sindal_walk_net, 20, seed=3))
     assert np.abs(matrix - matrix.T).max() <= 1
 
 
 def test_one_way_dead_end_is_unreachable(tiny_net: StreetNetwork) -> None:
     """Nothing can be reached from the one-way dead end 3; the fast parallel edge is used."""
-    matrix = travel_time_matrix(tiny_net, [1, 2, 3, 4])
+    matrix = node_matrix(tiny_net, [1, 2, 3, 4])
     assert matrix.tolist() == [
         [0, 40, 70, 60],
         [60, 0, 30, 20],
@@ -69,15 +72,9 @@ def test_one_way_dead_end_is_unreachable(tiny_net: StreetNetwork) -> None:
     ]
 
 
-def test_unknown_node_raises(sindal_drive_net: StreetNetwork) -> None:
-    """An id that is not a graph node raises GraphError."""
-    with pytest.raises(GraphError, match="Node -1 is not in the street graph"):
-        travel_time_matrix(sindal_drive_net, [int(sindal_drive_net.node_ids[0]), -1])
-
-
 def test_no_nodes_gives_empty_matrix(sindal_drive_net: StreetNetwork) -> None:
     """An empty node list gives a 0 x 0 int64 matrix."""
-    matrix = travel_time_matrix(sindal_drive_net, [])
+    matrix = node_matrix(sindal_drive_net, [])
     assert matrix.shape == (0, 0)
     assert matrix.dtype == np.int64
 
@@ -85,7 +82,8 @@ def test_no_nodes_gives_empty_matrix(sindal_drive_net: StreetNetwork) -> None:
 @pytest.fixture(scope="module")
 def sindal_drive_matrix(sindal_drive_net: StreetNetwork) -> np.ndarray:
     """Drive times between 40 fixed random Sindal nodes."""
-    return travel_time_matrix(sindal_drive_net, random_nodes(sindal_drive_net, 40, seed=99))
+    matrix: np.ndarray = node_matrix(sindal_drive_net, random_nodes(sindal_drive_net, 40, seed=99))
+    return matrix
 
 
 @settings(database=None, max_examples=300, deadline=None)

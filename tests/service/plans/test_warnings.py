@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from graphs import snap_points
+from graphs import snap_to_streets
 from service.api.app import create_app
 from service.config import Settings
 from service.timeutil import today_local
@@ -85,7 +85,7 @@ def _far_from_street(networks: AreaNetworks) -> dict[str, float]:
     grid = np.mgrid[bounds.south : bounds.north : 60j, bounds.west : bounds.east : 60j]
     lats, lons = grid[0].ravel(), grid[1].ravel()
     network = networks.get("sindal", "drive")
-    distance = snap_points(network, lats.tolist(), lons.tolist()).distance_m
+    distance = snap_to_streets(network, lats.tolist(), lons.tolist()).snap_m
     i = int(np.flatnonzero((distance > 120) & (distance < 250))[0])
     return {"lat": float(lats[i]), "lon": float(lons[i])}
 
