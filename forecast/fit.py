@@ -53,6 +53,9 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 """Search bounds of the fitted parameters."""
 
+MIN_FIT_INCIDENTS = 50
+"""Fewer burglaries than this in the fitting weeks keep the prior's parameters."""
+
 _NAMES = tuple(BOUNDS)
 _REACH_M = 3.0 * max(BOUNDS["long_term_bandwidth_m"][1], BOUNDS["near_repeat_bandwidth_m"][1])
 
@@ -146,7 +149,7 @@ def z_to_params(
 
 
 def negative_log_posterior(
-    z: FloatArray, data: ScoringData, prior_z: FloatArray
+    z: FloatArray, data: ScoringData, prior_z: FloatArray, prior_sd: float = PRIOR_SD
 ) -> tuple[float, FloatArray]:
     """The fitting objective and its gradient in ``z`` (see ``params_to_z``).
 
@@ -158,12 +161,21 @@ def negative_log_posterior(
         The scored burglaries and their pairs.
     prior_z
         Centre of the prior, in the same coordinates.
+    prior_sd
+        Standard deviation of the prior on each coordinate.
 
     Returns
     -------
     tuple
         ``(value, gradient)``.
     """
+    value, grad = negative_log_likelihood(z, data)
+    offset = (z - prior_z) / prior_sd
+    return value + 0.5 * float(offset @ offset), grad + offset / prior_sd
+
+
+def negative_log_likelihood(z: FloatArray, data: ScoringData) -> tuple[float, FloatArray]:
+    """Minus the one-week-ahead log likelihood of ``data`` and its gradient in ``z``."""
     rho = 1.0 / (1.0 + math.exp(-float(z[0])))
     eta, tau_b, theta, tau_n, sigma = (math.exp(float(v)) for v in z[1:])
     horizon = data.horizon_days
@@ -221,9 +233,7 @@ def negative_log_posterior(
             np.sum(w * theta * near5),
         ]
     )
-    offset = (z - prior_z) / PRIOR_SD
-    value = -float(np.sum(np.log(density))) + 0.5 * float(offset @ offset)
-    return value, -grad + offset / PRIOR_SD
+    return -float(np.sum(np.log(density))), -grad
 
 
 def _origins(as_of: datetime, tz: ZoneInfo, weeks: int) -> list[datetime]:
@@ -338,9 +348,15 @@ def fit_risk_params(
     fit_weeks: int = 12,
     history_days: float = 365.0,
     horizon_days: float = 7.0,
-    min_fit_incidents: int = 50,
+    min_fit_incidents: int = MIN_FIT_INCIDENTS,
+    prior: RiskParams = DEFAULT_PARAMS,
+    prior_sd: float = PRIOR_SD,
 ) -> RiskFit:
     """Fit the risk model's parameters on the records before ``as_of``.
+
+    The fit is the posterior mode: the one-week-ahead log likelihood plus a Gaussian prior
+    on the optimiser's coordinates centred on ``prior``, so an area with few burglaries to
+    score stays near ``prior`` and one with many moves to what its own records say.
 
     Parameters
     ----------
@@ -357,7 +373,12 @@ def fit_risk_params(
     horizon_days
         Length of each scored period.
     min_fit_incidents
-        Fewer scored burglaries than this keep ``DEFAULT_PARAMS``.
+        Fewer scored burglaries than this keep ``prior`` as it is.
+    prior
+        Centre of the prior, and the parameters kept when there is too little to fit on.
+    prior_sd
+        Prior standard deviation on each (log or logit) coordinate; smaller holds the fit
+        closer to ``prior``.
 
     Returns
     -------
@@ -366,21 +387,22 @@ def fit_risk_params(
     Raises
     ------
     ValueError
-        If ``as_of`` is naive or a count is not positive.
+        If ``as_of`` is naive or a count or ``prior_sd`` is not positive.
     """
     if fit_weeks < 1 or min_fit_incidents < 1:
         msg = "fit_weeks and min_fit_incidents must be at least 1."
         raise ValueError(msg)
+    if not prior_sd > 0:
+        msg = f"prior_sd must be positive, got {prior_sd}."
+        raise ValueError(msg)
     zone = ZoneInfo(tz)
     if not incidents:
-        return RiskFit(
-            DEFAULT_PARAMS, False, 0, 0, None, None, None, "default parameters: no records"
-        )
-    reach_days = history_days + 7.0 * fit_weeks + horizon_days
-    history = history_at(incidents, as_of=as_of, tz=zone, history_days=reach_days)
-    data, used = scoring_data(
-        history,
-        _origins(as_of, zone, fit_weeks),
+        return RiskFit(prior, False, 0, 0, None, None, None, "default parameters: no records")
+    data, used = _area_scoring(
+        incidents,
+        as_of=as_of,
+        zone=zone,
+        fit_weeks=fit_weeks,
         history_days=history_days,
         horizon_days=horizon_days,
     )
@@ -389,29 +411,120 @@ def fit_risk_params(
             f"default parameters: only {data.n_targets} burglaries in the {fit_weeks} weeks "
             f"before as_of to fit on (at least {min_fit_incidents} needed)"
         )
-        return RiskFit(DEFAULT_PARAMS, False, len(used), data.n_targets, None, None, None, note)
-    prior = params_to_z(DEFAULT_PARAMS)
+        return RiskFit(prior, False, len(used), data.n_targets, None, None, None, note)
+    z, log_lik = _maximise([data], params_to_z(prior), prior_sd)
+    gain = log_lik / data.n_targets + math.log(data.area_m2)
+    note = (
+        f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
+        f"from {min(used):%Y-%m-%d} to {max(used):%Y-%m-%d}"
+    )
+    return RiskFit(z_to_params(z), True, len(used), data.n_targets, min(used), max(used), gain, note)
+
+
+def fit_pooled_params(
+    areas: Sequence[Sequence[Incident]],
+    *,
+    as_of: datetime,
+    tz: str = DEFAULT_TZ,
+    fit_weeks: int = 12,
+    history_days: float = 365.0,
+    horizon_days: float = 7.0,
+    prior: RiskParams = DEFAULT_PARAMS,
+    prior_sd: float = PRIOR_SD,
+) -> RiskFit:
+    """One parameter set for many areas: the summed one-week-ahead likelihood of each area's
+    forecasts from its own records.
+
+    This is the pooled level of the empirical Bayes fit: each area's model sees only its
+    own records (as a municipality's would), but the parameters are shared, so sparse
+    areas borrow strength from the rest. Use the result as ``prior`` of
+    ``fit_risk_params`` for one area.
+
+    Parameters
+    ----------
+    areas
+        Each area's records.
+    as_of, tz, fit_weeks, history_days, horizon_days, prior, prior_sd
+        As in ``fit_risk_params``.
+
+    Returns
+    -------
+    RiskFit
+        ``weeks`` counts area-weeks; ``gain_nats`` is the mean over all scored burglaries.
+
+    Raises
+    ------
+    ValueError
+        If ``as_of`` is naive.
+    """
+    zone = ZoneInfo(tz)
+    datas: list[ScoringData] = []
+    used_all: list[datetime] = []
+    for incidents in areas:
+        if not incidents:
+            continue
+        data, used = _area_scoring(
+            incidents,
+            as_of=as_of,
+            zone=zone,
+            fit_weeks=fit_weeks,
+            history_days=history_days,
+            horizon_days=horizon_days,
+        )
+        if data.n_targets:
+            datas.append(data)
+            used_all.extend(used)
+    n = sum(d.n_targets for d in datas)
+    if n == 0:
+        return RiskFit(prior, False, 0, 0, None, None, None, "default parameters: no records")
+    z, log_lik = _maximise(datas, params_to_z(prior), prior_sd)
+    gain = (log_lik + sum(d.n_targets * math.log(d.area_m2) for d in datas)) / n
+    note = f"pooled over {len(datas)} areas ({len(used_all)} area-weeks, {n} burglaries)"
+    return RiskFit(
+        z_to_params(z), True, len(used_all), n, min(used_all), max(used_all), gain, note
+    )
+
+
+def _area_scoring(
+    incidents: Sequence[Incident],
+    *,
+    as_of: datetime,
+    zone: ZoneInfo,
+    fit_weeks: int,
+    history_days: float,
+    horizon_days: float,
+) -> tuple[ScoringData, list[datetime]]:
+    reach_days = history_days + 7.0 * fit_weeks + horizon_days
+    history = history_at(incidents, as_of=as_of, tz=zone, history_days=reach_days)
+    return scoring_data(
+        history,
+        _origins(as_of, zone, fit_weeks),
+        history_days=history_days,
+        horizon_days=horizon_days,
+    )
+
+
+def _maximise(
+    datas: Sequence[ScoringData], prior_z: FloatArray, prior_sd: float
+) -> tuple[FloatArray, float]:
+    """The posterior mode over the summed likelihood of ``datas``, and that log likelihood."""
+
+    def objective(z: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = 0.0, np.zeros_like(z)
+        for data in datas:
+            v, g = negative_log_likelihood(z, data)
+            value += v
+            grad += g
+        offset = (z - prior_z) / prior_sd
+        return value + 0.5 * float(offset @ offset), grad + offset / prior_sd
+
     bounds = [
         (math.log(lo / (1 - lo)), math.log(hi / (1 - hi)))
         if name == "fine_share"
         else (math.log(lo), math.log(hi))
         for name, (lo, hi) in BOUNDS.items()
     ]
-    result = minimize(
-        negative_log_posterior,
-        prior,
-        args=(data, prior),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-    )
-    params = z_to_params(result.x)
-    value, _ = negative_log_posterior(result.x, data, prior)
-    offset = (result.x - prior) / PRIOR_SD
-    log_lik = -(value - 0.5 * float(offset @ offset))
-    gain = log_lik / data.n_targets + math.log(data.area_m2)
-    note = (
-        f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
-        f"from {min(used):%Y-%m-%d} to {max(used):%Y-%m-%d}"
-    )
-    return RiskFit(params, True, len(used), data.n_targets, min(used), max(used), gain, note)
+    result = minimize(objective, prior_z, jac=True, method="L-BFGS-B", bounds=bounds)
+    z = np.asarray(result.x, dtype=float)
+    log_lik = -sum(negative_log_likelihood(z, data)[0] for data in datas)
+    return z, log_lik
