@@ -40,8 +40,10 @@ if TYPE_CHECKING:
 UNIFORM_SHARE = 0.01
 """Share of the scored density spread uniformly over the area (a floor for outliers)."""
 
-PRIOR_SD = 1.0
-"""Prior standard deviation of each parameter on the optimiser's (log or logit) scale."""
+PRIOR_SD = 0.5
+"""Prior standard deviation of each parameter on the optimiser's (log or logit) scale: one
+standard deviation is a factor of about 1.65. Chosen on the town test's development
+weeks by the next-week likelihood (0.25, 0.5, 1 and 2 tried; see ``docs/forecast.md``)."""
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "fine_share": (0.001, 0.999),
@@ -53,8 +55,10 @@ BOUNDS: dict[str, tuple[float, float]] = {
 }
 """Search bounds of the fitted parameters."""
 
-MIN_FIT_INCIDENTS = 50
-"""Fewer burglaries than this in the fitting weeks keep the prior's parameters."""
+MIN_FIT_INCIDENTS = 1
+"""Fewer burglaries than this in the fitting weeks keep the prior's parameters. One: the
+posterior mode already weighs an area's evidence against the prior, so a town with a
+handful of burglaries stays near the pooled values and a city moves away from them."""
 
 _NAMES = tuple(BOUNDS)
 _REACH_M = 3.0 * max(BOUNDS["long_term_bandwidth_m"][1], BOUNDS["near_repeat_bandwidth_m"][1])
@@ -418,7 +422,9 @@ def fit_risk_params(
         f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
         f"from {min(used):%Y-%m-%d} to {max(used):%Y-%m-%d}"
     )
-    return RiskFit(z_to_params(z), True, len(used), data.n_targets, min(used), max(used), gain, note)
+    return RiskFit(
+        z_to_params(z), True, len(used), data.n_targets, min(used), max(used), gain, note
+    )
 
 
 def fit_pooled_params(
@@ -430,7 +436,7 @@ def fit_pooled_params(
     history_days: float = 365.0,
     horizon_days: float = 7.0,
     prior: RiskParams = DEFAULT_PARAMS,
-    prior_sd: float = PRIOR_SD,
+    prior_sd: float | FloatArray = PRIOR_SD,
 ) -> RiskFit:
     """One parameter set for many areas: the summed one-week-ahead likelihood of each area's
     forecasts from its own records.
@@ -444,8 +450,11 @@ def fit_pooled_params(
     ----------
     areas
         Each area's records.
-    as_of, tz, fit_weeks, history_days, horizon_days, prior, prior_sd
+    as_of, tz, fit_weeks, history_days, horizon_days, prior
         As in ``fit_risk_params``.
+    prior_sd
+        As in ``fit_risk_params``, or one per coordinate (``params_to_z``'s order): a tiny
+        one pins that parameter at the prior's value.
 
     Returns
     -------
@@ -480,9 +489,7 @@ def fit_pooled_params(
     z, log_lik = _maximise(datas, params_to_z(prior), prior_sd)
     gain = (log_lik + sum(d.n_targets * math.log(d.area_m2) for d in datas)) / n
     note = f"pooled over {len(datas)} areas ({len(used_all)} area-weeks, {n} burglaries)"
-    return RiskFit(
-        z_to_params(z), True, len(used_all), n, min(used_all), max(used_all), gain, note
-    )
+    return RiskFit(z_to_params(z), True, len(used_all), n, min(used_all), max(used_all), gain, note)
 
 
 def _area_scoring(
@@ -505,7 +512,7 @@ def _area_scoring(
 
 
 def _maximise(
-    datas: Sequence[ScoringData], prior_z: FloatArray, prior_sd: float
+    datas: Sequence[ScoringData], prior_z: FloatArray, prior_sd: float | FloatArray
 ) -> tuple[FloatArray, float]:
     """The posterior mode over the summed likelihood of ``datas``, and that log likelihood."""
 
