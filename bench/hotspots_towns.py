@@ -26,7 +26,7 @@ only ones that tell them apart. Under "equally good" each of those is a coin tos
 when the one-sided p-value of so few wins is below 0.05.
 
 Run: ``.venv/bin/python bench/hotspots_towns.py [--weeks held-back|development|all]``
-(held-back by default).
+(held-back by default); ``--prior`` prints the pooled fit behind ``forecast.DEFAULT_PARAMS``.
 Prints Markdown.
 """
 
@@ -78,6 +78,8 @@ FIRST_MONDAY = date(2016, 2, 1)
 DEVELOPMENT_WEEKS = 9
 HELD_BACK_WEEKS = 12
 NOISE_P = 0.05
+PRIOR_SD_POOLING = 1.0
+"""The pooled fit's own prior (around the literature's values) is the old, weak one."""
 
 Centres = list[tuple[float, float]]
 """Disc centres in the bench's metres."""
@@ -321,10 +323,32 @@ def town_test(incidents: Sequence[Incident], which: str) -> None:
     report(towns, scores, weeks)
 
 
+def shipped_prior(incidents: Sequence[Incident]) -> RiskFit:
+    """The pooled fit behind ``forecast.DEFAULT_PARAMS``: every 5 km square with a record,
+    12 weekly origins before the first held-back Monday, the long-term memory pinned at
+    the literature's year (three months of history cannot tell it apart)."""
+    first_held_back = mondays("held-back")[0]
+    pin_memory = np.array([PRIOR_SD_POOLING] * 6)
+    pin_memory[2] = 1e-3
+    return fit_pooled_params(
+        [sq.incidents for sq in squares(incidents, all_squares=True)],
+        as_of=datetime.combine(first_held_back, datetime.min.time(), tzinfo=ZoneInfo(TZ)),
+        tz=TZ,
+        prior=LITERATURE_PARAMS,
+        prior_sd=pin_memory,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--weeks", choices=["held-back", "development", "all"], default="held-back")
+    parser.add_argument(
+        "--prior", action="store_true", help="print the pooled fit behind DEFAULT_PARAMS instead"
+    )
     args = parser.parse_args()
+    if args.prior:
+        print(shipped_prior(load()))
+        return
     town_test(load(), args.weeks)
 
 
