@@ -27,7 +27,7 @@ from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 
 from .history import History, history_at
-from .model import DEFAULT_PARAMS, RiskParams, rate_per_horizon
+from .model import DEFAULT_PARAMS, LITERATURE_PARAMS, RiskParams, rate_per_horizon
 from .records import DEFAULT_TZ, Incident
 
 if TYPE_CHECKING:
@@ -54,6 +54,21 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "near_repeat_bandwidth_m": (25.0, 800.0),
 }
 """Search bounds of the fitted parameters."""
+
+LITERATURE_SD = 1.0
+"""Prior standard deviation around ``LITERATURE_PARAMS`` for areas with a city's evidence
+(the prior before issue 21)."""
+
+POOLED_UP_TO = 250
+"""Scored burglaries up to which an area's prior is the pooled one (``DEFAULT_PARAMS``,
+``PRIOR_SD``): the busiest of the 5 km squares the prior was pooled over scored 247 in
+its 12 fitting weeks."""
+
+OWN_FROM = 2000
+"""Scored burglaries from which an area's prior is the literature's (``LITERATURE_PARAMS``,
+``LITERATURE_SD``), as before issue 21: Chicago as a whole scores 2,100-2,300, and there
+the pooled prior cost 0.3 points of hit rate (``docs/forecast.md``). Between the two the
+prior moves with the log of the evidence."""
 
 MIN_FIT_INCIDENTS = 1
 """Fewer burglaries than this in the fitting weeks keep the prior's parameters. One: the
@@ -353,14 +368,16 @@ def fit_risk_params(
     history_days: float = 365.0,
     horizon_days: float = 7.0,
     min_fit_incidents: int = MIN_FIT_INCIDENTS,
-    prior: RiskParams = DEFAULT_PARAMS,
-    prior_sd: float = PRIOR_SD,
+    prior: RiskParams | None = None,
+    prior_sd: float | None = None,
 ) -> RiskFit:
     """Fit the risk model's parameters on the records before ``as_of``.
 
     The fit is the posterior mode: the one-week-ahead log likelihood plus a Gaussian prior
-    on the optimiser's coordinates centred on ``prior``, so an area with few burglaries to
-    score stays near ``prior`` and one with many moves to what its own records say.
+    on the optimiser's coordinates, so an area with few burglaries to score stays near the
+    prior's centre and one with many moves to what its own records say. By default the
+    prior depends on how many burglaries the area scores (``prior_for``): a town's is the
+    pooled prior, a city's the literature's.
 
     Parameters
     ----------
@@ -377,12 +394,13 @@ def fit_risk_params(
     horizon_days
         Length of each scored period.
     min_fit_incidents
-        Fewer scored burglaries than this keep ``prior`` as it is.
+        Fewer scored burglaries than this keep the prior's centre as it is.
     prior
-        Centre of the prior, and the parameters kept when there is too little to fit on.
+        Centre of the prior, and the parameters kept when there is too little to fit on;
+        None: by the area's evidence (``prior_for``).
     prior_sd
         Prior standard deviation on each (log or logit) coordinate; smaller holds the fit
-        closer to ``prior``.
+        closer to the centre. None: ``PRIOR_SD`` with a given ``prior``, else by evidence.
 
     Returns
     -------
@@ -396,12 +414,13 @@ def fit_risk_params(
     if fit_weeks < 1 or min_fit_incidents < 1:
         msg = "fit_weeks and min_fit_incidents must be at least 1."
         raise ValueError(msg)
-    if not prior_sd > 0:
+    if prior_sd is not None and not prior_sd > 0:
         msg = f"prior_sd must be positive, got {prior_sd}."
         raise ValueError(msg)
     zone = ZoneInfo(tz)
     if not incidents:
-        return RiskFit(prior, False, 0, 0, None, None, None, "default parameters: no records")
+        kept = DEFAULT_PARAMS if prior is None else prior
+        return RiskFit(kept, False, 0, 0, None, None, None, "default parameters: no records")
     data, used = _area_scoring(
         incidents,
         as_of=as_of,
@@ -410,13 +429,25 @@ def fit_risk_params(
         history_days=history_days,
         horizon_days=horizon_days,
     )
+    if prior is None:
+        centre, sd = prior_for(data.n_targets)
+    else:
+        centre, sd = params_to_z(prior), PRIOR_SD
+    if prior_sd is not None:
+        sd = prior_sd
     if data.n_targets < min_fit_incidents:
         note = (
             f"default parameters: only {data.n_targets} burglaries in the {fit_weeks} weeks "
             f"before as_of to fit on (at least {min_fit_incidents} needed)"
         )
-        return RiskFit(prior, False, len(used), data.n_targets, None, None, None, note)
-    z, log_lik = _maximise([data], params_to_z(prior), prior_sd)
+        if prior is not None:
+            kept = prior
+        elif data.n_targets <= POOLED_UP_TO:
+            kept = DEFAULT_PARAMS
+        else:
+            kept = z_to_params(centre)
+        return RiskFit(kept, False, len(used), data.n_targets, None, None, None, note)
+    z, log_lik = _maximise([data], centre, sd)
     gain = log_lik / data.n_targets + math.log(data.area_m2)
     note = (
         f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
@@ -425,6 +456,31 @@ def fit_risk_params(
     return RiskFit(
         z_to_params(z), True, len(used), data.n_targets, min(used), max(used), gain, note
     )
+
+
+def prior_for(scored: int) -> tuple[FloatArray, float]:
+    """The prior for an area whose fit scores ``scored`` burglaries: centre (in
+    ``params_to_z`` coordinates) and standard deviation.
+
+    Up to ``POOLED_UP_TO`` the pooled prior (``DEFAULT_PARAMS``, ``PRIOR_SD``), from
+    ``OWN_FROM`` the literature's (``LITERATURE_PARAMS``, ``LITERATURE_SD``), in between
+    both moved linearly in the log of ``scored``. The pooled prior describes areas like
+    those it was pooled over; a city's records are not a town's.
+
+    Parameters
+    ----------
+    scored
+        Burglaries the fit scores.
+
+    Returns
+    -------
+    tuple
+        ``(centre_z, sd)``.
+    """
+    share = math.log(max(scored, 1) / POOLED_UP_TO) / math.log(OWN_FROM / POOLED_UP_TO)
+    w = min(max(share, 0.0), 1.0)
+    centre = (1.0 - w) * params_to_z(DEFAULT_PARAMS) + w * params_to_z(LITERATURE_PARAMS)
+    return centre, (1.0 - w) * PRIOR_SD + w * LITERATURE_SD
 
 
 def fit_pooled_params(

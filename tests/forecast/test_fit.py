@@ -10,11 +10,15 @@ import pytest
 
 from forecast import DEFAULT_PARAMS, Incident, RiskFit, fit_risk_params
 from forecast.fit import (
+    LITERATURE_SD,
+    OWN_FROM,
+    POOLED_UP_TO,
     PRIOR_SD,
     _origins,
     fit_pooled_params,
     negative_log_posterior,
     params_to_z,
+    prior_for,
     scoring_data,
     z_to_params,
 )
@@ -93,7 +97,7 @@ def test_the_prior_weighs_less_as_the_evidence_grows() -> None:
     half the priors' distance); with the 600 simulated burglaries they nearly agree."""
 
     def gap(records: list[Incident]) -> float:
-        pooled = fit_risk_params(records, as_of=AS_OF)
+        pooled = fit_risk_params(records, as_of=AS_OF, prior=DEFAULT_PARAMS)
         literature = fit_risk_params(records, as_of=AS_OF, prior=LITERATURE_PARAMS)
         assert pooled.fitted
         assert literature.fitted
@@ -132,7 +136,9 @@ def test_pooling_two_copies_of_an_area_halves_the_prior_variance() -> None:
         days = (AS_OF.date() - record.start).days  # type: ignore[operator,unused-ignore]
         copy.append(at(f"c{record.id}", float(x) + 50_000.0, float(y), float(days)))
     pooled = fit_pooled_params([records, copy], as_of=AS_OF, tz="Europe/Copenhagen")
-    single = fit_risk_params(records, as_of=AS_OF, prior_sd=PRIOR_SD * math.sqrt(2.0))
+    single = fit_risk_params(
+        records, as_of=AS_OF, prior=DEFAULT_PARAMS, prior_sd=PRIOR_SD * math.sqrt(2.0)
+    )
     assert pooled.incidents == 2 * single.incidents
     np.testing.assert_allclose(
         params_to_z(pooled.params), params_to_z(single.params), rtol=0, atol=2e-3
@@ -157,3 +163,21 @@ def test_coordinates_round_trip_and_bad_options_are_refused() -> None:
         fit_risk_params([], as_of=AS_OF, fit_weeks=0)
     with pytest.raises(ValueError, match="negative"):
         RiskFit(DEFAULT_PARAMS, False, -1, 0, None, None, None, "x")
+
+
+def test_the_prior_is_the_pooled_one_for_a_town_and_the_literatures_for_a_city() -> None:
+    """Up to 250 scored burglaries the prior is the pooled one, from 2,000 the literature's
+    (as before pooling); halfway in the log (about 707) it lies halfway between in centre
+    and width."""
+    pooled, literature = params_to_z(DEFAULT_PARAMS), params_to_z(LITERATURE_PARAMS)
+    for scored in (0, 1, 20, POOLED_UP_TO):
+        centre, sd = prior_for(scored)
+        np.testing.assert_allclose(centre, pooled)
+        assert sd == PRIOR_SD
+    for scored in (OWN_FROM, 5000):
+        centre, sd = prior_for(scored)
+        np.testing.assert_allclose(centre, literature)
+        assert sd == LITERATURE_SD
+    centre, sd = prior_for(round(math.sqrt(POOLED_UP_TO * OWN_FROM)))
+    np.testing.assert_allclose(centre, (pooled + literature) / 2, atol=1e-3)
+    assert sd == pytest.approx((PRIOR_SD + LITERATURE_SD) / 2, abs=1e-3)
