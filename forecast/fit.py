@@ -4,10 +4,13 @@ For each of the last ``fit_weeks`` weekly origins before ``as_of`` (``as_of`` mi
 ... weeks, local wall clock), the model is built from the records known at that origin
 and scored on where the burglaries of the following week happened: the log of the
 forecast density (the surface divided by its total, mixed with 1 % of a uniform density
-over the area) at each of them. The parameters maximise the sum of those logs plus a weak
-prior centred on ``DEFAULT_PARAMS`` (a standard deviation of a factor e on each
-parameter's log, or on the log-odds of ``fine_share``), so thin data pull them back to
-the defaults. Nothing at or after ``as_of`` is used: the fit is as honest as the forecast.
+over the area) at each of them. The parameters maximise the sum of those logs plus a
+Gaussian prior on each parameter's log (the log-odds of ``fine_share``), so thin data
+stay near the prior's centre (empirical Bayes; ``docs/forecast.md``). A town-sized area's
+prior is the pooled one, ``DEFAULT_PARAMS`` with ``PRIOR_SD`` (a factor of about 1.65),
+fitted by ``fit_pooled_params`` over many areas' records; a city's is the literature's,
+as before pooling (``prior_for``). Nothing at or after ``as_of`` is used: the fit is as
+honest as the forecast.
 
 Scoring the model the way it is used keeps the fit one-sided in time; an in-sample Hawkes
 likelihood with a kernel-density background lets that background see later records and

@@ -122,8 +122,9 @@ DEFAULT_PARAMS = RiskParams(
     near_repeat_days=54.0,
     near_repeat_bandwidth_m=240.0,
 )
-"""The pooled prior: the centre every area's fit is shrunk towards, and the parameters
-used when an area has nothing to fit on.
+"""The pooled prior: the centre a town-sized area's fit is shrunk towards (a city's moves
+towards ``LITERATURE_PARAMS``; ``forecast.fit.prior_for``), and the parameters used when
+an area has nothing to fit on.
 
 Fitted with ``forecast.fit.fit_pooled_params`` on town-sized pieces of real records (the
 36 squares of 5 km that cut the Chicago 2016 extract, each forecast from its own records
