@@ -28,7 +28,7 @@ import csv
 import statistics
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -40,9 +40,12 @@ from scipy.spatial import cKDTree
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from hotspots_towns import town_test
+
 from forecast import RiskFit, fit_risk_params, forecast_hotspots, incidents_from_rows, risk_surface
 from forecast.baselines import kde_surface, prospective_surface
 from forecast.history import History, history_at
+from forecast.model import LITERATURE_PARAMS
 from forecast.projection import LocalProjection
 from forecast.selection import Rule, select_discs
 
@@ -151,6 +154,17 @@ def main() -> None:
     parser.add_argument("--first", default="2016-02-01", help="first test Monday")
     parser.add_argument("--radius", type=float, default=150.0, help="disc radius, metres")
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument(
+        "--held-back",
+        default="2016-04-04",
+        help="first held-back Monday: weeks from here are summarised on their own",
+    )
+    parser.add_argument(
+        "--towns",
+        choices=["held-back", "development", "all", "none"],
+        default="held-back",
+        help="weeks of the town test (bench/hotspots_towns.py) printed after the city's",
+    )
     args = parser.parse_args()
     k, radius_m = args.k, args.radius
     zone = ZoneInfo(TZ)
@@ -205,6 +219,31 @@ def main() -> None:
 
         return centres
 
+    def ours_before(as_of: datetime, history: History) -> list[tuple[float, float]]:
+        fit = fit_risk_params(
+            incidents,
+            as_of=as_of,
+            tz=TZ,
+            prior=LITERATURE_PARAMS,
+            prior_sd=1.0,
+            min_fit_incidents=50,
+        )
+        spots = forecast_hotspots(
+            incidents, as_of=as_of, count=k, radius_m=radius_m, tz=TZ, fit=fit
+        )
+        return [(s.lat, s.lon) for s in spots]
+
+    def ablated(**change: float) -> Callable[[datetime, History], list[tuple[float, float]]]:
+        def centres(as_of: datetime, history: History) -> list[tuple[float, float]]:
+            fit = weekly_fits[as_of.date()]
+            fit = replace(fit, params=replace(fit.params, **change))
+            spots = forecast_hotspots(
+                incidents, as_of=as_of, count=k, radius_m=radius_m, tz=TZ, fit=fit
+            )
+            return [(s.lat, s.lon) for s in spots]
+
+        return centres
+
     def ours_peaks(as_of: datetime, history: History) -> list[tuple[float, float]]:
         surface = risk_surface(history, weekly_fits[as_of.date()].params, margin_m=radius_m)
         return _latlon_of_discs(surface.total, surface.grid, history, k, radius_m, "peaks")
@@ -219,6 +258,9 @@ def main() -> None:
         Method("**Ours, refitted each week**", "union", ours(refit=True)),
         Method("Ours, refitted each week", "peaks", ours_peaks),
         Method("Ours, fitted once on January", "union", ours(refit=False)),
+        Method("Ours before issue 21 (literature prior)", "union", ours_before),
+        Method("Ours without near repeats", "union", ablated(near_repeat_strength=0.0)),
+        Method("Ours without the fine (same-spot) part", "union", ablated(fine_share=0.0)),
     ]
     hindsight = Method("Hindsight (test week itself)", "union", lambda a, h: [])
 
@@ -247,6 +289,7 @@ def main() -> None:
         print(f"<!-- {monday}: {len(tx)} burglaries -->", file=sys.stderr, flush=True)
 
     _summary(methods, hindsight, weekly_counts, mondays, k, radius_m, len(incidents), read_s)
+    _held_back(methods, mondays, date.fromisoformat(args.held_back))
     _parameters(frozen, weekly_fits)
     _timings([*methods, hindsight])
 
@@ -262,6 +305,38 @@ def main() -> None:
         + ", ".join(f"{s:.2f} s" for s in runs)
         + "."
     )
+    if args.towns != "none":
+        print(f"\nThe town test (bench/hotspots_towns.py), {args.towns} weeks:\n")
+        town_test(incidents, args.towns)
+
+
+def _held_back(methods: list[Method], mondays: list[date], first: date) -> None:
+    """The same comparison on the held-back weeks only (from ``first``)."""
+    keep = [i for i, m in enumerate(mondays) if m >= first]
+    if len(keep) < 2:
+        return
+    rates = {id(m): [m.hit[i] for i in keep] for m in methods}
+    best = max(methods[:6], key=lambda m: statistics.mean(rates[id(m)]))
+    base = statistics.mean(rates[id(best)])
+    print(
+        f"\nHeld-back weeks ({mondays[keep[0]]} to {mondays[keep[-1]]}, {len(keep)} weeks): "
+        f"best baseline {best.name} ({best.rule}) {100 * base:.2f} %.\n"
+    )
+    print(_row("method", "discs", "mean hit rate", "against best baseline", "paired diff (se)"))
+    print(_row("---", "---", "---:", "---:", "---:"))
+    for m in methods:
+        diffs = [a - b for a, b in zip(rates[id(m)], rates[id(best)], strict=True)]
+        se = statistics.stdev(diffs) / len(diffs) ** 0.5
+        mean = statistics.mean(rates[id(m)])
+        print(
+            _row(
+                m.name,
+                m.rule,
+                f"{100 * mean:.2f} %",
+                f"{mean / base:.3f}x",
+                f"{100 * statistics.mean(diffs):+.2f} ({100 * se:.2f})",
+            )
+        )
 
 
 def _row(*cells: object) -> str:

@@ -4,10 +4,13 @@ For each of the last ``fit_weeks`` weekly origins before ``as_of`` (``as_of`` mi
 ... weeks, local wall clock), the model is built from the records known at that origin
 and scored on where the burglaries of the following week happened: the log of the
 forecast density (the surface divided by its total, mixed with 1 % of a uniform density
-over the area) at each of them. The parameters maximise the sum of those logs plus a weak
-prior centred on ``DEFAULT_PARAMS`` (a standard deviation of a factor e on each
-parameter's log, or on the log-odds of ``fine_share``), so thin data pull them back to
-the defaults. Nothing at or after ``as_of`` is used: the fit is as honest as the forecast.
+over the area) at each of them. The parameters maximise the sum of those logs plus a
+Gaussian prior on each parameter's log (the log-odds of ``fine_share``), so thin data
+stay near the prior's centre (empirical Bayes; ``docs/forecast.md``). A town-sized area's
+prior is the pooled one, ``DEFAULT_PARAMS`` with ``PRIOR_SD`` (a factor of about 1.65),
+fitted by ``fit_pooled_params`` over many areas' records; a city's is the literature's,
+as before pooling (``prior_for``). Nothing at or after ``as_of`` is used: the fit is as
+honest as the forecast.
 
 Scoring the model the way it is used keeps the fit one-sided in time; an in-sample Hawkes
 likelihood with a kernel-density background lets that background see later records and
@@ -27,7 +30,7 @@ from scipy.optimize import minimize
 from scipy.spatial import cKDTree
 
 from .history import History, history_at
-from .model import DEFAULT_PARAMS, RiskParams, rate_per_horizon
+from .model import DEFAULT_PARAMS, LITERATURE_PARAMS, RiskParams, rate_per_horizon
 from .records import DEFAULT_TZ, Incident
 
 if TYPE_CHECKING:
@@ -40,8 +43,10 @@ if TYPE_CHECKING:
 UNIFORM_SHARE = 0.01
 """Share of the scored density spread uniformly over the area (a floor for outliers)."""
 
-PRIOR_SD = 1.0
-"""Prior standard deviation of each parameter on the optimiser's (log or logit) scale."""
+PRIOR_SD = 0.5
+"""Prior standard deviation of each parameter on the optimiser's (log or logit) scale: one
+standard deviation is a factor of about 1.65. Chosen on the town test's development
+weeks by the next-week likelihood (0.25, 0.5, 1 and 2 tried; see ``docs/forecast.md``)."""
 
 BOUNDS: dict[str, tuple[float, float]] = {
     "fine_share": (0.001, 0.999),
@@ -52,6 +57,26 @@ BOUNDS: dict[str, tuple[float, float]] = {
     "near_repeat_bandwidth_m": (25.0, 800.0),
 }
 """Search bounds of the fitted parameters."""
+
+LITERATURE_SD = 1.0
+"""Prior standard deviation around ``LITERATURE_PARAMS`` for areas with a city's evidence
+(the prior before issue 21)."""
+
+POOLED_UP_TO = 250
+"""Scored burglaries up to which an area's prior is the pooled one (``DEFAULT_PARAMS``,
+``PRIOR_SD``): the busiest of the 5 km squares the prior was pooled over scored 247 in
+its 12 fitting weeks."""
+
+OWN_FROM = 2000
+"""Scored burglaries from which an area's prior is the literature's (``LITERATURE_PARAMS``,
+``LITERATURE_SD``), as before issue 21: Chicago as a whole scores 2,100-2,300, and there
+the pooled prior cost 0.3 points of hit rate (``docs/forecast.md``). Between the two the
+prior moves with the log of the evidence."""
+
+MIN_FIT_INCIDENTS = 1
+"""Fewer burglaries than this in the fitting weeks keep the prior's parameters. One: the
+posterior mode already weighs an area's evidence against the prior, so a town with a
+handful of burglaries stays near the pooled values and a city moves away from them."""
 
 _NAMES = tuple(BOUNDS)
 _REACH_M = 3.0 * max(BOUNDS["long_term_bandwidth_m"][1], BOUNDS["near_repeat_bandwidth_m"][1])
@@ -146,7 +171,7 @@ def z_to_params(
 
 
 def negative_log_posterior(
-    z: FloatArray, data: ScoringData, prior_z: FloatArray
+    z: FloatArray, data: ScoringData, prior_z: FloatArray, prior_sd: float = PRIOR_SD
 ) -> tuple[float, FloatArray]:
     """The fitting objective and its gradient in ``z`` (see ``params_to_z``).
 
@@ -158,12 +183,21 @@ def negative_log_posterior(
         The scored burglaries and their pairs.
     prior_z
         Centre of the prior, in the same coordinates.
+    prior_sd
+        Standard deviation of the prior on each coordinate.
 
     Returns
     -------
     tuple
         ``(value, gradient)``.
     """
+    value, grad = negative_log_likelihood(z, data)
+    offset = (z - prior_z) / prior_sd
+    return value + 0.5 * float(offset @ offset), grad + offset / prior_sd
+
+
+def negative_log_likelihood(z: FloatArray, data: ScoringData) -> tuple[float, FloatArray]:
+    """Minus the one-week-ahead log likelihood of ``data`` and its gradient in ``z``."""
     rho = 1.0 / (1.0 + math.exp(-float(z[0])))
     eta, tau_b, theta, tau_n, sigma = (math.exp(float(v)) for v in z[1:])
     horizon = data.horizon_days
@@ -221,9 +255,7 @@ def negative_log_posterior(
             np.sum(w * theta * near5),
         ]
     )
-    offset = (z - prior_z) / PRIOR_SD
-    value = -float(np.sum(np.log(density))) + 0.5 * float(offset @ offset)
-    return value, -grad + offset / PRIOR_SD
+    return -float(np.sum(np.log(density))), -grad
 
 
 def _origins(as_of: datetime, tz: ZoneInfo, weeks: int) -> list[datetime]:
@@ -338,9 +370,17 @@ def fit_risk_params(
     fit_weeks: int = 12,
     history_days: float = 365.0,
     horizon_days: float = 7.0,
-    min_fit_incidents: int = 50,
+    min_fit_incidents: int = MIN_FIT_INCIDENTS,
+    prior: RiskParams | None = None,
+    prior_sd: float | None = None,
 ) -> RiskFit:
     """Fit the risk model's parameters on the records before ``as_of``.
+
+    The fit is the posterior mode: the one-week-ahead log likelihood plus a Gaussian prior
+    on the optimiser's coordinates, so an area with few burglaries to score stays near the
+    prior's centre and one with many moves to what its own records say. By default the
+    prior depends on how many burglaries the area scores (``prior_for``): a town's is the
+    pooled prior, a city's the literature's.
 
     Parameters
     ----------
@@ -357,7 +397,13 @@ def fit_risk_params(
     horizon_days
         Length of each scored period.
     min_fit_incidents
-        Fewer scored burglaries than this keep ``DEFAULT_PARAMS``.
+        Fewer scored burglaries than this keep the prior's centre as it is.
+    prior
+        Centre of the prior, and the parameters kept when there is too little to fit on;
+        None: by the area's evidence (``prior_for``).
+    prior_sd
+        Prior standard deviation on each (log or logit) coordinate; smaller holds the fit
+        closer to the centre. None: ``PRIOR_SD`` with a given ``prior``, else by evidence.
 
     Returns
     -------
@@ -366,52 +412,185 @@ def fit_risk_params(
     Raises
     ------
     ValueError
-        If ``as_of`` is naive or a count is not positive.
+        If ``as_of`` is naive or a count or ``prior_sd`` is not positive.
     """
     if fit_weeks < 1 or min_fit_incidents < 1:
         msg = "fit_weeks and min_fit_incidents must be at least 1."
         raise ValueError(msg)
+    if prior_sd is not None and not prior_sd > 0:
+        msg = f"prior_sd must be positive, got {prior_sd}."
+        raise ValueError(msg)
     zone = ZoneInfo(tz)
     if not incidents:
-        return RiskFit(
-            DEFAULT_PARAMS, False, 0, 0, None, None, None, "default parameters: no records"
-        )
-    reach_days = history_days + 7.0 * fit_weeks + horizon_days
-    history = history_at(incidents, as_of=as_of, tz=zone, history_days=reach_days)
-    data, used = scoring_data(
-        history,
-        _origins(as_of, zone, fit_weeks),
+        kept = DEFAULT_PARAMS if prior is None else prior
+        return RiskFit(kept, False, 0, 0, None, None, None, "default parameters: no records")
+    data, used = _area_scoring(
+        incidents,
+        as_of=as_of,
+        zone=zone,
+        fit_weeks=fit_weeks,
         history_days=history_days,
         horizon_days=horizon_days,
     )
+    if prior is None:
+        centre, sd = prior_for(data.n_targets)
+    else:
+        centre, sd = params_to_z(prior), PRIOR_SD
+    if prior_sd is not None:
+        sd = prior_sd
     if data.n_targets < min_fit_incidents:
         note = (
             f"default parameters: only {data.n_targets} burglaries in the {fit_weeks} weeks "
             f"before as_of to fit on (at least {min_fit_incidents} needed)"
         )
-        return RiskFit(DEFAULT_PARAMS, False, len(used), data.n_targets, None, None, None, note)
-    prior = params_to_z(DEFAULT_PARAMS)
+        if prior is not None:
+            kept = prior
+        elif data.n_targets <= POOLED_UP_TO:
+            kept = DEFAULT_PARAMS
+        else:
+            kept = z_to_params(centre)
+        return RiskFit(kept, False, len(used), data.n_targets, None, None, None, note)
+    z, log_lik = _maximise([data], centre, sd)
+    gain = log_lik / data.n_targets + math.log(data.area_m2)
+    note = (
+        f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
+        f"from {min(used):%Y-%m-%d} to {max(used):%Y-%m-%d}"
+    )
+    return RiskFit(
+        z_to_params(z), True, len(used), data.n_targets, min(used), max(used), gain, note
+    )
+
+
+def prior_for(scored: int) -> tuple[FloatArray, float]:
+    """The prior for an area whose fit scores ``scored`` burglaries: centre (in
+    ``params_to_z`` coordinates) and standard deviation.
+
+    Up to ``POOLED_UP_TO`` the pooled prior (``DEFAULT_PARAMS``, ``PRIOR_SD``), from
+    ``OWN_FROM`` the literature's (``LITERATURE_PARAMS``, ``LITERATURE_SD``), in between
+    both moved linearly in the log of ``scored``. The pooled prior describes areas like
+    those it was pooled over; a city's records are not a town's.
+
+    Parameters
+    ----------
+    scored
+        Burglaries the fit scores.
+
+    Returns
+    -------
+    tuple
+        ``(centre_z, sd)``.
+    """
+    share = math.log(max(scored, 1) / POOLED_UP_TO) / math.log(OWN_FROM / POOLED_UP_TO)
+    w = min(max(share, 0.0), 1.0)
+    centre = (1.0 - w) * params_to_z(DEFAULT_PARAMS) + w * params_to_z(LITERATURE_PARAMS)
+    return centre, (1.0 - w) * PRIOR_SD + w * LITERATURE_SD
+
+
+def fit_pooled_params(
+    areas: Sequence[Sequence[Incident]],
+    *,
+    as_of: datetime,
+    tz: str = DEFAULT_TZ,
+    fit_weeks: int = 12,
+    history_days: float = 365.0,
+    horizon_days: float = 7.0,
+    prior: RiskParams = DEFAULT_PARAMS,
+    prior_sd: float | FloatArray = PRIOR_SD,
+) -> RiskFit:
+    """One parameter set for many areas: the summed one-week-ahead likelihood of each area's
+    forecasts from its own records.
+
+    This is the pooled level of the empirical Bayes fit: each area's model sees only its
+    own records (as a municipality's would), but the parameters are shared, so sparse
+    areas borrow strength from the rest. Use the result as ``prior`` of
+    ``fit_risk_params`` for one area.
+
+    Parameters
+    ----------
+    areas
+        Each area's records.
+    as_of, tz, fit_weeks, history_days, horizon_days, prior
+        As in ``fit_risk_params``.
+    prior_sd
+        As in ``fit_risk_params``, or one per coordinate (``params_to_z``'s order): a tiny
+        one pins that parameter at the prior's value.
+
+    Returns
+    -------
+    RiskFit
+        ``weeks`` counts area-weeks; ``gain_nats`` is the mean over all scored burglaries.
+
+    Raises
+    ------
+    ValueError
+        If ``as_of`` is naive.
+    """
+    zone = ZoneInfo(tz)
+    datas: list[ScoringData] = []
+    used_all: list[datetime] = []
+    for incidents in areas:
+        if not incidents:
+            continue
+        data, used = _area_scoring(
+            incidents,
+            as_of=as_of,
+            zone=zone,
+            fit_weeks=fit_weeks,
+            history_days=history_days,
+            horizon_days=horizon_days,
+        )
+        if data.n_targets:
+            datas.append(data)
+            used_all.extend(used)
+    n = sum(d.n_targets for d in datas)
+    if n == 0:
+        return RiskFit(prior, False, 0, 0, None, None, None, "default parameters: no records")
+    z, log_lik = _maximise(datas, params_to_z(prior), prior_sd)
+    gain = (log_lik + sum(d.n_targets * math.log(d.area_m2) for d in datas)) / n
+    note = f"pooled over {len(datas)} areas ({len(used_all)} area-weeks, {n} burglaries)"
+    return RiskFit(z_to_params(z), True, len(used_all), n, min(used_all), max(used_all), gain, note)
+
+
+def _area_scoring(
+    incidents: Sequence[Incident],
+    *,
+    as_of: datetime,
+    zone: ZoneInfo,
+    fit_weeks: int,
+    history_days: float,
+    horizon_days: float,
+) -> tuple[ScoringData, list[datetime]]:
+    reach_days = history_days + 7.0 * fit_weeks + horizon_days
+    history = history_at(incidents, as_of=as_of, tz=zone, history_days=reach_days)
+    return scoring_data(
+        history,
+        _origins(as_of, zone, fit_weeks),
+        history_days=history_days,
+        horizon_days=horizon_days,
+    )
+
+
+def _maximise(
+    datas: Sequence[ScoringData], prior_z: FloatArray, prior_sd: float | FloatArray
+) -> tuple[FloatArray, float]:
+    """The posterior mode over the summed likelihood of ``datas``, and that log likelihood."""
+
+    def objective(z: FloatArray) -> tuple[float, FloatArray]:
+        value, grad = 0.0, np.zeros_like(z)
+        for data in datas:
+            v, g = negative_log_likelihood(z, data)
+            value += v
+            grad += g
+        offset = (z - prior_z) / prior_sd
+        return value + 0.5 * float(offset @ offset), grad + offset / prior_sd
+
     bounds = [
         (math.log(lo / (1 - lo)), math.log(hi / (1 - hi)))
         if name == "fine_share"
         else (math.log(lo), math.log(hi))
         for name, (lo, hi) in BOUNDS.items()
     ]
-    result = minimize(
-        negative_log_posterior,
-        prior,
-        args=(data, prior),
-        jac=True,
-        method="L-BFGS-B",
-        bounds=bounds,
-    )
-    params = z_to_params(result.x)
-    value, _ = negative_log_posterior(result.x, data, prior)
-    offset = (result.x - prior) / PRIOR_SD
-    log_lik = -(value - 0.5 * float(offset @ offset))
-    gain = log_lik / data.n_targets + math.log(data.area_m2)
-    note = (
-        f"fitted on {len(used)} weekly forecasts ({data.n_targets} burglaries) "
-        f"from {min(used):%Y-%m-%d} to {max(used):%Y-%m-%d}"
-    )
-    return RiskFit(params, True, len(used), data.n_targets, min(used), max(used), gain, note)
+    result = minimize(objective, prior_z, jac=True, method="L-BFGS-B", bounds=bounds)
+    z = np.asarray(result.x, dtype=float)
+    log_lik = -sum(negative_log_likelihood(z, data)[0] for data in datas)
+    return z, log_lik

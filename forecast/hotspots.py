@@ -20,6 +20,7 @@ from .history import History, check_as_of, history_at
 from .model import MIN_RECENT_INCIDENTS, RECENT_DAYS, risk_surface
 from .records import DEFAULT_TZ
 from .selection import disc_sum, select_discs
+from .texts import burglaries, text
 from .windows import EveningWindow, evening_windows
 
 if TYPE_CHECKING:
@@ -32,6 +33,10 @@ MIN_GAIN_SHARE = 0.1
 """A disc adding less than this share of what the first disc holds is not a hotspot: with
 few records, fewer hotspots than asked for come back (on the Chicago extract the 85th disc
 still adds about 30 % of the first)."""
+
+OWN_EVIDENCE = 50
+"""A fit that scored fewer burglaries than this rests mostly on the pooled prior, and the
+``why`` says so (50 is where the fit used to give up and keep the defaults)."""
 
 NEAR_REPEAT_LEAD = 0.5
 """A hotspot is explained by recent burglaries when they bring at least this share of its
@@ -59,7 +64,8 @@ class HotspotForecast:
         last 7 days; 9 within 150 m in 26 weeks" when recent burglaries bring at least
         half of ``weight``, otherwise "long-term pattern: 12 burglaries within 150 m in 26
         weeks; 1 in the last 8 weeks, 0 in the last 7 days"; with a note when the area has
-        few recent records or the parameters are defaults.
+        few recent records, when the parameters are defaults, or when they rest mostly on
+        the pooled prior. The texts live in ``forecast.texts``.
     windows
         Evening windows (17:00-22:00 local) where the disc's records' evening mass is
         highest, best first; empty when its records carry no times.
@@ -90,10 +96,6 @@ class HotspotForecast:
             raise ValueError(msg)
 
 
-def _burglaries(n: int) -> str:
-    return "1 burglary" if n == 1 else f"{n} burglaries"
-
-
 def explain(
     *,
     radius_m: float,
@@ -104,8 +106,9 @@ def explain(
     weeks: int,
     area_recent: int,
     fitted: bool,
+    scored: int | None = None,
 ) -> str:
-    """The ``why`` of a hotspot from its counts.
+    """The ``why`` of a hotspot from its counts (texts from ``forecast.texts``).
 
     Parameters
     ----------
@@ -121,6 +124,9 @@ def explain(
         Records in the whole area in the last 8 weeks.
     fitted
         Whether the model's parameters were fitted (False: defaults).
+    scored
+        Burglaries the fit scored; fewer than ``OWN_EVIDENCE`` say the parameters are
+        mostly the pooled prior's. None says nothing.
 
     Returns
     -------
@@ -128,22 +134,29 @@ def explain(
     """
     r = f"{radius_m:.0f} m"
     if near_repeat_share >= NEAR_REPEAT_LEAD:
-        why = (
-            f"{_burglaries(recent)} within {r} in the last 8 weeks, "
-            f"{last_week} in the last 7 days; {long_term} within {r} in {weeks} weeks"
+        why = text(
+            "lead.recent",
+            recent_burglaries=burglaries(recent),
+            long_term=long_term,
+            radius=r,
+            last_week=last_week,
+            weeks=weeks,
         )
     else:
-        why = (
-            f"long-term pattern: {_burglaries(long_term)} within {r} in {weeks} weeks; "
-            f"{recent} in the last 8 weeks, {last_week} in the last 7 days"
+        why = text(
+            "lead.long_term",
+            long_term_burglaries=burglaries(long_term),
+            recent=recent,
+            radius=r,
+            last_week=last_week,
+            weeks=weeks,
         )
     if area_recent < MIN_RECENT_INCIDENTS:
-        why += (
-            f"; few recent records ({area_recent} in the whole area in 8 weeks), "
-            "so the forecast follows the long-term pattern"
-        )
+        why += text("note.few_recent", area_recent=area_recent)
     if not fitted:
-        why += "; default model parameters (too few records to fit them)"
+        why += text("note.defaults")
+    elif scored is not None and scored < OWN_EVIDENCE:
+        why += text("note.mostly_pooled", scored_burglaries=burglaries(scored))
     return why
 
 
@@ -283,6 +296,7 @@ def _hotspot(
         weeks=weeks,
         area_recent=area_recent,
         fitted=fit.fitted,
+        scored=fit.incidents,
     )
     lat, lon = history.projection.to_latlon(x_m, y_m)
     windows = evening_windows((history.incidents[i] for i in inside), zone)

@@ -100,7 +100,7 @@ class RiskParams:
                 raise ValueError(msg)
 
 
-DEFAULT_PARAMS = RiskParams(
+LITERATURE_PARAMS = RiskParams(
     fine_share=0.1,
     long_term_bandwidth_m=400.0,
     long_term_memory_days=365.0,
@@ -108,10 +108,30 @@ DEFAULT_PARAMS = RiskParams(
     near_repeat_days=28.0,
     near_repeat_bandwidth_m=250.0,
 )
-"""Parameters used when the history is too thin to fit them, and the centre of the prior
-when it is not. Near repeats: raised risk within a few hundred metres for a few weeks
-(Johnson et al. 2007: about 200 m, at least two weeks; other studies 300-400 m, one to
-two months); long term: broad (400 m) and slow (a year)."""
+"""The parameters before pooling (the prior's centre until issue 21), from the literature:
+raised risk within a few hundred metres for a few weeks (Johnson et al. 2007: about 200 m,
+at least two weeks; other studies 300-400 m, one to two months); long term broad (400 m)
+and slow (a year). Kept to centre the prior of the pooled fit that gave
+``DEFAULT_PARAMS``."""
+
+DEFAULT_PARAMS = RiskParams(
+    fine_share=0.16,
+    long_term_bandwidth_m=670.0,
+    long_term_memory_days=365.0,
+    near_repeat_strength=1.3,
+    near_repeat_days=54.0,
+    near_repeat_bandwidth_m=240.0,
+)
+"""The pooled prior: the centre a town-sized area's fit is shrunk towards (a city's moves
+towards ``LITERATURE_PARAMS``; ``forecast.fit.prior_for``), and the parameters used when
+an area has nothing to fit on.
+
+Fitted with ``forecast.fit.fit_pooled_params`` on town-sized pieces of real records (the
+36 squares of 5 km that cut the Chicago 2016 extract, each forecast from its own records
+only; 12 weekly origins before 2016-04-04, 2,228 burglaries scored), the long-term memory
+pinned at a year because three months of history cannot tell it apart; rounded. See
+``docs/forecast.md`` and ``bench/hotspots_towns.py``: nothing from the test weeks after
+2016-04-04 went into it."""
 
 
 def rate_per_horizon(count: int, span_days: float, horizon_days: float) -> float:

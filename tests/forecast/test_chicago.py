@@ -8,8 +8,9 @@ from zoneinfo import ZoneInfo
 import numpy as np
 from scipy.spatial import cKDTree
 
-from forecast import Incident, forecast_hotspots
+from forecast import DEFAULT_PARAMS, Incident, fit_risk_params, forecast_hotspots
 from forecast.baselines import kde_surface
+from forecast.fit import PRIOR_SD, params_to_z
 from forecast.history import history_at
 from forecast.projection import LocalProjection
 from forecast.selection import select_discs
@@ -48,3 +49,31 @@ def test_fitted_model_beats_the_eight_week_kde(chicago: list[Incident]) -> None:
         lat, lon = history.projection.to_latlon([d.x_m for d in discs], [d.y_m for d in discs])
         kde += _hits(chicago, week, lat.tolist(), lon.tolist())
     assert ours > kde
+
+
+def test_a_town_sized_square_stays_nearer_the_pooled_prior_than_the_city(
+    chicago: list[Incident],
+) -> None:
+    """Fitted at 2016-05-02 around the pooled prior, one 5 km square's own records (about
+    a hundred a year, the town test's square 5 km E, 20 km S) leave the parameters nearer
+    that prior than the whole city's records do, which have some twenty times the
+    evidence."""
+    place = LocalProjection(41.84, -87.68)
+    x, y = place.to_xy([i.lat for i in chicago], [i.lon for i in chicago])
+    square = [
+        i
+        for i, a, b in zip(chicago, np.ravel(x), np.ravel(y), strict=True)
+        if 5000 <= a < 10000 and -20000 <= b < -15000
+    ]
+    assert 40 <= len(square) <= 70
+    as_of = monday(date(2016, 5, 2), CHICAGO)
+    town = fit_risk_params(square, as_of=as_of, tz="America/Chicago")
+    city = fit_risk_params(
+        chicago, as_of=as_of, tz="America/Chicago", prior=DEFAULT_PARAMS, prior_sd=PRIOR_SD
+    )
+    assert town.fitted
+    assert city.incidents > 20 * town.incidents
+    prior = params_to_z(DEFAULT_PARAMS)
+    assert np.linalg.norm(params_to_z(town.params) - prior) < np.linalg.norm(
+        params_to_z(city.params) - prior
+    )

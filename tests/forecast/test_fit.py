@@ -9,10 +9,23 @@ import numpy as np
 import pytest
 
 from forecast import DEFAULT_PARAMS, Incident, RiskFit, fit_risk_params
-from forecast.fit import _origins, negative_log_posterior, params_to_z, scoring_data, z_to_params
+from forecast.fit import (
+    LITERATURE_SD,
+    OWN_FROM,
+    POOLED_UP_TO,
+    PRIOR_SD,
+    _origins,
+    fit_pooled_params,
+    negative_log_posterior,
+    params_to_z,
+    prior_for,
+    scoring_data,
+    z_to_params,
+)
 from forecast.history import history_at
+from forecast.model import LITERATURE_PARAMS
 
-from .conftest import AS_OF, CPH, at
+from .conftest import AS_OF, CPH, PLACE, at
 
 
 def _synthetic(*, near_repeats: bool, seed: int = 7) -> list[Incident]:
@@ -78,16 +91,60 @@ def test_fit_uses_nothing_at_or_after_as_of() -> None:
     assert fit_risk_params([*records, *later], as_of=AS_OF) == fit_risk_params(records, as_of=AS_OF)
 
 
-def test_thin_history_keeps_the_defaults_and_says_why() -> None:
-    """Twenty-one burglaries in twelve weeks are too few to fit on: the defaults, with a note."""
-    records = [at(f"r{k}", 100.0 * k, 0, 4 * k + 1) for k in range(30)]
-    fit = fit_risk_params(records, as_of=AS_OF)
+def test_the_prior_weighs_less_as_the_evidence_grows() -> None:
+    """Twenty-one burglaries in twelve weeks are fitted, but the prior still shows: fitted
+    from the pooled prior and from the literature's, the two fits stay far apart (about
+    half the priors' distance); with the 600 simulated burglaries they nearly agree."""
+
+    def gap(records: list[Incident]) -> float:
+        pooled = fit_risk_params(records, as_of=AS_OF, prior=DEFAULT_PARAMS)
+        literature = fit_risk_params(records, as_of=AS_OF, prior=LITERATURE_PARAMS)
+        assert pooled.fitted
+        assert literature.fitted
+        return float(np.linalg.norm(params_to_z(pooled.params) - params_to_z(literature.params)))
+
+    priors = float(np.linalg.norm(params_to_z(DEFAULT_PARAMS) - params_to_z(LITERATURE_PARAMS)))
+    thin = gap([at(f"r{k}", 100.0 * k, 0, 4 * k + 1) for k in range(30)])
+    rich = gap(_synthetic(near_repeats=True))
+    assert thin > 0.35 * priors
+    assert rich < 0.5 * thin
+
+
+def test_nothing_to_score_keeps_the_defaults_and_says_why() -> None:
+    """No burglary in the twelve fitting weeks (or fewer than asked for): the defaults,
+    with a note naming the count."""
+    old = [at(f"r{k}", 100.0 * k, 0, 100 + 3 * k) for k in range(30)]
+    fit = fit_risk_params(old, as_of=AS_OF)
     assert not fit.fitted
     assert fit.params == DEFAULT_PARAMS
-    assert fit.note.startswith(
-        "default parameters: only 21 burglaries in the 12 weeks before as_of"
-    )
+    assert fit.note.startswith("default parameters: only 0 burglaries in the 12 weeks")
+    thin = [at(f"r{k}", 100.0 * k, 0, 4 * k + 1) for k in range(30)]
+    kept = fit_risk_params(thin, as_of=AS_OF, min_fit_incidents=50, prior=LITERATURE_PARAMS)
+    assert not kept.fitted
+    assert kept.params == LITERATURE_PARAMS
+    assert kept.note.startswith("default parameters: only 21 burglaries")
     assert fit_risk_params([], as_of=AS_OF).note == "default parameters: no records"
+
+
+def test_pooling_two_copies_of_an_area_halves_the_prior_variance() -> None:
+    """Pooled over an area and a copy of it 50 km away, the likelihood counts twice, so the
+    pooled fit equals the one-area fit with the prior's standard deviation times sqrt 2."""
+    records = _synthetic(near_repeats=True)
+    copy = []
+    for record in records:
+        x, y = PLACE.to_xy(record.lat, record.lon)
+        days = (AS_OF.date() - record.start).days  # type: ignore[operator,unused-ignore]
+        copy.append(at(f"c{record.id}", float(x) + 50_000.0, float(y), float(days)))
+    pooled = fit_pooled_params([records, copy], as_of=AS_OF, tz="Europe/Copenhagen")
+    single = fit_risk_params(
+        records, as_of=AS_OF, prior=DEFAULT_PARAMS, prior_sd=PRIOR_SD * math.sqrt(2.0)
+    )
+    assert pooled.incidents == 2 * single.incidents
+    np.testing.assert_allclose(
+        params_to_z(pooled.params), params_to_z(single.params), rtol=0, atol=2e-3
+    )
+    with pytest.raises(ValueError, match="prior_sd"):
+        fit_risk_params(records, as_of=AS_OF, prior_sd=0.0)
 
 
 def test_origins_are_local_weekly_midnights() -> None:
@@ -106,3 +163,21 @@ def test_coordinates_round_trip_and_bad_options_are_refused() -> None:
         fit_risk_params([], as_of=AS_OF, fit_weeks=0)
     with pytest.raises(ValueError, match="negative"):
         RiskFit(DEFAULT_PARAMS, False, -1, 0, None, None, None, "x")
+
+
+def test_the_prior_is_the_pooled_one_for_a_town_and_the_literatures_for_a_city() -> None:
+    """Up to 250 scored burglaries the prior is the pooled one, from 2,000 the literature's
+    (as before pooling); halfway in the log (about 707) it lies halfway between in centre
+    and width."""
+    pooled, literature = params_to_z(DEFAULT_PARAMS), params_to_z(LITERATURE_PARAMS)
+    for scored in (0, 1, 20, POOLED_UP_TO):
+        centre, sd = prior_for(scored)
+        np.testing.assert_allclose(centre, pooled)
+        assert sd == PRIOR_SD
+    for scored in (OWN_FROM, 5000):
+        centre, sd = prior_for(scored)
+        np.testing.assert_allclose(centre, literature)
+        assert sd == LITERATURE_SD
+    centre, sd = prior_for(round(math.sqrt(POOLED_UP_TO * OWN_FROM)))
+    np.testing.assert_allclose(centre, (pooled + literature) / 2, atol=1e-3)
+    assert sd == pytest.approx((PRIOR_SD + LITERATURE_SD) / 2, abs=1e-3)

@@ -15,6 +15,7 @@ from forecast import (
     forecast_hotspots,
 )
 from forecast.hotspots import explain
+from forecast.model import LITERATURE_PARAMS
 
 from .conftest import AS_OF, at, metres_from
 
@@ -38,9 +39,12 @@ def test_cluster_ranks_before_a_lone_burglary() -> None:
 
 def test_recent_burglary_outranks_an_older_pair() -> None:
     """One burglary 3 days ago outranks two at one spot 200 days ago: the near-repeat boost
-    outweighs the long-term count, and it is the recent hotspot that carries the boost."""
+    outweighs the long-term count, and it is the recent hotspot that carries the boost
+    (with the literature's parameters: the pooled prior's stronger, wider near repeats put
+    the second disc beside the first)."""
     records = [at("new", 0, 0, 3), at("old1", 3000, 0, 200), at("old2", 3000, 5, 201)]
-    first, second = forecast_hotspots(records, as_of=AS_OF, count=2)
+    fit = RiskFit(LITERATURE_PARAMS, True, 12, 500, None, None, None, "given")
+    first, second = forecast_hotspots(records, as_of=AS_OF, count=2, fit=fit)
     assert metres_from(first.lat, first.lon, 0, 0) <= 150
     assert metres_from(second.lat, second.lon, 3000, 0) <= 150
     assert first.near_repeat_share > 0.3 > 0.01 > second.near_repeat_share
@@ -66,8 +70,9 @@ def test_records_after_as_of_are_ignored() -> None:
 
 
 def test_sparse_data_falls_back_to_the_long_term_pattern_and_says_so() -> None:
-    """Twelve burglaries in a year, one in the last 8 weeks: default parameters, and every
-    hotspot says the forecast follows the long-term pattern."""
+    """Twelve burglaries in a year, one in the last 8 weeks: every hotspot says the forecast
+    follows the long-term pattern and that the parameters rest on the pooled prior (two
+    burglaries in the fitting weeks)."""
     records = [at(f"r{k}", 400 * (k % 3), 0, 30 * k + 70) for k in range(11)] + [
         at("recent", 2500, 0, 20)
     ]
@@ -75,7 +80,10 @@ def test_sparse_data_falls_back_to_the_long_term_pattern_and_says_so() -> None:
     assert spots
     for spot in spots:
         assert "few recent records (1 in the whole area in 8 weeks)" in spot.why
-        assert "default model parameters" in spot.why
+        assert spot.why.endswith(
+            "; model parameters mostly pooled from other areas (only 2 burglaries here to fit "
+            "them on)"
+        )
     assert spots[0].why.startswith("long-term pattern: 4 burglaries within 150 m in ")
 
 
@@ -177,3 +185,39 @@ def test_why_leads_with_whichever_part_brings_more() -> None:
         "forecast follows the long-term pattern; "
         "default model parameters (too few records to fit them)"
     )
+
+
+def test_a_fit_on_few_burglaries_says_the_parameters_are_mostly_pooled() -> None:
+    """A fit that scored 1 or 49 burglaries adds the pooled-prior note (singular and
+    plural); one that scored 50 does not."""
+    counts = {
+        "radius_m": 150,
+        "near_repeat_share": 0.2,
+        "last_week": 0,
+        "recent": 3,
+        "long_term": 4,
+        "weeks": 30,
+        "area_recent": 40,
+        "fitted": True,
+    }
+    assert explain(**counts, scored=1).endswith(  # type: ignore[arg-type]
+        "; model parameters mostly pooled from other areas (only 1 burglary here to fit them on)"
+    )
+    assert "(only 49 burglaries here" in explain(**counts, scored=49)  # type: ignore[arg-type]
+    assert "pooled" not in explain(**counts, scored=50)  # type: ignore[arg-type]
+
+
+def test_every_why_text_comes_from_the_texts_table(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Swapping the English table for a marked copy marks every part of a `why`: no
+    English is built outside `forecast.texts`."""
+    from forecast import texts
+
+    marked = {key: f"<{key}>" + value for key, value in texts.ENGLISH.items()}
+    monkeypatch.setitem(texts.LANGUAGES, "en", marked)
+    records = [at(f"r{k}", 400 * (k % 3), 0, 30 * k + 70) for k in range(11)] + [
+        at("recent", 2500, 0, 20)
+    ]
+    (spot, *_) = forecast_hotspots(records, as_of=AS_OF, count=4)
+    assert spot.why.startswith("<lead.long_term>long-term pattern: <burglaries.many>4 ")
+    assert "<note.few_recent>" in spot.why
+    assert "<note.mostly_pooled>" in spot.why

@@ -7,7 +7,7 @@ import pytest
 
 from forecast import DEFAULT_PARAMS, RiskParams, risk_surface
 from forecast.history import history_at
-from forecast.model import near_repeat_weights
+from forecast.model import LITERATURE_PARAMS, near_repeat_weights
 
 from .conftest import AS_OF, CPH, at
 
@@ -39,7 +39,7 @@ def test_thin_recent_data_use_the_long_term_rate() -> None:
 def test_near_repeat_part_fades_with_age_and_vanishes_without_strength() -> None:
     """A burglary 3 days old brings more near-repeat risk than one 60 days old; strength 0
     leaves only the long-term part."""
-    weights = near_repeat_weights(np.array([3.0, 60.0]), DEFAULT_PARAMS, 7.0)
+    weights = near_repeat_weights(np.array([3.0, 60.0]), LITERATURE_PARAMS, 7.0)
     assert weights[0] > 5 * weights[1] > 0
     calm = RiskParams(0.1, 400.0, 365.0, 0.0, 28.0, 250.0)
     surface = risk_surface(_history([at("a", 0, 0, 3)]), calm)

@@ -76,7 +76,7 @@ def test_the_recent_series_leads_with_its_reason_in_words(
     assert top.near_repeat_share >= 0.5
     assert top.why == (
         "Odinsvej: 5 burglaries within 150 m in the last 8 weeks, 3 in the last 7 days; "
-        "16 within 150 m in 52 weeks"
+        "17 within 150 m in 52 weeks"
     )
 
 
