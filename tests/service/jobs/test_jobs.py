@@ -40,7 +40,9 @@ if TYPE_CHECKING:
 
 
 def _app(settings: Settings, networks: AreaNetworks, **changes: Any) -> FastAPI:
-    changed = settings.model_copy(update=changes)
+    """The app with ``changes``, searching by the clock: these tests need solves that
+    really take their time limit (a busy worker, a job killed at its hard limit)."""
+    changed = settings.model_copy(update={"solver_max_iterations": None, **changes})
     return create_app(changed, networks=networks, store=PlanStore.from_url(changed.database_url))
 
 
@@ -230,7 +232,8 @@ def test_a_job_past_its_hard_limit_is_killed_and_fails(
     from service.jobs.local import LocalQueue
 
     _, jobs = stores
-    queue = LocalQueue(settings.model_copy(update={"job_workers": 1, "job_grace_s": 0.05}), jobs)
+    by_clock = {"job_workers": 1, "job_grace_s": 0.05, "solver_max_iterations": None}
+    queue = LocalQueue(settings.model_copy(update=by_clock), jobs)
     slow = matrix_request()
     slow["options"]["time_limit_s"] = 5
     slow["options"]["stop_early"] = False  # really solves for 5 s
