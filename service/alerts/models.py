@@ -65,6 +65,10 @@ class OutboxRecord(Base):
     reason: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
     phone_masked: Mapped[str] = mapped_column(String(24))
+    # The provider configured when the alert was accepted: only a sender for it claims the
+    # row (a console sender on the same database never "sends" a real one). NULL: accepted
+    # before this was kept; any sender claims it.
+    sms_provider: Mapped[str | None] = mapped_column(String(16), nullable=True)
     status: Mapped[str] = mapped_column(String(12), index=True)
     in_doubt: Mapped[bool] = mapped_column(Boolean, default=False)
     # When the row's fate at the provider became uncertain (a send that may have landed).

@@ -127,16 +127,26 @@ class RetryPolicy:
 class Outbox:
     """Claims and records outbox rows on an ``AlertStore``'s database."""
 
-    def __init__(self, store: AlertStore, *, lease_s: float) -> None:
+    def __init__(self, store: AlertStore, *, lease_s: float, provider: str | None = None) -> None:
         self._store = store
         self._lease = timedelta(seconds=lease_s)
+        self._provider = provider
 
     def claim(self, *, now: datetime, limit: int) -> list[Claimed]:
-        """Take up to ``limit`` due rows for this worker (committed before returning)."""
+        """Take up to ``limit`` due rows for this worker (committed before returning): with a
+        ``provider``, only rows accepted for it (or from before rows named theirs)."""
         due = or_(
             and_(OutboxRecord.status == "queued", OutboxRecord.next_attempt_at <= now),
             and_(OutboxRecord.status == "sending", OutboxRecord.lease_until < now),
         )
+        if self._provider is not None:
+            due = and_(
+                due,
+                or_(
+                    OutboxRecord.sms_provider == self._provider,
+                    OutboxRecord.sms_provider.is_(None),
+                ),
+            )
         claimed: list[tuple[OutboxRecord, int]] = []
         with self._store.sessions() as session, session.begin():
             rows = session.scalars(

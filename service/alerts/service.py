@@ -188,5 +188,6 @@ def create_alert(
         severity=body.severity,
         targeting=body.targeting,
         segments=segment_count(body.text()),
+        sms_provider=settings.sms_provider,
     )
     return store.create(alert, recipients, now=now)

@@ -54,6 +54,9 @@ class NewAlert:
     severity: str
     targeting: str
     segments: int
+    sms_provider: str | None = None
+    """The SMS provider configured when the alert was accepted: only a sender for it claims
+    the alert's messages."""
 
 
 def _local(moment: datetime) -> datetime:
@@ -186,6 +189,7 @@ class AlertStore:
                 reason=r.reason[:200],
                 phone=r.phone,
                 phone_masked=mask_phone(r.phone),
+                sms_provider=alert.sms_provider,
                 status="queued",
                 in_doubt=False,
                 receipt_final=False,

@@ -245,7 +245,7 @@ class SenderWorker:
 def worker_from_settings(settings: Settings, store: AlertStore, sender: SmsSender) -> SenderWorker:
     """The SMS sender loop as configured."""
     return SenderWorker(
-        Outbox(store, lease_s=settings.sms_lease_s),
+        Outbox(store, lease_s=settings.sms_lease_s, provider=sender.name),
         sender,
         policy=RetryPolicy(
             base_s=settings.sms_backoff_base_s,

@@ -26,8 +26,10 @@ def store_alert(
     message: str = "Hold øje med en hvid varevogn.",
     now: datetime | None = None,
     valid_for: timedelta = timedelta(hours=4),
+    sms_provider: str | None = None,
 ) -> AlertRecord:
-    """An alert to ``n`` synthetic recipients, stored with its outbox rows."""
+    """An alert to ``n`` synthetic recipients, stored with its outbox rows (accepted for
+    ``sms_provider``; None: for any sender)."""
     now = now or datetime.now(UTC)
     alert = NewAlert(
         owner="",
@@ -41,6 +43,7 @@ def store_alert(
         severity="warning",
         targeting="all_on_shift",
         segments=1,
+        sms_provider=sms_provider,
     )
     recipients = [
         Recipient(f"staff-{i}", phone(i), "plan", now.date(), "all_on_shift: test")
