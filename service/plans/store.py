@@ -157,6 +157,20 @@ def _from_row(row: PlanStaffRecord) -> StaffPlan:
     )
 
 
+def _superseded() -> Any:
+    """True for a stored plan that a newer version of the same plan replaces."""
+    newer = aliased(PlanRecord)
+    return (
+        select(newer.id)
+        .where(
+            func.coalesce(newer.lineage_id, newer.id)
+            == func.coalesce(PlanRecord.lineage_id, PlanRecord.id),
+            newer.version > PlanRecord.version,
+        )
+        .exists()
+    )
+
+
 class PlanStore:
     """Saves and reads plans (the schema comes from the migrations: ``eyes migrate``)."""
 
@@ -302,29 +316,22 @@ class PlanStore:
         the newest version of their plan, oldest plan first (read from the small
         ``plan_staff`` table, never the plans' requests): staff who left in a re-plan are
         not in it, staff who joined are."""
-        newer = aliased(PlanRecord)
-        superseded = (
-            select(newer.id)
-            .where(
-                func.coalesce(newer.lineage_id, newer.id)
-                == func.coalesce(PlanRecord.lineage_id, PlanRecord.id),
-                newer.version > PlanRecord.version,
-            )
-            .exists()
-        )
         with self.sessions() as session:
             rows = session.scalars(
                 select(PlanStaffRecord)
                 .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
-                .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~superseded)
+                .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~_superseded())
                 .order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
             ).all()
         return [_from_row(row) for row in rows]
 
     def recent(self, *, limit: int = 20) -> list[PlanResponse]:
-        """The latest plans, newest first."""
+        """The latest plans, newest first: each plan's newest version only."""
         with self.sessions() as session:
             rows = session.scalars(
-                select(PlanRecord).order_by(PlanRecord.created_at.desc()).limit(limit)
+                select(PlanRecord)
+                .where(~_superseded())
+                .order_by(PlanRecord.created_at.desc())
+                .limit(limit)
             ).all()
         return [PlanResponse.model_validate(row.plan) for row in rows]

@@ -1,17 +1,22 @@
 """A stored plan as files: GPX for phones, CSV for schedulers, iCalendar per staff member.
 
-Same roles as reading plans. The files name staff and stops by id only.
+Same roles as reading plans. The files name staff and stops by id only. Each file is of the
+plan's newest version, whichever version's id it is asked by (a calendar subscribed to
+follows re-plans); ``Content-Location`` names that version.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Query, Response
 
 from ...plans.exports import plan_to_csv, plan_to_gpx, route_to_ics
 from ..deps import PlannerDep, PlanStoreDep
 from ..problems import PROBLEM
+
+if TYPE_CHECKING:
+    from ...plans.schemas import PlanResponse
 
 router = APIRouter(prefix="/v1/plans", tags=["exports"])
 
@@ -25,11 +30,14 @@ StaffQuery = Annotated[
 ]
 
 
-def _file(body: str, media_type: str, filename: str) -> Response:
+def _file(body: str, media_type: str, filename: str, plan: PlanResponse) -> Response:
     return Response(
         body,
         media_type=media_type,
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+        headers={
+            "Content-Disposition": f'attachment; filename="{filename}"',
+            "Content-Location": f"/v1/plans/{plan.id}",
+        },
     )
 
 
@@ -46,8 +54,9 @@ def get_plan_gpx(
 ) -> Response:
     """The routes as GPX 1.1: per staff member a track along the streets and a waypoint per
     stop (times in UTC, as GPX requires; descriptions in Copenhagen time)."""
-    body = plan_to_gpx(store.get(plan_id), store.geojson(plan_id), staff_id=staff)
-    return _file(body, "application/gpx+xml", f"{_stem(plan_id, staff)}.gpx")
+    plan = store.newest_version(plan_id)
+    body = plan_to_gpx(plan, store.geojson(plan.id), staff_id=staff)
+    return _file(body, "application/gpx+xml", f"{_stem(plan_id, staff)}.gpx", plan)
 
 
 @router.get(
@@ -59,8 +68,9 @@ def get_plan_csv(
 ) -> Response:
     """One row per stop: staff, order, kind, id, arrival, start, departure, lat, lon (times
     ISO 8601 with the Copenhagen offset)."""
-    body = plan_to_csv(store.get(plan_id), staff_id=staff)
-    return _file(body, "text/csv; charset=utf-8", f"{_stem(plan_id, staff)}.csv")
+    plan = store.newest_version(plan_id)
+    body = plan_to_csv(plan, staff_id=staff)
+    return _file(body, "text/csv; charset=utf-8", f"{_stem(plan_id, staff)}.csv", plan)
 
 
 @router.get(
@@ -69,5 +79,6 @@ def get_plan_csv(
 )
 def get_staff_ics(plan_id: str, staff_id: str, store: PlanStoreDep, _: PlannerDep) -> Response:
     """One staff member's route as a calendar: an event per stop, Europe/Copenhagen times."""
-    body = route_to_ics(store.get(plan_id), staff_id)
-    return _file(body, "text/calendar; charset=utf-8", f"{_stem(plan_id, staff_id)}.ics")
+    plan = store.newest_version(plan_id)
+    body = route_to_ics(plan, staff_id)
+    return _file(body, "text/calendar; charset=utf-8", f"{_stem(plan_id, staff_id)}.ics", plan)

@@ -218,3 +218,34 @@ def test_the_map_lists_a_plan_with_nothing_to_cover(
     assert answer.status_code == 200, answer.text
     [item] = [p for p in answer.json() if p["id"] == plan["id"]]
     assert item["coverage_ratio"] is None
+
+
+def test_exports_and_the_map_follow_the_newest_version(
+    client: TestClient, evening: dict[str, Any], small_request: dict[str, Any]
+) -> None:
+    """After a re-plan in which guard-1 left and guard-9 joined, files asked for by the first
+    version's id are of the newest (Content-Location names it): guard-9 has a calendar,
+    guard-1's keeps only what was done; the map lists the plan once, as its newest version."""
+    joining = copy.deepcopy(small_request["shifts"][0])
+    joining.update(id="guard-9", phone="+4520009999", start_time="18:30")
+    v2 = planned(
+        client,
+        f"/v1/plans/{evening['id']}/replan",
+        {"now": "18:30", "staff_leaving": ["guard-1"], "staff_joining": [joining]},
+    )
+    calendar = client.get(f"/v1/plans/{evening['id']}/staff/guard-9.ics")
+    assert calendar.status_code == 200, calendar.text
+    assert calendar.headers["content-location"] == f"/v1/plans/{v2['id']}"
+    rows = client.get(f"/v1/plans/{evening['id']}/routes.csv").text.splitlines()
+    later = [r for r in rows if r.startswith("guard-1,") and ",hotspot," in r]
+    done_before = [s for s in _middle(_route(evening, "guard-1")) if s["start"] < v2_now(v2)]
+    assert done_before, "guard-1 should have started stops before 18:30"
+    assert len(later) == len(done_before)
+    listed = [p["id"] for p in client.get("/v1/map/plans").json()]
+    assert v2["id"] in listed
+    assert evening["id"] not in listed
+
+
+def v2_now(plan: dict[str, Any]) -> str:
+    """The moment of a re-plan at 18:30 on the plan's date, as the answer writes times."""
+    return f"{plan['date']}T18:30:00+01:00"
