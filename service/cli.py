@@ -420,7 +420,7 @@ def _as_of(text: str, tz: str) -> datetime:
 
 def cmd_hotspots(args: argparse.Namespace) -> None:
     """Print ranked hotspots as JSON, from a file or from an area's stored records."""
-    from .incidents.hotspots import area_hotspots
+    from .incidents.hotspots import area_hotspots, shortfall_note
     from .incidents.importing import incidents_from_file
     from .incidents.schemas import HotspotOut, HotspotsOut
 
@@ -446,7 +446,12 @@ def cmd_hotspots(args: argparse.Namespace) -> None:
     else:
         raise CliError("give a records FILE, or --area for the area's stored records", 2)
     hotspots = area_hotspots(incidents, as_of=as_of, count=args.count, network=network, tz=args.tz)
-    body = HotspotsOut(area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots])
+    note = shortfall_note(args.count, len(hotspots))
+    body = HotspotsOut(
+        area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots], note=note
+    )
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     sys.stdout.write(json.dumps(body.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
 
 

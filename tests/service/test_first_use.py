@@ -3,12 +3,18 @@ a short list of hotspots says why it is short, and every problem list is capped 
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from service.cli import main
 from service.errors import RequestError
 from service.plans.imports import CsvImport, request_from_csv
+
+if TYPE_CHECKING:
+    from fastapi.testclient import TestClient
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -44,3 +50,45 @@ def test_a_header_without_rows_still_says_no_shifts() -> None:
     assert [str(p) for p in caught.value.problems] == [
         "shifts CSV line 2: no shifts: add one row per staff member"
     ]
+
+
+def test_fewer_hotspots_than_asked_say_why(
+    tmp_path: Path,
+    graph_cache: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """``eyes hotspots --count 40`` on the Sindal records gives fewer and says why, on
+    stderr and as the JSON's ``note``; asking for no more than there are gives no note."""
+    from service.config import get_settings
+
+    monkeypatch.setenv("EYES_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("EYES_GRAPH_CACHE_DIR", str(graph_cache))
+    get_settings.cache_clear()
+    records = str(EXAMPLES / "sindal_burglaries.csv")
+    args = ["hotspots", records, "--area", "sindal", "--as-of", "2026-11-23"]
+    assert main([*args, "--count", "40"]) == 0
+    out, err = capsys.readouterr()
+    body = json.loads(out)
+    found = len(body["hotspots"])
+    assert 0 < found < 40
+    assert body["note"].startswith(f"{found} of the 40 hotspots asked for: a further 150 m disc")
+    assert err.strip() == f"note: {body['note']}"
+    assert main([*args, "--count", str(found)]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["note"] is None
+    assert not err
+    get_settings.cache_clear()
+
+
+def test_the_api_says_why_hotspots_are_fewer(client: TestClient) -> None:
+    """``GET /v1/hotspots?count=40`` on the Sindal records carries the same ``note``."""
+    records = (EXAMPLES / "sindal_burglaries.csv").read_bytes()
+    imported = client.post(
+        "/v1/incidents?area=sindal", content=records, headers={"content-type": "text/csv"}
+    )
+    assert imported.status_code == 200, imported.text
+    body = client.get("/v1/hotspots?area=sindal&as_of=2026-11-23&count=40").json()
+    found = len(body["hotspots"])
+    assert 0 < found < 40
+    assert body["note"].startswith(f"{found} of the 40 hotspots asked for")

@@ -18,6 +18,7 @@ from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
+from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
 from ...incidents.schemas import (
     HotspotOut,
@@ -258,7 +259,12 @@ def get_hotspots(
         )
     except NoIncidentsError as error:
         return _not_found(error)
-    body = HotspotsOut(area=area, as_of=moment, hotspots=[HotspotOut.of(h) for h in hotspots])
+    body = HotspotsOut(
+        area=area,
+        as_of=moment,
+        hotspots=[HotspotOut.of(h) for h in hotspots],
+        note=shortfall_note(count, len(hotspots)),
+    )
     return JSONResponse(body.model_dump(mode="json"))
 
 
