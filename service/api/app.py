@@ -99,7 +99,8 @@ def create_app(
             "Plans routes that pass the streets where burglaries happen, at the hours they "
             "happen, until 22:00, and sends police alerts by SMS to the staff on shift nearby. "
             "Every route but `/healthz`, `/readyz`, `/metrics` and the SMS receipts needs an "
-            "`X-API-Key`. Street data © OpenStreetMap contributors, ODbL."
+            "`X-API-Key` (`/metrics` takes a bearer token when `EYES_METRICS_TOKEN` is set). "
+            "Street data © OpenStreetMap contributors, ODbL."
         ),
         lifespan=lifespan,
         docs_url=None,
