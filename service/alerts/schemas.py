@@ -206,7 +206,12 @@ class AlertPublic(BaseModel):
     )
     recipients_band: str | None = None
     counts: dict[str, int] = Field(
-        description="Recipients by state (empty for police keys below the band floor)."
+        description="Recipients by state (empty for police keys on near_route alerts)."
+    )
+    delivery: str | None = Field(
+        default=None,
+        description="Police keys on near_route alerts, at or above the band floor: 'in "
+        "progress', 'all sent' or 'done, some failed' instead of counts.",
     )
     note: str | None
     recipients: list[RecipientPublic]
@@ -225,3 +230,6 @@ class AlertSummary(BaseModel):
     recipient_count: int | None
     recipients_band: str | None = None
     counts: dict[str, int]
+    delivery: str | None = Field(
+        default=None, description="As on the alert: police keys on near_route alerts."
+    )

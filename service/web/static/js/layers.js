@@ -252,7 +252,7 @@ export function drawAlerts(view, alerts) {
     const rows = [
       ["Severity", alert.severity],
       ["Valid", `${hhmm(alert.valid_from)}–${hhmm(alert.valid_until)}`],
-      ["Recipients", String(alert.recipient_count)],
+      ["Recipients", String(alert.recipient_count ?? alert.recipients_band ?? "")],
     ];
     shape.bindPopup(popup(`Police alert: ${alert.area_name}`, rows, alert.message || "")).addTo(view.layers.alerts);
   }
