@@ -586,8 +586,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(problems: Sequence[FieldProblem]) -> str:
-    return "\n".join(f"error: {p}" for p in problems)
+def _report(problems: Sequence[object], *, limit: int = 20) -> str:
+    """One ``error:`` line per problem, at most ``limit`` (EYES_MAX_VALIDATION_ERRORS) as
+    the API lists, then how many more there were."""
+    lines = [f"error: {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"error: ... and {len(problems) - limit:,} more")
+    return "\n".join(lines)
 
 
 def _settings_problems(exc: Any) -> list[FieldProblem]:
@@ -612,12 +617,13 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
 
     if isinstance(exc, CliError):
         return f"error: {exc}", exc.status
+    limit = _settings().max_validation_errors
     if isinstance(exc, ImportRowsError):
-        return "\n".join(f"error: {p}" for p in exc.problems), EXIT_BAD_INPUT
+        return _report(exc.problems, limit=limit), EXIT_BAD_INPUT
     if isinstance(exc, ImportFormatError | NoIncidentsError):
         return f"error: {exc}", EXIT_BAD_INPUT
     if isinstance(exc, RequestError):
-        return _report(exc.problems), EXIT_BAD_INPUT
+        return _report(exc.problems, limit=limit), EXIT_BAD_INPUT
     if isinstance(exc, UnknownAreaError):
         return f"error: area: {exc}", EXIT_BAD_INPUT
     if isinstance(exc, SmsConfigError | SchemaOutOfDateError | AreaConfigError):

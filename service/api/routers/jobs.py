@@ -47,6 +47,7 @@ class JobProblem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
+    errors_omitted: int = Field(default=0, description="Field problems not listed.")
 
 
 class JobPublic(BaseModel):
