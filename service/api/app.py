@@ -21,6 +21,7 @@ from ..jobs.store import JobStore
 from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
+from .contract import install_contract
 from .docs import install_docs
 from .edge import install_edge
 from .metrics import Metrics
@@ -122,6 +123,7 @@ def create_app(
     install_error_handlers(app)
     refusals = install_edge(app, settings=settings, db=db, metrics=metrics)
     install_docs(app)
+    install_contract(app, networks=networks, settings=settings)
     app.include_router(health.router)
     app.include_router(plans.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.include_router(replan.router, responses={**KEY_ERRORS, **BODY_ERRORS})
