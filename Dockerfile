@@ -14,11 +14,13 @@ COPY pyproject.toml README.md requirements.lock ./
 COPY graphs/__init__.py graphs/__init__.py
 COPY solver/__init__.py solver/__init__.py
 COPY service/__init__.py service/__init__.py
+COPY forecast/__init__.py forecast/__init__.py
 RUN pip install --constraint requirements.lock '.[postgres]' && pip uninstall -y protective-eyes
 
 COPY graphs graphs
 COPY solver solver
 COPY service service
+COPY forecast forecast
 COPY data data
 COPY examples examples
 RUN pip install --no-deps --constraint requirements.lock '.[postgres]' \

@@ -43,6 +43,31 @@ class Area:
             msg = f"Area name {self.name!r} must match {AREA_NAME_RE.pattern}."
             raise ValueError(msg)
 
+    def bounds(self) -> tuple[float, float, float, float] | None:
+        """
+        Return the box the area's file says it covers, without reading its data.
+
+        Returns
+        -------
+        bounds
+            ``(south, west, north, east)`` in degrees from the file's header (an OSM XML
+            ``<bounds>`` element or a PBF header box); None if the file names no box or
+            cannot be read.
+        """
+        import osmium
+
+        try:
+            reader = osmium.io.Reader(str(self.path), osmium.osm.osm_entity_bits.NOTHING)
+            try:
+                box = reader.header().box()
+            finally:
+                reader.close()
+        except RuntimeError:
+            return None
+        if not box.valid():
+            return None
+        return (box.bottom_left.lat, box.bottom_left.lon, box.top_right.lat, box.top_right.lon)
+
 
 def area_name_from_file(path: Path) -> str | None:
     """

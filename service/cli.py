@@ -410,7 +410,7 @@ def _as_of(text: str, tz: str) -> datetime:
 
 def cmd_hotspots(args: argparse.Namespace) -> None:
     """Print ranked hotspots as JSON, from a file or from an area's stored records."""
-    from .incidents.hotspots import area_hotspots
+    from .incidents.hotspots import area_hotspots, shortfall_note
     from .incidents.importing import incidents_from_file
     from .incidents.schemas import HotspotOut, HotspotsOut
 
@@ -436,7 +436,12 @@ def cmd_hotspots(args: argparse.Namespace) -> None:
     else:
         raise CliError("give a records FILE, or --area for the area's stored records", 2)
     hotspots = area_hotspots(incidents, as_of=as_of, count=args.count, network=network, tz=args.tz)
-    body = HotspotsOut(area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots])
+    note = shortfall_note(args.count, len(hotspots))
+    body = HotspotsOut(
+        area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots], note=note
+    )
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     sys.stdout.write(json.dumps(body.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -571,8 +576,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _report(problems: Sequence[FieldProblem]) -> str:
-    return "\n".join(f"error: {p}" for p in problems)
+def _report(problems: Sequence[object], *, limit: int = 20) -> str:
+    """One ``error:`` line per problem, at most ``limit`` (EYES_MAX_VALIDATION_ERRORS) as
+    the API lists, then how many more there were."""
+    lines = [f"error: {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"error: ... and {len(problems) - limit:,} more")
+    return "\n".join(lines)
 
 
 def _settings_problems(exc: Any) -> list[FieldProblem]:
@@ -595,8 +605,9 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
     if failure.outcome.kind == "internal":
         return None
     rows = getattr(exc, "problems", None) or failure.problems
-    message = "\n".join(f"error: {p}" for p in rows) if rows else f"error: {failure.detail}"
-    return message, failure.outcome.exit_code
+    if rows:
+        return _report(rows, limit=_settings().max_validation_errors), failure.outcome.exit_code
+    return f"error: {failure.detail}", failure.outcome.exit_code
 
 
 # Commands that run once and exit: the cyclic garbage collector only costs them time (two or

@@ -83,6 +83,12 @@ class Settings(BaseSettings):
     gatewayapi_webhook_secret: SecretStr = Field(
         default=SecretStr(""), description="Shared secret of the X-Gwapi-Signature JWT."
     )
+    receipt_max_age_s: float = Field(
+        default=86400.0,
+        gt=0,
+        description="GatewayAPI delivery reports whose JWT was issued (iat, or the report's "
+        "time) longer ago than this, or that carry no time and no expiry, are refused.",
+    )
     twilio_base_url: str = "https://api.twilio.com"
     twilio_account_sid: str = ""
     public_base_url: str | None = Field(
@@ -167,6 +173,12 @@ class Settings(BaseSettings):
     )
     nightly_dir: Path = Field(
         default=Path("var/nightly"), description="Plan request templates (*.json) for the night."
+    )
+
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="When set, /metrics needs 'Authorization: Bearer <token>' (Prometheus "
+        "bearer_token / authorization.credentials); empty: /metrics is open.",
     )
 
     # Limits at the HTTP edge.

@@ -22,6 +22,11 @@ MAX_POLYGON_VERTICES = 1000
 MAX_RADIUS_M = 100_000.0
 
 
+PLAIN_TEXT_PATTERN = r"^[^\x00-\x09\x0b-\x1f]*[^\s\x00-\x1f][^\x00-\x09\x0b-\x1f]*$"
+"""What `_plain` accepts, stated in the OpenAPI: no control character but a line break, and
+something besides white space."""
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
@@ -101,9 +106,14 @@ class AlertCreate(_Strict):
         max_length=MAX_MESSAGE_CHARS,
         description="Plain text; with the area name it must fit in 2 SMS segments.",
         examples=["Hold øje med en hvid varevogn uden nummerplader."],
+        json_schema_extra={"pattern": PLAIN_TEXT_PATTERN},
     )
     area_name: str = Field(
-        min_length=1, max_length=60, description="Sent with the message.", examples=["Sindal"]
+        min_length=1,
+        max_length=60,
+        description="Sent with the message.",
+        examples=["Sindal"],
+        json_schema_extra={"pattern": PLAIN_TEXT_PATTERN},
     )
     area: AlertArea
     valid_from: datetime | None = Field(
@@ -206,7 +216,12 @@ class AlertPublic(BaseModel):
     )
     recipients_band: str | None = None
     counts: dict[str, int] = Field(
-        description="Recipients by state (empty for police keys below the band floor)."
+        description="Recipients by state (empty for police keys on near_route alerts)."
+    )
+    delivery: str | None = Field(
+        default=None,
+        description="Police keys on near_route alerts, at or above the band floor: 'in "
+        "progress', 'all sent' or 'done, some failed' instead of counts.",
     )
     note: str | None
     recipients: list[RecipientPublic]
@@ -225,3 +240,6 @@ class AlertSummary(BaseModel):
     recipient_count: int | None
     recipients_band: str | None = None
     counts: dict[str, int]
+    delivery: str | None = Field(
+        default=None, description="As on the alert: police keys on near_route alerts."
+    )

@@ -24,7 +24,7 @@ from .schemas import AlertPublic, AlertSummary, RecipientPublic
 from .text import mask_phone
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
     from sqlalchemy.engine import Engine
 
@@ -81,20 +81,41 @@ def coarse_note(floor: int) -> str:
     )
 
 
+def delivery_progress(counts: Mapping[str, int]) -> str:
+    """How far sending has got, in words that hold no number: ``in progress`` while any
+    message waits, else ``all sent`` or ``done, some failed``."""
+    states = {state for state, n in counts.items() if n}
+    if states - {"sent", "delivered", "failed"}:
+        return "in progress"
+    if "failed" in states:
+        return "done, some failed"
+    return "all sent"
+
+
+def _banded(count: int, counts: Mapping[str, int], *, floor: int) -> dict[str, object]:
+    """What police read of a near-route alert's reach: the band and how sending goes, never
+    a number (a per-recipient row or a per-state count adds up to the exact count the band
+    hides), and below the floor not even whether sending goes on."""
+    return {
+        "recipient_count": None,
+        "recipients_band": count_band(count, floor=floor),
+        "counts": {},
+        "delivery": delivery_progress(counts) if count >= floor else None,
+    }
+
+
 def for_police(alert: AlertPublic, *, floor: int) -> AlertPublic:
-    """The alert as a police key reads it (`anonymised`), with a near-route alert's count
-    shown as a band, and below the floor no per-recipient list or counts at all: which of
-    0, 1 or 2 staff pass a small area would locate a home-care visit."""
+    """The alert as a police key reads it (`anonymised`). A near-route alert follows the
+    rule of the answer to its creation: its reach only as a band, so no per-recipient
+    list and no counts, and below the floor the coarse note: which of 0, 1 or 2 staff pass
+    a small area, or whether 5 rather than 9 do, would locate a home-care visit."""
     alert = anonymised(alert)
     if alert.targeting != "near_route" or alert.recipient_count is None:
         return alert
     count = alert.recipient_count
-    update: dict[str, object] = {
-        "recipient_count": None,
-        "recipients_band": count_band(count, floor=floor),
-    }
+    update = _banded(count, alert.counts, floor=floor) | {"recipients": []}
     if count < floor:
-        update |= {"recipients": [], "counts": {}, "note": coarse_note(floor)}
+        update["note"] = coarse_note(floor)
     return alert.model_copy(update=update)
 
 
@@ -103,13 +124,7 @@ def summary_for_police(summary: AlertSummary, *, floor: int) -> AlertSummary:
     if summary.targeting != "near_route" or summary.recipient_count is None:
         return summary
     count = summary.recipient_count
-    return summary.model_copy(
-        update={
-            "recipient_count": None,
-            "recipients_band": count_band(count, floor=floor),
-            "counts": summary.counts if count >= floor else {},
-        }
-    )
+    return summary.model_copy(update=_banded(count, summary.counts, floor=floor))
 
 
 def anonymised(alert: AlertPublic) -> AlertPublic:

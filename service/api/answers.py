@@ -53,6 +53,7 @@ class JobProblem(BaseModel):
     status: int
     detail: str
     errors: list[FieldError] = Field(default_factory=list)
+    errors_omitted: int = Field(default=0, description="Field problems not listed.")
 
 
 class JobPublic(BaseModel):
@@ -173,7 +174,7 @@ async def answer_with_job(
             headers={"Location": f"/v1/plans/{plan.id}"},
         )
     if job.state == "failed" and job.error is not None:
-        status, problem, headers = job_problem(job.error)
+        status, problem, headers = job_problem(job.error, limit=settings.max_validation_errors)
         return JSONResponse(problem, status_code=status, media_type=PROBLEM_JSON, headers=headers)
     now = datetime.now(UTC)
     answer = job_public(job, now=now)

@@ -21,6 +21,7 @@ from ..jobs.store import JobStore
 from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
+from .contract import install_contract
 from .docs import install_docs
 from .edge import install_edge
 from .metrics import Metrics
@@ -99,7 +100,8 @@ def create_app(
             "Plans routes that pass the streets where burglaries happen, at the hours they "
             "happen, until 22:00, and sends police alerts by SMS to the staff on shift nearby. "
             "Every route but `/healthz`, `/readyz`, `/metrics` and the SMS receipts needs an "
-            "`X-API-Key`. Street data © OpenStreetMap contributors, ODbL."
+            "`X-API-Key` (`/metrics` takes a bearer token when `EYES_METRICS_TOKEN` is set). "
+            "Street data © OpenStreetMap contributors, ODbL."
         ),
         lifespan=lifespan,
         docs_url=None,
@@ -121,6 +123,7 @@ def create_app(
     install_error_handlers(app)
     refusals = install_edge(app, settings=settings, db=db, metrics=metrics)
     install_docs(app)
+    install_contract(app, networks=networks, settings=settings)
     app.include_router(health.router)
     app.include_router(plans.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.include_router(replan.router, responses={**KEY_ERRORS, **BODY_ERRORS})

@@ -101,14 +101,23 @@ def _validation_response(
         return problem_response(
             400, "Malformed JSON", "The request body is not valid JSON.", kind="malformed-json"
         )
-    omitted += max(0, len(problems) - limit)
-    problems = problems[:limit]
-    detail = "; ".join(str(p) for p in problems[:5])
-    if omitted or len(problems) > 5:
-        detail += f"; ... and {omitted + len(problems[5:]):,} more"
+    problems, omitted, detail = listed(problems, limit=limit, omitted=omitted)
     return problem_response(
         422, "Invalid request", detail, kind="invalid-request", problems=problems, omitted=omitted
     )
+
+
+def listed(
+    problems: Sequence[FieldProblem], *, limit: int, omitted: int = 0
+) -> tuple[list[FieldProblem], int, str]:
+    """The problems a problem+json lists (at most ``limit``), how many more there were
+    (``errors_omitted``), and the detail sentence: the first five and "... and N more"."""
+    omitted += max(0, len(problems) - limit)
+    shown = list(problems[:limit])
+    detail = "; ".join(str(p) for p in shown[:5])
+    if omitted or len(shown) > 5:
+        detail += f"; ... and {omitted + len(shown[5:]):,} more"
+    return shown, omitted, detail
 
 
 def _max_errors(request: Request) -> int:
@@ -116,18 +125,26 @@ def _max_errors(request: Request) -> int:
     return int(getattr(settings, "max_validation_errors", DEFAULT_MAX_ERRORS))
 
 
-def job_problem(error: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]]:
-    """(status, problem+json, headers) of a failed plan job's stored error."""
+def job_problem(
+    error: dict[str, Any], *, limit: int = DEFAULT_MAX_ERRORS
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, problem+json, headers) of a failed plan job's stored error, listing at most
+    ``limit`` field problems as every other problem+json does."""
     outcome = OUTCOMES.get(str(error.get("kind")), OUTCOMES["internal"])
     problems = [
         FieldProblem(e["field"], e["message"], e.get("id")) for e in error.get("errors", [])
     ]
+    detail = str(error.get("detail", ""))
+    omitted = 0
+    if len(problems) > limit:
+        problems, omitted, detail = listed(problems, limit=limit)
     body = problem_body(
         outcome.status,
         outcome.title,
-        str(error.get("detail", "")),
+        detail,
         kind=outcome.kind,
         problems=problems,
+        omitted=omitted,
     )
     body.update({k: error[k] for k in ("current_version", "current_id") if k in error})
     headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.retry_after_s else {}

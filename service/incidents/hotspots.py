@@ -28,6 +28,7 @@ import shapely
 from pyproj import Transformer
 
 from forecast import forecast_hotspots
+from forecast.hotspots import MIN_GAIN_SHARE
 from forecast.selection import SAME_SPOT_M
 
 if TYPE_CHECKING:
@@ -308,3 +309,22 @@ def area_hotspots(
         known = known_at(incidents, as_of, ZoneInfo(tz))
         placer = StreetPlacer(network, [i.lat for i in known], [i.lon for i in known])
     return hotspots_from_forecasts(forecasts, placer=placer, top_weight=top_weight)
+
+
+def shortfall_note(asked: int, found: int, *, radius_m: float = RADIUS_M) -> str | None:
+    """Why fewer hotspots than ``asked`` came back, in a sentence; None when none are
+    missing.
+
+    The forecast stops adding discs when the best further one would expect less than
+    ``MIN_GAIN_SHARE`` of the top one's burglaries (the records lie in a few places), and
+    gives none when no record is known before the forecast moment.
+    """
+    if found >= asked:
+        return None
+    if found == 0:
+        return f"no hotspots of the {asked} asked for: no record is known before as_of"
+    return (
+        f"{found} of the {asked} hotspots asked for: a further {radius_m:.0f} m disc, beyond "
+        f"what these cover, would expect less than {MIN_GAIN_SHARE:.0%} of the top "
+        "hotspot's burglaries (the records lie in only a few places), so no more are given"
+    )

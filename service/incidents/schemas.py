@@ -98,6 +98,10 @@ class HotspotsOut(BaseModel):
     area: str | None
     as_of: dt.datetime = Field(description="Only records known before this moment were used.")
     hotspots: list[HotspotOut]
+    note: str | None = Field(
+        default=None,
+        description="Why there are fewer hotspots than asked for; null when there are not.",
+    )
 
 
 class StreetCount(BaseModel):

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import difflib
 import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
@@ -127,9 +128,15 @@ def _read_table(table: Table, text: str, problems: list[FieldProblem]) -> list[_
     header = [re.sub(r"[\s-]+", "_", name.strip().lower()) for name in first[1]]
     known = COLUMNS[table]
     before = len(problems)
+    missing = [name for name, required in known.items() if required and name not in header]
     for position, name in enumerate(header):
         if name not in known:
             message = f"not a {table} column; the columns are: {', '.join(known)}"
+            meant = difflib.get_close_matches(name, missing, n=1, cutoff=0.6)
+            if meant:
+                # One mistake, one message: the misspelt column, not also the missing one.
+                missing.remove(meant[0])
+                message = f"not a {table} column; did you mean {meant[0]}?"
             if table == "visits" and name in PERSONAL_COLUMNS:
                 message = (
                     "client names and contact details are not needed and are never kept: "
@@ -138,9 +145,8 @@ def _read_table(table: Table, text: str, problems: list[FieldProblem]) -> list[_
             problems.append(FieldProblem(_where(table, 1, name or "(empty)"), message))
         elif name in header[:position]:
             problems.append(FieldProblem(_where(table, 1, name), "the column appears twice"))
-    for name, required in known.items():
-        if required and name not in header:
-            problems.append(FieldProblem(_where(table, 1), f"missing column {name}"))
+    for name in missing:
+        problems.append(FieldProblem(_where(table, 1), f"missing column {name}"))
     if len(problems) > before:
         return []
     rows: list[_Row] = []
@@ -338,7 +344,8 @@ def request_from_csv(source: CsvImport) -> PlanRequest:
             for table, table_rows in rows.items()
         },
     }
-    if not rows["shifts"] and texts["shifts"]:
+    shifts_read = not any(p.field.startswith("shifts CSV") for p in problems)
+    if not rows["shifts"] and texts["shifts"] and shifts_read:
         problems.append(
             FieldProblem(_where("shifts", 2), "no shifts: add one row per staff member")
         )

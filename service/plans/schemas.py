@@ -44,6 +44,13 @@ MAX_DAYS_FROM_TODAY = 366
 MAX_TIME_LIMIT_S = 3600.0
 
 _E164 = re.compile(r"^\+[1-9]\d{6,14}$")
+_SEP = r"[\s()-]*"
+PHONE_PATTERN = (
+    rf"^{_SEP}(?:\+|00){_SEP}(?:4{_SEP}5(?:{_SEP}\d){{8}}|4{_SEP}[0-46-9](?:{_SEP}\d){{5,13}}"
+    rf"|[1-35-9](?:{_SEP}\d){{6,14}}){_SEP}$"
+)
+"""What `normalise_phone` accepts (spaces, brackets and dashes anywhere; + or 00; Danish
+numbers 8 digits after 45), stated in the OpenAPI without look-arounds."""
 
 
 def normalise_phone(raw: str) -> str:
@@ -127,6 +134,7 @@ class MatrixArea(_Strict):
     ] = Field(
         max_length=MAX_MATRIX_SIZE,
         fail_fast=True,
+        json_schema_extra={"minItems": 1},
         description="Square matrix; row i, column j is the travel time from location i to j "
         f"(whole seconds, at most {MAX_TRAVEL_TIME_S}).",
     )
@@ -193,7 +201,10 @@ class ShiftIn(_Strict):
 
     id: Identifier
     name: str = Field(default="", max_length=100)
-    phone: str = Field(description="E.164, e.g. +4512345678 (Danish: +45 and 8 digits).")
+    phone: str = Field(
+        description="E.164, e.g. +4512345678 (Danish: +45 and 8 digits).",
+        json_schema_extra={"pattern": PHONE_PATTERN},
+    )
     role: Role = "service_guard"
     mode: TravelMode = "drive"
     start_location: Location

@@ -4,6 +4,7 @@ reports it signs with a JWT."""
 from __future__ import annotations
 
 import json
+import time
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -30,6 +31,10 @@ GATEWAYAPI_FINAL = {
     "REJECTED": "failed",
     "SKIPPED": "failed",
 }
+RECEIPT_MAX_AGE_S = 86400.0
+"""Default oldest delivery report accepted (``EYES_RECEIPT_MAX_AGE_S``)."""
+CLOCK_SKEW_S = 300.0
+"""How far a report's time may lie ahead of this server's clock."""
 
 
 class GatewayApiSender:
@@ -97,23 +102,70 @@ class GatewayApiSender:
         self._client.close()
 
 
-def verify_gatewayapi(token: str | None, secret: str) -> dict[str, Any]:
-    """The claims of GatewayAPI's ``X-Gwapi-Signature`` JWT (HS256 with the shared secret).
+def verify_gatewayapi(
+    token: str | None,
+    secret: str,
+    *,
+    max_age_s: float = RECEIPT_MAX_AGE_S,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The claims of GatewayAPI's ``X-Gwapi-Signature`` JWT (HS256 with the shared secret),
+    if it is recent.
+
+    A signed report could otherwise be replayed for ever. Its moment is the standard
+    ``iat`` claim, or GatewayAPI's own ``time`` (the status event's UNIX time); it must be
+    at most ``max_age_s`` old and not more than ``CLOCK_SKEW_S`` ahead. An ``exp`` claim is
+    checked too, and must not lie further ahead than ``max_age_s``. A token with none of
+    the three is refused.
 
     Raises
     ------
     SignatureError
-        If the header is missing or the token does not verify.
+        If the header is missing, the token does not verify, has expired, is too old or
+        carries no time.
     """
     if not token or not secret:
         msg = "missing or unverifiable X-Gwapi-Signature"
         raise SignatureError(msg)
+    moment = time.time() if now is None else now
     try:
-        claims: dict[str, Any] = jwt.decode(token, secret, algorithms=["HS256"])
+        claims: dict[str, Any] = jwt.decode(
+            token,
+            secret,
+            algorithms=["HS256"],
+            leeway=CLOCK_SKEW_S,
+            options={"verify_exp": False, "verify_iat": False, "verify_nbf": False},
+        )
     except jwt.InvalidTokenError as exc:
         msg = "X-Gwapi-Signature does not verify"
         raise SignatureError(msg) from exc
+    _check_age(claims, max_age_s=max_age_s, now=moment)
     return claims
+
+
+def _check_age(claims: Mapping[str, Any], *, max_age_s: float, now: float) -> None:
+    """Refuse a report that is expired, too old, dated ahead, or carries no time."""
+    times = {
+        name: claims[name]
+        for name in ("iat", "time", "exp")
+        if isinstance(claims.get(name), int | float) and not isinstance(claims[name], bool)
+    }
+    if not times:
+        msg = "the signed report carries no time (iat or time) and no expiry (exp)"
+        raise SignatureError(msg)
+    if "exp" in times and not now - CLOCK_SKEW_S < times["exp"] <= now + max_age_s:
+        msg = "the signed report has expired, or its expiry lies too far ahead"
+        raise SignatureError(msg)
+    for name in ("iat", "time"):
+        if name not in times:
+            continue
+        age_s = now - times[name]
+        if age_s > max_age_s:
+            msg = f"the signed report is {age_s:.0f} s old (at most {max_age_s:.0f} s)"
+            raise SignatureError(msg)
+        if age_s < -CLOCK_SKEW_S:
+            msg = f"the signed report's {name} lies ahead of this server's clock"
+            raise SignatureError(msg)
 
 
 def signed_report(claims: Mapping[str, Any], body: bytes) -> dict[str, Any]:
@@ -174,6 +226,7 @@ def read_receipt(incoming: IncomingReceipt, settings: Settings) -> Receipt:
     claims = verify_gatewayapi(
         incoming.headers.get("x-gwapi-signature"),
         settings.gatewayapi_webhook_secret.get_secret_value(),
+        max_age_s=settings.receipt_max_age_s,
     )
     signed_report(claims, incoming.body)  # refuses a contradicting body
     return receipt_from_gatewayapi(claims)

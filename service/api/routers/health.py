@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 from typing import TYPE_CHECKING, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
@@ -114,7 +115,19 @@ async def ready(request: Request) -> JSONResponse:
 
 @router.get("/metrics", include_in_schema=False)
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics (text format)."""
+    """Prometheus metrics (text format); with ``EYES_METRICS_TOKEN`` set, only for
+    ``Authorization: Bearer <token>`` (401 otherwise)."""
+    token = request.app.state.settings.metrics_token.get_secret_value()
+    if token:
+        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(
+            given.strip().encode(), token.encode()
+        ):
+            raise HTTPException(
+                status_code=401,
+                detail="/metrics needs Authorization: Bearer with EYES_METRICS_TOKEN",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
     registry = request.app.state.metrics.registry
     body = await asyncio.to_thread(generate_latest, registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

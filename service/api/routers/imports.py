@@ -13,11 +13,13 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...errors import RequestError
 from ...plans.imports import CsvImport, request_from_csv
 from ...plans.rerun import Rerun, rerun_request
 from ...plans.schemas import PlanRequest, PlanResponse
+from ...plans.whereabouts import far_from_area
 from ..answers import POST_RESPONSES, PreferHeader, answer_as_job
-from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import JobQueueDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(tags=["imports"])
@@ -30,13 +32,19 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/v1/imports/csv", responses=ERRORS)
-def import_csv(body: CsvImport, _: PlannerDep) -> PlanRequest:
+def import_csv(body: CsvImport, _: PlannerDep, networks: NetworksDep) -> PlanRequest:
     """A plan request from the shifts, hotspots and visits CSV files (their text).
 
     Nothing is planned or stored: post the answer to `/v1/plans`. A problem is a 422 whose
     `errors` name the file, line and column (`visits CSV line 4, column window_start`).
+    When every location lies far outside the area, that is one problem on `area` naming
+    the area they lie in.
     """
-    return request_from_csv(body)
+    request = request_from_csv(body)
+    far = far_from_area(request, catalog=networks.catalog, default_area=networks.default_area)
+    if far is not None:
+        raise RequestError([far])
+    return request
 
 
 @router.post(

@@ -18,6 +18,7 @@ from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
+from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
 from ...incidents.schemas import (
     HotspotOut,
@@ -92,10 +93,11 @@ def _field(problem: RowProblem) -> str:
     return f"{problem.where}.{problem.column}"
 
 
-def rows_problem(error: ImportRowsError) -> JSONResponse:
-    """422 problem+json naming every bad line (or feature) and column."""
+def rows_problem(error: ImportRowsError, *, limit: int) -> JSONResponse:
+    """422 problem+json naming the bad lines (or features) and columns: the first
+    ``limit``, and how many more in ``errors_omitted``."""
     errors: list[dict[str, Any]] = []
-    for problem in error.problems:
+    for problem in error.problems[:limit]:
         item: dict[str, Any] = {
             "field": _field(problem),
             "row": problem.where,
@@ -112,6 +114,8 @@ def rows_problem(error: ImportRowsError) -> JSONResponse:
         "detail": str(error),
         "errors": errors,
     }
+    if len(error.problems) > limit:
+        body["errors_omitted"] = len(error.problems) - limit
     return JSONResponse(body, status_code=422, media_type=PROBLEM_JSON)
 
 
@@ -162,7 +166,7 @@ async def post_incidents(
         await run_in_threadpool(
             audit, db, principal, "incidents.import", target=area, outcome="422 bad rows"
         )
-        return rows_problem(error)
+        return rows_problem(error, limit=request.app.state.settings.max_validation_errors)
     except ImportFormatError as error:
         await run_in_threadpool(
             audit, db, principal, "incidents.import", target=area, outcome="422 unreadable"
@@ -220,7 +224,7 @@ async def post_local_areas(
             import_local_areas, data, area=area, store=store, networks=networks
         )
     except ImportRowsError as error:
-        return rows_problem(error)
+        return rows_problem(error, limit=request.app.state.settings.max_validation_errors)
     except ImportFormatError as error:
         return _format_problem(error)
     target = f"{area}: {len(names)} local areas"
@@ -258,7 +262,12 @@ def get_hotspots(
         )
     except NoIncidentsError as error:
         return _not_found(error)
-    body = HotspotsOut(area=area, as_of=moment, hotspots=[HotspotOut.of(h) for h in hotspots])
+    body = HotspotsOut(
+        area=area,
+        as_of=moment,
+        hotspots=[HotspotOut.of(h) for h in hotspots],
+        note=shortfall_note(count, len(hotspots)),
+    )
     return JSONResponse(body.model_dump(mode="json"))
 
 

@@ -197,7 +197,8 @@ def _post_receipts(server: _Server) -> None:
     with httpx.Client(timeout=5) as client:
         while (item := server.receipts.get()) is not None:
             url, report = item
-            token = jwt.encode(report, server.state.receipt_secret or "", algorithm="HS256")
+            claims = {**report, "iat": int(time.time())}  # as GatewayAPI dates its reports
+            token = jwt.encode(claims, server.state.receipt_secret or "", algorithm="HS256")
             for _ in range(300):  # about 30 s, as the gateway keeps retrying
                 try:
                     answer = client.post(url, json=report, headers={"X-Gwapi-Signature": token})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 from urllib.parse import urlencode
@@ -72,7 +73,7 @@ def _sent_row(store: AlertStore, message_id: str) -> str:
 
 
 def _gwapi(client: TestClient, report: dict[str, object], secret: str = SECRET) -> object:
-    token = jwt.encode(report, secret, algorithm="HS256")
+    token = jwt.encode({**report, "iat": int(time.time())}, secret, algorithm="HS256")
     return client.post(
         "/v1/sms/receipts/gatewayapi", json=report, headers={"X-Gwapi-Signature": token}
     )
@@ -196,20 +197,25 @@ def test_gatewayapi_report_is_read_from_the_signed_claims_only(receipt_api: Test
     store = receipt_api.app.state.alert_store  # type: ignore[attr-defined]
     row_id = _sent_row(store, "3003")
     url = "/v1/sms/receipts/gatewayapi"
-    unsigned_status = jwt.encode({"id": 3003, "userref": row_id}, SECRET, algorithm="HS256")
+    unsigned_status = jwt.encode(
+        {"id": 3003, "userref": row_id, "iat": int(time.time())}, SECRET, algorithm="HS256"
+    )
     answer = receipt_api.post(
         url,
         json={"id": 3003, "status": "DELIVERED"},
         headers={"X-Gwapi-Signature": unsigned_status},
     )
     assert answer.status_code == 401
-    unsigned_id = jwt.encode({"status": "DELIVERED"}, SECRET, algorithm="HS256")
+    unsigned_id = jwt.encode(
+        {"status": "DELIVERED", "iat": int(time.time())}, SECRET, algorithm="HS256"
+    )
     answer = receipt_api.post(
         url, json={"id": 3003, "status": "DELIVERED"}, headers={"X-Gwapi-Signature": unsigned_id}
     )
     assert answer.status_code == 401
     signed = {"id": 3003, "userref": row_id, "status": "DELIVERED"}
-    headers = {"X-Gwapi-Signature": jwt.encode(signed, SECRET, algorithm="HS256")}
+    token = jwt.encode({**signed, "iat": int(time.time())}, SECRET, algorithm="HS256")
+    headers = {"X-Gwapi-Signature": token}
     forged = receipt_api.post(url, json={**signed, "status": "REJECTED"}, headers=headers)
     assert forged.status_code == 401
     assert _status(store, store.recent()[0].id) == ("sent", None)

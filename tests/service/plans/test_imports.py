@@ -81,7 +81,9 @@ def test_header_problems_name_the_column() -> None:
     visits = "id,name,lat,lon,window_start,window_end\nv1,Anna,57.47,10.2,18:00,19:00\n"
     problems = _problems(hotspots_csv=hotspots, visits_csv=visits)
     assert problems[0].startswith("hotspots CSV line 1, column wieght: not a hotspots column")
-    assert "hotspots CSV line 1: missing column weight" in problems
+    # The misspelt column names the one it missed; that one is not listed again.
+    assert problems[0].endswith("did you mean weight?")
+    assert "hotspots CSV line 1: missing column weight" not in problems
     assert any(
         p.startswith("visits CSV line 1, column name: client names and contact details")
         for p in problems

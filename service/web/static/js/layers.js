@@ -51,15 +51,36 @@ export function createMap(container, { tileUrl, tileAttribution }) {
   return view;
 }
 
-export function drawStreets(view, collection) {
+// Paths of the walk and bike networks, drawn under the drive network's streets: where a
+// route leaves the roads its footpath or cycle track shows.
+const PATH_STYLE = {
+  walk: { color: "#7a9a6b", weight: 1.4, dashArray: "4 3" },
+  bike: { color: "#6b86a8", weight: 1.4, dashArray: "6 3" },
+};
+
+// The streets of each travel mode given ({drive: FeatureCollection, walk: ..., bike: ...}).
+export function drawStreets(view, byMode) {
   view.layers.streets.clearLayers();
+  for (const mode of ["walk", "bike"]) {
+    if (!byMode[mode]) continue;
+    L.geoJSON(byMode[mode], {
+      renderer: view.streetsRenderer,
+      interactive: false,
+      style: () => PATH_STYLE[mode],
+    }).addTo(view.layers.streets);
+  }
+  const collection = byMode.drive;
   L.geoJSON(collection, {
     renderer: view.streetsRenderer,
     interactive: false,
     style: (feature) => STREET_STYLE[feature.properties.class] || STREET_STYLE.other,
   }).addTo(view.layers.streets);
-  const segments = collection.features.reduce((n, f) => n + f.properties.segments, 0);
-  view.container.dataset.streetSegments = String(segments);
+  const count = (c) => c.features.reduce((n, f) => n + f.properties.segments, 0);
+  view.container.dataset.streetSegments = String(count(collection));
+  view.container.dataset.streetModes = Object.keys(byMode).sort().join(" ");
+  for (const [mode, streets] of Object.entries(byMode)) {
+    view.container.dataset[`streetSegments${mode[0].toUpperCase()}${mode.slice(1)}`] = String(count(streets));
+  }
   view.streetsBounds = collection.bbox
     ? L.latLngBounds([collection.bbox[1], collection.bbox[0]], [collection.bbox[3], collection.bbox[2]])
     : null;
@@ -95,8 +116,15 @@ function stopPopup(view, route, order, stop) {
 
 function numberIcon(order, colour, kind) {
   const badge = el("span", { text: String(order) });
-  badge.style.background = colour;
-  return L.divIcon({ className: `eyes-stop eyes-stop--${kind}`, html: badge, iconSize: [22, 22] });
+  if (kind !== "visit") {
+    badge.style.background = colour;
+    return L.divIcon({ className: `eyes-stop eyes-stop--${kind}`, html: badge, iconSize: [22, 22] });
+  }
+  // A client visit: a numbered house in the route's colour, unlike the round hotspot stops
+  // and the start / end square.
+  const house = el("span", { class: "eyes-visit-house" }, badge);
+  house.style.background = colour;
+  return L.divIcon({ className: "eyes-stop eyes-stop--visit", html: house, iconSize: [24, 26] });
 }
 
 const latLng = (location) => [location.lat, location.lon];
@@ -252,7 +280,7 @@ export function drawAlerts(view, alerts) {
     const rows = [
       ["Severity", alert.severity],
       ["Valid", `${hhmm(alert.valid_from)}–${hhmm(alert.valid_until)}`],
-      ["Recipients", String(alert.recipient_count)],
+      ["Recipients", String(alert.recipient_count ?? alert.recipients_band ?? "")],
     ];
     shape.bindPopup(popup(`Police alert: ${alert.area_name}`, rows, alert.message || "")).addTo(view.layers.alerts);
   }
@@ -295,7 +323,8 @@ export function addLegend(view) {
       { class: "legend" },
       el("span", { class: "legend-hotspot", text: "hotspot (size and colour: weight)" }),
       el("span", { class: "legend-left-out", text: "left out" }),
-      el("span", { class: "legend-stop", text: "stop, numbered" }),
+      el("span", { class: "legend-stop", text: "hotspot stop, numbered" }),
+      el("span", { class: "legend-visit", text: "client visit (kept), numbered" }),
       el("span", { class: "legend-depot", text: "start / end" }),
       el("span", { class: "legend-alert", text: "police alert" }),
     );

@@ -3,11 +3,11 @@
 import * as api from "./api.js";
 import { addLegend, createMap, drawAlerts, drawForecast, drawPlan, drawStreets, select } from "./layers.js";
 import { markSelected, renderLeftOut, renderStaff, renderSummary, renderWarnings, setStatus } from "./panel.js";
-import { setShownPlan, setupPlanner } from "./planner.js";
+import { setAreas, setShownPlan, setupPlanner } from "./planner.js";
 import { el } from "./format.js";
 
 const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
-const state = { area: null, streetsArea: null, plan: null, forecast: false };
+const state = { area: null, streetsKey: null, plan: null, forecast: false };
 
 function askKey(reason) {
   const dialog = document.getElementById("key-dialog");
@@ -25,12 +25,21 @@ function planIdFromPath() {
   return match ? decodeURIComponent(match[1]) : null;
 }
 
-async function showStreets(view, area) {
-  if (!area || state.streetsArea === area) return;
-  const streets = await api.getOptional(`/v1/areas/${encodeURIComponent(area)}/streets.geojson`);
-  if (streets) {
-    drawStreets(view, streets);
-    state.streetsArea = area;
+// The area's drive network, and the walk and bike networks of the routes that use them (a
+// walking route follows footpaths the drive network does not have).
+async function showStreets(view, area, modes = []) {
+  const wanted = ["drive", ...[...new Set(modes)].filter((m) => m !== "drive").sort()];
+  const key = `${area}:${wanted.join(",")}`;
+  if (!area || state.streetsKey === key) return;
+  const byMode = {};
+  for (const mode of wanted) {
+    const url = `/v1/areas/${encodeURIComponent(area)}/streets.geojson?mode=${mode}`;
+    const streets = await api.getOptional(url);
+    if (streets) byMode[mode] = streets;
+  }
+  if (byMode.drive) {
+    drawStreets(view, byMode);
+    state.streetsKey = key;
   }
 }
 
@@ -78,7 +87,7 @@ async function showPlan(view, planId) {
   const geojson = await api.getOptional(`/v1/plans/${encodeURIComponent(planId)}/routes.geojson`);
   state.plan = plan;
   state.area = plan.area;
-  await showStreets(view, plan.area);
+  await showStreets(view, plan.area, plan.routes.map((route) => route.mode));
   drawPlan(view, plan, geojson);
   renderSummary(plan);
   renderStaff(plan, {
@@ -137,6 +146,7 @@ async function boot() {
   try {
     const areas = await api.getJson("/v1/areas");
     state.area = areas.default;
+    setAreas(areas);
     const plans = await listPlans(planIdFromPath());
     const planId = planIdFromPath() || (plans[0] && plans[0].id);
     if (planId) await showPlan(view, planId);
@@ -152,7 +162,7 @@ async function boot() {
   setupPlanner({
     area: () => state.area,
     forecast: state.forecast
-      ? async (date) => (await api.getJson(forecastUrl(state.area, date, 100))).hotspots
+      ? async (area, date) => (await api.getJson(forecastUrl(area || state.area, date, 100))).hotspots
       : null,
     onPlanned: async (plan) => {
       window.history.pushState({}, "", `/map/${plan.id}`);

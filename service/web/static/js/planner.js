@@ -67,11 +67,21 @@ async function run(submit, onPlanned) {
   }
 }
 
+// The areas the server has (GET /v1/areas), the shown plan's or the default chosen.
+export function setAreas(areas, chosen) {
+  const picker = form().elements.area;
+  picker.replaceChildren(...areas.areas.map((name) => el("option", { value: name, text: name })));
+  picker.value = chosen || areas.default;
+}
+
 export function setupPlanner({ area, forecast, onPlanned }) {
   const f = form();
   if (forecast) {
     document.getElementById("forecast-choice").hidden = false;
   }
+  f.elements.area.addEventListener("change", () => {
+    f.dataset.areaChosen = "true";
+  });
   f.addEventListener("submit", (event) => {
     event.preventDefault();
     run(async () => {
@@ -82,14 +92,14 @@ export function setupPlanner({ area, forecast, onPlanned }) {
         shifts_csv: shifts,
         hotspots_csv: useForecast ? null : await fileText(f.elements.hotspots),
         visits_csv: await fileText(f.elements.visits),
-        area: area(),
+        area: f.elements.area.value || area(),
         date: f.elements.date.value || null,
         options: options(),
       };
       const imported = await postJson("/v1/imports/csv", body);
       if (!imported.ok) throw new ApiError(imported.status, await imported.json().catch(() => null));
       const request = await imported.json();
-      if (useForecast) request.hotspots = forecastHotspots(await forecast(request.date));
+      if (useForecast) request.hotspots = forecastHotspots(await forecast(request.area, request.date));
       return submitPlan("/v1/plans", request, showProgress);
     }, onPlanned);
   });
@@ -105,4 +115,6 @@ export function setShownPlan(plan) {
   f.dataset.planId = plan ? plan.id : "";
   document.getElementById("replan-button").disabled = !plan;
   if (plan && !f.elements.date.value) f.elements.date.value = plan.date;
+  const known = plan && [...f.elements.area.options].some((o) => o.value === plan.area);
+  if (known && !f.dataset.areaChosen) f.elements.area.value = plan.area;
 }
