@@ -15,6 +15,8 @@ from ..auth.dependencies import require
 from ..auth.keys import Principal
 from ..auth.roles import ALERT_READERS, ALERT_SENDERS, ANY_KEY, PLANNERS
 from ..config import Settings
+from ..db import Database
+from ..incidents.store import IncidentStore
 from ..jobs.service import JobQueue
 from ..jobs.store import JobStore
 from ..plans.networks import AreaNetworks
@@ -51,12 +53,23 @@ def _job_store(request: Request) -> JobStore:
     return store
 
 
+def _database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def _incident_store(request: Request) -> IncidentStore:
+    return IncidentStore(_database(request))
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 PlanStoreDep = Annotated[PlanStore, Depends(_plan_store)]
 AlertStoreDep = Annotated[AlertStore, Depends(_alert_store)]
 NetworksDep = Annotated[AreaNetworks, Depends(_networks)]
 JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
 JobStoreDep = Annotated[JobStore, Depends(_job_store)]
+DatabaseDep = Annotated[Database, Depends(_database)]
+IncidentStoreDep = Annotated[IncidentStore, Depends(_incident_store)]
 
 PlannerDep = Annotated[Principal, Depends(require(*PLANNERS))]
 AlertSenderDep = Annotated[Principal, Depends(require(*ALERT_SENDERS))]

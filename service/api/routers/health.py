@@ -12,10 +12,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel
 from sqlalchemy import text
 
-from ..deps import AnyKeyDep, NetworksDep
+from ..deps import AnyKeyDep, DatabaseDep, JobQueueDep, NetworksDep
 from ..problems import KEY_ERRORS
 
 if TYPE_CHECKING:
+    from ...db import Database
     from ...jobs.service import JobQueue
 
 router = APIRouter(tags=["health"])
@@ -56,14 +57,13 @@ async def health() -> Health:
     return Health(status="ok")
 
 
-def _database(request: Request) -> Check:
-    with request.app.state.plan_store.engine.connect() as connection:
+def _database(db: Database) -> Check:
+    with db.engine.connect() as connection:
         connection.execute(text("SELECT 1"))
     return Check(ok=True, detail="answers")
 
 
-def _queue(request: Request) -> dict[str, Check]:
-    queue: JobQueue = request.app.state.job_queue
+def _queue(queue: JobQueue) -> dict[str, Check]:
     queued, running = queue.depth()
     if queue.backend == "local":
         alive = queue.alive()
@@ -87,9 +87,9 @@ def _queue(request: Request) -> dict[str, Check]:
     return checks
 
 
-async def _check(name: str, probe: Any, request: Request) -> dict[str, Check]:
+async def _check(name: str, probe: Any, target: Any) -> dict[str, Check]:
     try:
-        result = await asyncio.wait_for(asyncio.to_thread(probe, request), READY_TIMEOUT_S)
+        result = await asyncio.wait_for(asyncio.to_thread(probe, target), READY_TIMEOUT_S)
     except TimeoutError:
         return {name: Check(ok=False, detail=f"no answer within {READY_TIMEOUT_S:g} s")}
     except Exception as exc:
@@ -102,12 +102,12 @@ async def _check(name: str, probe: Any, request: Request) -> dict[str, Check]:
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
 )
-async def ready(request: Request) -> JSONResponse:
+async def ready(db: DatabaseDep, queue: JobQueueDep) -> JSONResponse:
     """Ready to serve: the database answers, and the job queue (the broker and at least one
     worker, or the in-process pool) runs. 503 otherwise, saying which check failed."""
     checks: dict[str, Check] = {}
-    for name, probe in (("database", _database), ("broker", _queue)):
-        checks.update(await _check(name, probe, request))
+    checks.update(await _check("database", _database, db))
+    checks.update(await _check("broker", _queue, queue))
     ok = all(check.ok for check in checks.values())
     answer = Readiness(status="ready" if ok else "not ready", checks=checks)
     return JSONResponse(answer.model_dump(), status_code=200 if ok else 503)

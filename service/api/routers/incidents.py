@@ -29,9 +29,8 @@ from ...incidents.schemas import (
     ReportOut,
 )
 from ...incidents.service import area_report, import_incidents, import_local_areas, stored_hotspots
-from ...incidents.store import IncidentStore
 from ...timeutil import LOCAL_TZ, as_of_moment, today_local
-from ..deps import AnyKeyDep, NetworksDep
+from ..deps import AnyKeyDep, DatabaseDep, IncidentStoreDep, NetworksDep, SettingsDep
 from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 
 if TYPE_CHECKING:
@@ -66,13 +65,6 @@ FILE_BODY: dict[str, Any] = {
 
 ImporterDep = Annotated[Principal, Depends(require(*INCIDENT_IMPORTERS))]
 AreaQuery = Annotated[str, Query(min_length=1, max_length=64, description="The area's name.")]
-
-
-def _store(request: Request) -> IncidentStore:
-    return IncidentStore(request.app.state.db)
-
-
-IncidentStoreDep = Annotated[IncidentStore, Depends(_store)]
 
 
 async def _body(request: Request) -> bytes:
@@ -138,6 +130,8 @@ async def post_incidents(
     principal: ImporterDep,
     networks: NetworksDep,
     store: IncidentStoreDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
     epsg: Annotated[
         int | None,
         Query(ge=1024, le=999_999, description="EPSG code of x/y columns, e.g. 25832."),
@@ -157,7 +151,6 @@ async def post_incidents(
             415, f"Send text/csv, application/geo+json or application/json ({names})."
         )
     data = await _body(request)
-    db = request.app.state.db
     try:
         imported = await run_in_threadpool(
             import_incidents, data, fmt, area=area, store=store, networks=networks, epsg=epsg
@@ -166,7 +159,7 @@ async def post_incidents(
         await run_in_threadpool(
             audit, db, principal, "incidents.import", target=area, outcome="422 bad rows"
         )
-        return rows_problem(error, limit=request.app.state.settings.max_validation_errors)
+        return rows_problem(error, limit=settings.max_validation_errors)
     except ImportFormatError as error:
         await run_in_threadpool(
             audit, db, principal, "incidents.import", target=area, outcome="422 unreadable"
@@ -215,6 +208,8 @@ async def post_local_areas(
     networks: NetworksDep,
     store: IncidentStoreDep,
     principal: ImporterDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
 ) -> Response:
     """Make a GeoJSON FeatureCollection of named polygons (`name` or `navn` property) the
     area's local areas; they replace the earlier ones. Reports count per local area."""
@@ -224,13 +219,11 @@ async def post_local_areas(
             import_local_areas, data, area=area, store=store, networks=networks
         )
     except ImportRowsError as error:
-        return rows_problem(error, limit=request.app.state.settings.max_validation_errors)
+        return rows_problem(error, limit=settings.max_validation_errors)
     except ImportFormatError as error:
         return _format_problem(error)
     target = f"{area}: {len(names)} local areas"
-    await run_in_threadpool(
-        audit, request.app.state.db, principal, "local_areas.import", target=target
-    )
+    await run_in_threadpool(audit, db, principal, "local_areas.import", target=target)
     return JSONResponse(LocalAreasImported(area=area, names=names).model_dump())
 
 
