@@ -622,6 +622,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.generated_seeds:
         seeds = tuple(int(s) for s in args.generated_seeds.split(","))
         generated = generated_set(seeds, args.per_seed, args.streets)
+        if wanted is not None:
+            generated = [inst for inst in generated if inst.name in wanted]
     if not sets and not generated:
         parser.error("no instances matched")
 
