@@ -12,13 +12,20 @@ summary row. Needs the ``bench`` extras (``pip install -e .[bench]``) for PyVRP 
 Engines, all given the same time limit:
 
 ``ours``
-    ``solver.solve`` on the product's own ``RoutingProblem`` (explicit matrix path).
+    ``solver.solve`` on the product's own ``RoutingProblem`` (explicit matrix path), with
+    the default options (the early stop on).
+``full``
+    The same with ``stop_early=False``: the whole time limit.
 ``pyvrp``
     PyVRP, prize-collecting: optional clients with prizes, ``num_available = m``.
 ``pyvrp2``
     PyVRP with two seeds in two processes at once, the better kept: both cores.
 ``vroom``
     VROOM (pyvroom) on one thread: optional jobs with ``priority = score``.
+
+``--generated-seeds 0,1,2`` adds generated instances (``orienteering_generated.py``) run at
+``--generated-time-limit``; with ``ours``, ``full`` and ``pyvrp2`` a summary table compares the
+defaults with the full limit and with PyVRP x2 per set (issue 20).
 
 Every engine's routes are mapped back to vertex lists and checked by
 ``orienteering_instances.check_routes`` in real units; infeasible routes are reported as
@@ -615,6 +622,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.generated_seeds:
         seeds = tuple(int(s) for s in args.generated_seeds.split(","))
         generated = generated_set(seeds, args.per_seed, args.streets)
+        if wanted is not None:
+            generated = [inst for inst in generated if inst.name in wanted]
     if not sets and not generated:
         parser.error("no instances matched")
 

@@ -27,6 +27,10 @@ class SolveParams:
         as it took to find its best plan, without a better one (so a search that is still
         finding better plans late is given the time); OR-Tools when it finds nothing better
         for ``stall_s``.
+    probe_share
+        With ``stop_early``, for plans PyVRP cannot model exactly (repeat visits, several
+        windows): the share of the limit a first PyVRP search here may take; when it
+        converges (stalls), the plan is small and no parallel search is started.
     max_iterations
         A fixed search effort instead of a clock: each PyVRP search runs this many
         iterations and each OR-Tools search descends (greedy descent, not
@@ -61,6 +65,7 @@ class SolveParams:
     balance_weight_per_hour: float = 0.0
     vary_weight: float = 0.0
     stall_min_s: float = 0.3
+    probe_share: float = 0.1
     max_iterations: int | None = None
 
     def __post_init__(self) -> None:

@@ -9,6 +9,7 @@ spends the rest of the time adding what PyVRP did not see (repeat visits) and po
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import itertools
 import logging
@@ -16,6 +17,7 @@ import math
 import multiprocessing
 import multiprocessing.connection
 import queue as queue_module
+import sys
 import threading
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -23,7 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from .pyvrp_search import Board, SearchLimit, SearchResult, search_routes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterator, Sequence
 
     from ortools.constraint_solver import pywrapcp
 
@@ -132,7 +134,8 @@ def search_beside(
             target=_worker, args=(problem, limit, seed, board, seat, queue), daemon=True
         )
         try:
-            process.start()
+            with _main_not_rerun():
+                process.start()
         except OSError:
             log.exception("a parallel search worker could not start")
             board.leave(seat)
@@ -152,6 +155,31 @@ def search_beside(
                 process.kill()
                 process.join()
     return own, results
+
+
+@contextlib.contextmanager
+def _main_not_rerun() -> Iterator[None]:
+    """Start spawned workers without running the parent's main script again in them.
+
+    ``spawn`` re-imports ``__main__`` in every child unless it has neither ``__file__`` nor
+    ``__spec__``; a worker needs only ``solver`` (its target and arguments are importable
+    from there), and a main script that imports the service or a benchmark costs seconds
+    of each worker's search. Both are hidden while the worker starts, and put back.
+    """
+    main = sys.modules.get("__main__")
+    if main is None:
+        yield
+        return
+    saved: dict[str, Any] = {
+        k: main.__dict__[k] for k in ("__file__", "__spec__") if k in main.__dict__
+    }
+    main.__dict__.pop("__file__", None)
+    main.__dict__["__spec__"] = None
+    try:
+        yield
+    finally:
+        main.__dict__.pop("__spec__", None)
+        main.__dict__.update(saved)
 
 
 def _watch(process: Any, board: SharedBoard, seat: int) -> None:

@@ -208,9 +208,12 @@ def _search(
     starts from it for the polish.
 
     Every PyVRP search stops at the deadline, or with ``stop_early`` once it has converged
-    (``SolveParams.stall_iterations``, ``stall_ratio``), or at a fixed effort after
-    ``max_iterations``; the answer waits for every seed, so the time goes to whichever
-    search is still improving.
+    (``SolveParams.stall_iterations``, ``stall_ratio``: where the relaxation is exact, the
+    searches on all cores must agree), or at a fixed effort after ``max_iterations``; the
+    answer waits for every seed, so the time goes to whichever search is still improving.
+    Where the relaxation is not exact, a PyVRP probe of ``probe_share`` of the limit runs
+    here first (``stop_early`` only); when it converges, the plan is small and goes
+    straight to the polish.
     """
     budget_s = params.time_limit_s
     effort = params.max_iterations
@@ -244,14 +247,29 @@ def _search(
             )
             candidates.append(initial_assignment(model, problem, [own, *results]))
         else:
-            local_params = _search_parameters(replace(params, time_limit_s=search_s))
-            own_plan, results = search_beside(
-                problem,
-                limit=limit,
-                seeds=[params.seed] if params.workers > 1 or not by_clock else [],
-                local=lambda _: model.routing.SolveWithParameters(local_params),
-            )
-            candidates += [own_plan, initial_assignment(model, problem, results)]
+            # PyVRP sees a relaxation here, so its searches' agreement proves nothing about
+            # the plan: a PyVRP search stops once it alone has stalled (ratio 0), and a
+            # short probe here first tells a small plan, which then goes to the polish.
+            limit = replace(limit, stall_ratio=0.0)
+            converged = False
+            if params.stop_early and by_clock:
+                probe_s = budget_s * params.probe_share
+                probe = search_until(
+                    problem, replace(limit, deadline=clock.time() + probe_s), params.seed
+                )
+                converged = probe.converged
+                candidates.append(initial_assignment(model, problem, [probe]))
+                search_s = budget_s - polish_s - (clock.perf_counter() - started)
+                limit = replace(limit, deadline=clock.time() + search_s)
+            if not converged and search_s > 0.1:
+                local_params = _search_parameters(replace(params, time_limit_s=search_s))
+                own_plan, results = search_beside(
+                    problem,
+                    limit=limit,
+                    seeds=[params.seed] if params.workers > 1 or not by_clock else [],
+                    local=lambda _: model.routing.SolveWithParameters(local_params),
+                )
+                candidates += [own_plan, initial_assignment(model, problem, results)]
     found_any = [c for c in candidates if c is not None]
     initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))

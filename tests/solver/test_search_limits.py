@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import sys
 import time
 from typing import TYPE_CHECKING
 
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, solve
-from solver.portfolio import SharedBoard, _collect, _watch
+from solver.portfolio import SharedBoard, _collect, _main_not_rerun, _watch
 from solver.pyvrp_search import SearchLimit, _Converged, search_routes
 
 from .conftest import at_effort
@@ -158,3 +159,14 @@ def test_search_limits_check_themselves(options: dict[str, float], message: str)
     """A negative stall ratio or a fixed effort below one iteration is a ValueError."""
     with pytest.raises(ValueError, match=message):
         SolveParams(**options)  # type: ignore[arg-type]
+
+
+def test_workers_start_without_the_main_script_and_it_is_put_back() -> None:
+    """While a worker starts, ``__main__`` shows neither a file nor a spec (so ``spawn``
+    does not run the main script again in the worker); afterwards both are as before."""
+    main = sys.modules["__main__"]
+    before = (main.__dict__.get("__file__"), main.__dict__.get("__spec__"))
+    with _main_not_rerun():
+        assert "__file__" not in main.__dict__
+        assert main.__dict__["__spec__"] is None
+    assert (main.__dict__.get("__file__"), main.__dict__.get("__spec__")) == before
