@@ -202,8 +202,9 @@ def version_of_etag(value: str) -> int:
     RequestError
         For anything but one ETag as `plan_etag` writes it.
     """
-    tag = value.strip().removeprefix("W/")
-    if tag.startswith('"v') and tag.endswith('"') and tag[2:-1].isdigit() and int(tag[2:-1]) > 0:
-        return int(tag[2:-1])
+    tag = value.strip(" \t\r\n").removeprefix("W/")
+    number = tag[2:-1] if tag.startswith('"v') and tag.endswith('"') else ""
+    if number.isascii() and number.isdigit() and 0 < int(number) < 10**9:
+        return int(number)
     msg = 'expected the ETag of one version of the plan, e.g. "v2" (as GET /v1/plans/{id} gives)'
     raise RequestError([FieldProblem("If-Match", msg)])

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import JSONResponse
+from pydantic import WithJsonSchema
 from starlette.concurrency import run_in_threadpool
 
 from ...jobs.service import submit_replan
@@ -17,6 +18,9 @@ from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
+
+ETAG_PATTERN = r'^[ \t]*(W/)?"v[1-9][0-9]{0,8}"[ \t]*$'
+"""A version's ETag as If-Match carries it (`service.api.answers.plan_etag`)."""
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     **KEY_ERRORS,
@@ -51,8 +55,11 @@ async def post_replan(
         Header(
             max_length=200,
             description="The ETag of the version this re-plan starts from (as `GET "
-            "/v1/plans/{id}` gives it): 409 if a newer version exists.",
+            '/v1/plans/{id}` gives it, e.g. `"v2"`): 409 if a newer version exists.',
         ),
+        # Documented for clients (a header is absent, never null); checked by
+        # version_of_etag (a 422 naming If-Match).
+        WithJsonSchema({"type": "string", "maxLength": 200, "pattern": ETAG_PATTERN}),
     ] = None,
 ) -> JSONResponse:
     """Plan the rest of the evening from where everyone is now.
