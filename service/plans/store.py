@@ -252,6 +252,14 @@ class PlanStore:
         """
         return self._record(plan_id).request
 
+    def _lineage(self, plan_id: str) -> Any:
+        """A select of every version of the plan ``plan_id`` belongs to (raises
+        PlanNotFoundError for an unknown id)."""
+        lineage = self._record(plan_id).lineage_id or plan_id
+        return select(PlanRecord).where(
+            (PlanRecord.lineage_id == lineage) | (PlanRecord.id == lineage)
+        )
+
     def versions(self, plan_id: str) -> list[PlanVersion]:
         """Every version of the plan ``plan_id`` belongs to, oldest first.
 
@@ -260,12 +268,9 @@ class PlanStore:
         PlanNotFoundError
             If there is none.
         """
-        lineage = self._record(plan_id).lineage_id or plan_id
         with self.sessions() as session:
             rows = session.scalars(
-                select(PlanRecord)
-                .where((PlanRecord.lineage_id == lineage) | (PlanRecord.id == lineage))
-                .order_by(PlanRecord.version, PlanRecord.created_at)
+                self._lineage(plan_id).order_by(PlanRecord.version, PlanRecord.created_at)
             ).all()
         return [
             PlanVersion(
@@ -286,11 +291,9 @@ class PlanStore:
         PlanNotFoundError
             If there is none.
         """
-        lineage = self._record(plan_id).lineage_id or plan_id
         with self.sessions() as session:
             record = session.scalars(
-                select(PlanRecord)
-                .where((PlanRecord.lineage_id == lineage) | (PlanRecord.id == lineage))
+                self._lineage(plan_id)
                 .order_by(PlanRecord.version.desc(), PlanRecord.created_at.desc())
                 .limit(1)
             ).one()
