@@ -33,19 +33,20 @@ class LocalProjection:
 
     lat0: float
     lon0: float
-    _forward: Transformer = field(init=False, repr=False, compare=False)
-    _inverse: Transformer = field(init=False, repr=False, compare=False)
+    _transformer: Transformer = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if not (-90.0 < self.lat0 < 90.0 and -180.0 <= self.lon0 <= 180.0):
             msg = f"Projection centre ({self.lat0}, {self.lon0}) is not a WGS84 position."
             raise ValueError(msg)
-        crs = (
-            f"+proj=tmerc +lat_0={self.lat0:.7f} +lon_0={self.lon0:.7f} +k=1 "
-            "+x_0=0 +y_0=0 +ellps=WGS84 +units=m +no_defs"
+        # The pipeline EPSG:4326 -> this tmerc resolves to, written out: the same numbers,
+        # without a look-up in PROJ's CRS database (about 20 ms a projection otherwise).
+        pipeline = (
+            "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad "
+            f"+step +proj=tmerc +lat_0={self.lat0:.7f} +lon_0={self.lon0:.7f} +k=1 "
+            "+x_0=0 +y_0=0 +ellps=WGS84"
         )
-        object.__setattr__(self, "_forward", Transformer.from_crs("EPSG:4326", crs, always_xy=True))
-        object.__setattr__(self, "_inverse", Transformer.from_crs(crs, "EPSG:4326", always_xy=True))
+        object.__setattr__(self, "_transformer", Transformer.from_pipeline(pipeline))
 
     @classmethod
     def around(cls, lat: ArrayLike, lon: ArrayLike) -> LocalProjection:
@@ -87,7 +88,9 @@ class LocalProjection:
         tuple of ndarray
             ``(x_m, y_m)``.
         """
-        x, y = self._forward.transform(np.asarray(lon, dtype=float), np.asarray(lat, dtype=float))
+        x, y = self._transformer.transform(
+            np.asarray(lon, dtype=float), np.asarray(lat, dtype=float)
+        )
         return np.asarray(x, dtype=float), np.asarray(y, dtype=float)
 
     def to_latlon(self, x_m: ArrayLike, y_m: ArrayLike) -> tuple[FloatArray, FloatArray]:
@@ -103,7 +106,7 @@ class LocalProjection:
         tuple of ndarray
             ``(lat, lon)``.
         """
-        lon, lat = self._inverse.transform(
-            np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float)
+        lon, lat = self._transformer.transform(
+            np.asarray(x_m, dtype=float), np.asarray(y_m, dtype=float), direction="INVERSE"
         )
         return np.asarray(lat, dtype=float), np.asarray(lon, dtype=float)
