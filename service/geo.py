@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,13 +55,6 @@ class LocalProjection:
         lon_east, _ = self.lonlat(metres, 0.0)
         _, lat_north = self.lonlat(0.0, metres)
         return lat_north - self.lat0, lon_east - self.lon0
-
-
-def distance_m(a: tuple[float, float], b: tuple[float, float]) -> float:
-    """Metres between two (lat, lon) points, through a projection at their midpoint."""
-    proj = LocalProjection((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-    (ax, ay), (bx, by) = proj.xy_many([(a[1], a[0]), (b[1], b[0])])
-    return math.hypot(ax - bx, ay - by)
 
 
 class Point(BaseModel):

@@ -7,13 +7,14 @@ the answer says what the preference changed against the reference.
 
 from __future__ import annotations
 
+import math
 import statistics
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from solver import RoutingProblem, solve
 
-from ..geo import distance_m
+from ..geo import LocalProjection
 from .schemas import BalanceOut, VariationOut
 
 if TYPE_CHECKING:
@@ -71,21 +72,40 @@ def familiar_hotspots(
     previous: PreviousNight,
 ) -> tuple[frozenset[int], ...]:
     """Per shift, tonight's hotspots its staff member patrolled last night: the same id, or
-    within ``SAME_PLACE_M`` of a place they stopped at."""
+    within ``SAME_PLACE_M`` of a place they stopped at (every point projected once, on one
+    local projection)."""
+    known = [point for _, point in hotspots if point is not None]
+    proj = LocalProjection(*known[0]) if known else None
+    metres = _project(proj, [point for _, point in hotspots])
     out = []
     for staff_id in staff_ids:
         places = previous.places.get(staff_id, [])
         ids = {place_id for place_id, _, _ in places}
         points = [(lat, lon) for _, lat, lon in places if lat is not None and lon is not None]
+        stopped = [xy for xy in _project(proj, points) if xy is not None]
         out.append(
             frozenset(
                 h
-                for h, (hotspot_id, point) in enumerate(hotspots)
+                for h, (hotspot_id, _) in enumerate(hotspots)
                 if hotspot_id in ids
-                or (point is not None and any(distance_m(point, p) <= SAME_PLACE_M for p in points))
+                or (
+                    (here := metres[h]) is not None
+                    and any(math.dist(here, there) <= SAME_PLACE_M for there in stopped)
+                )
             )
         )
     return tuple(out)
+
+
+def _project(
+    proj: LocalProjection | None, points: Sequence[tuple[float, float] | None]
+) -> list[tuple[float, float] | None]:
+    """(lat, lon) points in metres on ``proj``, in one call (None stays None)."""
+    given = [p for p in points if p is not None]
+    if proj is None or not given:
+        return [None] * len(points)
+    projected = iter(proj.xy_many([(lon, lat) for lat, lon in given]))
+    return [None if p is None else next(projected) for p in points]
 
 
 def overlap(route: Route, familiar: frozenset[int]) -> float:
