@@ -276,8 +276,13 @@ def _compose(old: PlanResponse, new: PlanResponse, progress: dict[str, Progress]
     return new.model_copy(update={"routes": routes})
 
 
+def _behind_ids(progress: dict[str, Progress]) -> set[str]:
+    """The ids of every stop done or under way: they are planned no more."""
+    return {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
+
+
 def _next_request(
-    request: PlanRequest, body: ReplanRequest, progress: dict[str, Progress]
+    request: PlanRequest, body: ReplanRequest, progress: dict[str, Progress], behind: set[str]
 ) -> PlanRequest:
     """The request for the rest of the evening, edited as typed objects: each staff member
     still on shift carries on from where they are, staff joining are added, hotspots and
@@ -288,21 +293,20 @@ def _next_request(
     RequestError
         When no one is left to plan for, or too many streets are closed.
     """
-    gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
-    gone |= set(body.visits_cancelled)
+    gone = behind | set(body.visits_cancelled)
     weights = {item.id: item.weight for item in body.hotspots_reweighted}
     shifts: list[ShiftIn] = []
     for shift in request.shifts:
-        behind = progress.get(shift.id)
-        if behind is None or behind.finished or shift.id in body.staff_leaving:
+        carrying_on = progress.get(shift.id)
+        if carrying_on is None or carrying_on.finished or shift.id in body.staff_leaving:
             continue
         # Carry on from here, and still end where the shift was to end.
         shifts.append(
             shift.model_copy(
                 update={
                     "end_location": shift.end_location or shift.start_location,
-                    "start_location": behind.location,
-                    "start_time": behind.start,
+                    "start_location": carrying_on.location,
+                    "start_time": carrying_on.start,
                     "fixed_visits": [f for f in shift.fixed_visits if f.id not in gone],
                 }
             )
@@ -417,8 +421,8 @@ def _replan_version(
         for r in old.routes
         if r.staff_id in shifts
     }
-    new_request = _next_request(request, body, progress)
-    gone = {p.id for behind in progress.values() for p in behind.kept if p.id is not None}
+    gone = _behind_ids(progress)
+    new_request = _next_request(request, body, progress, gone)
     hint = {
         r.staff_id: [
             (s.kind, s.id, s.start)
