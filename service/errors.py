@@ -207,30 +207,32 @@ class Failure:
     retry_after_s: int | None = None
 
 
-def _library_kind(exc: BaseException) -> str | None:
-    """The outcome of an error of ``graphs`` or ``solver`` (imported only when needed)."""
+def _library_failure(exc: BaseException) -> tuple[str, str] | None:
+    """The outcome of an error of ``graphs`` or ``solver``, and the field a 422 names
+    (imported only when needed)."""
     from graphs.errors import GraphError, UnknownAreaError
     from solver.errors import SolverError
 
     if isinstance(exc, UnknownAreaError):
-        return "invalid-request"
+        return "invalid-request", "area"
     if isinstance(exc, GraphError):
-        return "street-data-unavailable"
+        return "street-data-unavailable", "body"
     if isinstance(exc, SolverError):
-        return "no-plan-found"
+        return "no-plan-found", "body"
     return None
 
 
 def failure_of(exc: BaseException) -> Failure:
     """The `Failure` ``exc`` is: by its class's ``outcome_kind``, or for the libraries'
     errors by their class; anything else is ``internal`` (a bug, with no detail shown)."""
-    kind = getattr(exc, "outcome_kind", None) or _library_kind(exc) or "internal"
+    kind, field = getattr(exc, "outcome_kind", None), "body"
+    if kind is None:
+        kind, field = _library_failure(exc) or ("internal", "body")
     outcome = OUTCOMES[kind]
     if kind == "internal":
         return Failure(outcome, INTERNAL_DETAIL)
     problems = tuple(p for p in getattr(exc, "problems", ()) if isinstance(p, FieldProblem))
     if kind == "invalid-request" and not problems:
-        field = "area" if type(exc).__name__ == "UnknownAreaError" else "body"
         problems = (FieldProblem(field, str(exc)),)
     return Failure(
         outcome,
