@@ -146,7 +146,7 @@ def job_problem(
         problems=problems,
         omitted=omitted,
     )
-    body.update({k: error[k] for k in ("current_version", "current_id") if k in error})
+    body.update(error.get("extra") or {})
     headers = {"Retry-After": str(outcome.retry_after_s)} if outcome.retry_after_s else {}
     return outcome.status, body, headers
 

@@ -96,7 +96,7 @@ def classify(exc: BaseException) -> dict[str, Any]:
     error = job_error(
         failure.outcome.kind, failure.detail, [(p.field, p.message, p.id) for p in failure.problems]
     )
-    return {**error, **(failure.extra or {})}
+    return {**error, "extra": failure.extra} if failure.extra else error
 
 
 def run_job(

@@ -60,3 +60,40 @@ def test_every_stored_job_kind_has_an_outcome() -> None:
     for kind in ("timeout", "worker-lost", "restarted", "shutdown", "queue-unavailable"):
         assert OUTCOMES[kind].status == 503
         assert OUTCOMES[kind].retry_after_s
+
+
+def test_a_job_that_lost_its_version_answers_like_the_api() -> None:
+    """A re-plan job that ends with a version conflict stores it, and its problem is the
+    API's own 409, naming the newest version."""
+    from datetime import UTC, date, datetime
+
+    from service.api.problems import job_problem
+    from service.plans.errors import VersionConflictError
+    from service.plans.schemas import PlanResponse, PlanSummary
+
+    newest = PlanResponse(
+        id="v3id",
+        created_at=datetime.now(UTC),
+        area="sindal",
+        date=date(2026, 11, 26),
+        latest_end=None,
+        summary=PlanSummary(
+            weight_total=0,
+            weight_visited=0,
+            weight_covered=0,
+            coverage_ratio=None,
+            hotspots_visited=0,
+            hotspots_left_out=0,
+            visits_kept=0,
+            travel_min=0,
+            distance_km=None,
+            solve_time_s=0,
+        ),
+        routes=[],
+        left_out=[],
+        version=3,
+    )
+    status, body, _ = job_problem(classify(VersionConflictError("p1", 2, newest)))
+    assert status == 409
+    assert (body["current_version"], body["current_id"]) == (3, "v3id")
+    assert body["errors"][0]["field"] == "base_version"
