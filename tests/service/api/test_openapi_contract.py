@@ -20,9 +20,7 @@ from hypothesis import HealthCheck, Phase, settings
 from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
-from service.api.app import create_app
-from service.auth.keys import create_key
-from service.plans.store import PlanStore
+from .fuzz_app import fuzz_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -32,7 +30,6 @@ if TYPE_CHECKING:
     from schemathesis import Case
     from schemathesis.schemas import BaseSchema
 
-    from service.config import Settings
     from service.plans.networks import AreaNetworks
 
 NEAR_TODAY = r"must be within 366 days of today|is not a plausible date"
@@ -59,22 +56,7 @@ def contract_app(
     tmp_path_factory: pytest.TempPathFactory, graph_cache: Any, networks: AreaNetworks
 ) -> Iterator[FastAPI]:
     """An app on a fresh SQLite file, an admin key for every call, a short solver time."""
-    from service.config import Settings
-
-    db = tmp_path_factory.mktemp("contract") / "eyes.db"
-    app_settings: Settings = Settings(
-        database_url=f"sqlite:///{db}",
-        graph_cache_dir=graph_cache,
-        preload_area=False,
-        sender_in_process=False,
-        default_time_limit_s=0.2,
-        max_time_limit_s=0.3,
-        job_queue_max=1000,
-    )
-    app = create_app(
-        app_settings, networks=networks, store=PlanStore.from_url(app_settings.database_url)
-    )
-    KEY["X-API-Key"] = create_key(app.state.alert_store, "admin")[1]
+    app, KEY["X-API-Key"] = fuzz_app(tmp_path_factory.mktemp("contract"), graph_cache, networks)
     yield app
     app.state.job_queue.stop()
 

@@ -19,10 +19,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from service.api.app import create_app
-from service.auth.keys import create_key
 from service.plans.examples import PLAN_REQUEST_EXAMPLES
-from service.plans.store import PlanStore
+
+from .fuzz_app import fuzz_app
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -30,7 +29,6 @@ if TYPE_CHECKING:
     from schemathesis import Case
     from schemathesis.schemas import BaseSchema
 
-    from service.config import Settings
     from service.plans.networks import AreaNetworks
 
 CHECKS = [
@@ -49,22 +47,7 @@ def fuzz_schema(
     tmp_path_factory: pytest.TempPathFactory, graph_cache: Any, networks: AreaNetworks
 ) -> Iterator[BaseSchema]:
     """The OpenAPI of an app on a fresh SQLite file, with an admin key for every call."""
-    from service.config import Settings
-
-    db = tmp_path_factory.mktemp("fuzz") / "eyes.db"
-    fuzz_settings: Settings = Settings(
-        database_url=f"sqlite:///{db}",
-        graph_cache_dir=graph_cache,
-        preload_area=False,
-        sender_in_process=False,
-        default_time_limit_s=0.2,
-        max_time_limit_s=0.3,
-        job_queue_max=1000,
-    )
-    app = create_app(
-        fuzz_settings, networks=networks, store=PlanStore.from_url(fuzz_settings.database_url)
-    )
-    KEY["X-API-Key"] = create_key(app.state.alert_store, "admin")[1]
+    app, KEY["X-API-Key"] = fuzz_app(tmp_path_factory.mktemp("fuzz"), graph_cache, networks)
     APPS.append(app)
     yield schemathesis.openapi.from_asgi("/openapi.json", app)
     app.state.job_queue.stop()
