@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --constraint requirements.lock
 
-.PHONY: demo test test-fast test-browser chromium web lint fmt lock serve bench clean
+.PHONY: demo test test-fast test-browser chromium web lint fmt messages lock serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,14 @@ lint: $(VENV)/.installed-dev
 fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## Extract the messages people read (babel.cfg) into the Danish and English catalogues in
+## service/locale/; then write the new Danish texts in service/locale/da/LC_MESSAGES/messages.po.
+messages: $(VENV)/.installed-dev
+	$(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
+		--keywords "N_ t" --project "Protective Eyes" -o service/locale/messages.pot .
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i service/locale/messages.pot \
+		-d service/locale -D messages
 
 ## Pin every dependency (all extras) for Python 3.11 into requirements.lock.
 lock: $(VENV)/.installed-dev

@@ -19,6 +19,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="EYES_", extra="ignore")
 
     environment: Literal["dev", "test", "prod"] = "dev"
+    language: Literal["da", "en"] = Field(
+        default="da",
+        description="The language people read when a request names none (Accept-Language): "
+        "the map, SMS texts, reports and their pictures, problem+json, the CLI.",
+    )
     database_url: str = Field(
         default="sqlite:///var/eyes.db",
         validation_alias=AliasChoices("EYES_DATABASE_URL", "DATABASE_URL"),

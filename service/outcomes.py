@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .i18n import N_
+
 EXIT_FAILED = 1
 """``eyes``' exit status when the work could not be done (no plan found, no street data)."""
 EXIT_BAD_INPUT = 2
@@ -31,27 +33,29 @@ class Outcome:
 OUTCOMES: dict[str, Outcome] = {
     o.kind: o
     for o in (
-        Outcome("invalid-request", 422, "Invalid request", EXIT_BAD_INPUT),
-        Outcome("invalid-config", 500, "Server misconfigured", EXIT_BAD_INPUT),
-        Outcome("not-found", 404, "Not found", EXIT_BAD_INPUT),
-        Outcome("conflict", 409, "Conflict", EXIT_BAD_INPUT),
-        Outcome("version-conflict", 409, "Not the newest version", EXIT_FAILED),
-        Outcome("bad-signature", 401, "Bad signature", EXIT_BAD_INPUT),
-        Outcome("no-plan-found", 503, "No plan found", EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("invalid-request", 422, N_("Invalid request"), EXIT_BAD_INPUT),
+        Outcome("invalid-config", 500, N_("Server misconfigured"), EXIT_BAD_INPUT),
+        Outcome("not-found", 404, N_("Not found"), EXIT_BAD_INPUT),
+        Outcome("conflict", 409, N_("Conflict"), EXIT_BAD_INPUT),
+        Outcome("version-conflict", 409, N_("Not the newest version"), EXIT_FAILED),
+        Outcome("bad-signature", 401, N_("Bad signature"), EXIT_BAD_INPUT),
+        Outcome("no-plan-found", 503, N_("No plan found"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome(
             "street-data-unavailable",
             503,
-            "Street data unavailable",
+            N_("Street data unavailable"),
             EXIT_FAILED,
             RETRY_AFTER_BUSY_S,
         ),
-        Outcome("queue-full", 503, "Too many plans waiting", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("queue-unavailable", 503, "Job queue unavailable", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("timeout", 503, "Solving took too long", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("worker-lost", 503, "Worker lost", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("restarted", 503, "Server restarted", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("shutdown", 503, "Server shutting down", EXIT_FAILED, RETRY_AFTER_BUSY_S),
-        Outcome("internal", 500, "Internal error", EXIT_FAILED),
+        Outcome("queue-full", 503, N_("Too many plans waiting"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome(
+            "queue-unavailable", 503, N_("Job queue unavailable"), EXIT_FAILED, RETRY_AFTER_BUSY_S
+        ),
+        Outcome("timeout", 503, N_("Solving took too long"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("worker-lost", 503, N_("Worker lost"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("restarted", 503, N_("Server restarted"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("shutdown", 503, N_("Server shutting down"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
+        Outcome("internal", 500, N_("Internal error"), EXIT_FAILED),
     )
 }
 """Every outcome by kind (a failed job stores the kind; the API and CLI look it up)."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 
@@ -28,3 +30,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "network" in item.keywords:
             item.add_marker(skip)
+
+
+# The suite reads English unless a test asks for Danish (Accept-Language, use_language):
+# the product's default, EYES_LANGUAGE=da, is for deployments. Set before any Settings is
+# made, and inherited by the CLI and server processes the tests start.
+os.environ.setdefault("EYES_LANGUAGE", "en")

@@ -31,6 +31,7 @@ import anyio
 from ..auth.audit import audit
 from ..auth.dependencies import PRINCIPAL_STATE
 from ..auth.keys import authenticate
+from .language import Language
 from .problems import PROBLEM_BASE, PROBLEM_JSON
 
 if TYPE_CHECKING:
@@ -352,4 +353,5 @@ def install_edge(app: Any, *, settings: Any, db: SessionSource, metrics: Metrics
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=metrics)
     app.add_middleware(KeyGate, enabled=settings.auth, db=db, refusals=refusals, metrics=metrics)
     app.add_middleware(Guard, metrics=metrics)
+    app.add_middleware(Language, default=settings.language)
     return refusals

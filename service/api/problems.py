@@ -19,6 +19,7 @@ from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
+from ..i18n import _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
 from ..plans.errors import PlanNotFoundError, VersionConflictError
@@ -76,7 +77,7 @@ def problem_body(
     """The problem+json document."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + kind,
-        "title": title,
+        "title": _(title),
         "status": status,
         "detail": detail,
     }
