@@ -73,7 +73,7 @@ fmt: $(VENV)/.installed-dev
 ## service/locale/; then write the new Danish texts in service/locale/da/LC_MESSAGES/messages.po.
 messages: $(VENV)/.installed-dev
 	$(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
-		--keywords "N_ t" --project "Protective Eyes" -o service/locale/messages.pot .
+		--keywords "N_ Nn_:1,2 t" --project "Protective Eyes" -o service/locale/messages.pot .
 	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i service/locale/messages.pot \
 		-d service/locale -D messages
 

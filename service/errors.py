@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from pydantic import BaseModel
 
+from .i18n import N_, SOURCE_LANGUAGE, _, language
 from .outcomes import OUTCOMES, Outcome
 
 if TYPE_CHECKING:
@@ -97,33 +98,91 @@ CLOCK_FIELDS = frozenset({"start_time", "end_time", "start", "end", "latest_end"
 DATETIME_FIELDS = frozenset({"valid_from", "valid_until", "as_of"})
 
 
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "json_invalid": N_("Invalid JSON: {error}"),
+    "missing": N_("Field required"),
+    "model_type": N_("Input should be a valid dictionary or instance of {class_name}"),
+    "model_attributes_type": N_(
+        "Input should be a valid dictionary or object to extract fields from"
+    ),
+    "greater_than": N_("Input should be greater than {gt}"),
+    "greater_than_equal": N_("Input should be greater than or equal to {ge}"),
+    "less_than": N_("Input should be less than {lt}"),
+    "less_than_equal": N_("Input should be less than or equal to {le}"),
+    "multiple_of": N_("Input should be a multiple of {multiple_of}"),
+    "finite_number": N_("Input should be a finite number"),
+    "too_short": N_("should have at least {min_length} items, not {actual_length}"),
+    "too_long": N_("should have at most {max_length} items, not {actual_length}"),
+    "string_type": N_("Input should be a valid string"),
+    "string_too_short": N_("String should have at least {min_length} characters"),
+    "string_too_long": N_("String should have at most {max_length} characters"),
+    "string_pattern_mismatch": N_("String should match pattern '{pattern}'"),
+    "enum": N_("Input should be {expected}"),
+    "literal_error": N_("Input should be {expected}"),
+    "dict_type": N_("Input should be a valid dictionary"),
+    "list_type": N_("Input should be a valid list"),
+    "bool_type": N_("Input should be a valid boolean"),
+    "bool_parsing": N_("Input should be a valid boolean, unable to interpret input"),
+    "int_type": N_("Input should be a valid integer"),
+    "int_parsing": N_("Input should be a valid integer, unable to parse string as an integer"),
+    "int_from_float": N_("Input should be a valid integer, got a number with a fractional part"),
+    "float_type": N_("Input should be a valid number"),
+    "float_parsing": N_("Input should be a valid number, unable to parse string as a number"),
+    "date_type": N_("Input should be a valid date"),
+    "time_type": N_("Input should be a valid time"),
+    "datetime_type": N_("Input should be a valid datetime"),
+    "timezone_naive": N_("Input should not have timezone info"),
+    "timezone_aware": N_("Input should have timezone info"),
+    "url_parsing": N_("Input should be a valid URL, {error}"),
+}
+"""pydantic's messages by error type, for translation (in English pydantic's own text is
+kept word for word); other types keep pydantic's English."""
+
+
+def _pydantic_message(error: Any) -> str:
+    """pydantic's message of ``error`` in the language of the moment."""
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    template = PYDANTIC_MESSAGES.get(str(error.get("type", "")))
+    if template is None or language() == SOURCE_LANGUAGE:
+        return message
+    values = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(k, str)}
+    try:
+        return _(template, **values)
+    except (KeyError, IndexError, ValueError):
+        return message
+
+
 def _explain(
     error: Any, loc: Sequence[int | str], *, body: Any, model: type[BaseModel] | None
 ) -> str:
     kind = str(error.get("type", ""))
-    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    message = _pydantic_message(error)
     name = loc[-1] if loc else ""
     if kind == "extra_forbidden" and isinstance(name, str):
         known = sorted(_field_names(model, loc[:-1])) if model is not None else []
         close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
         if close:
-            return f"unknown field {name!r}; did you mean {close[0]!r}?"
+            return _("unknown field {name!r}; did you mean {close!r}?", name=name, close=close[0])
         if known:
-            return f"unknown field {name!r}; expected one of: {', '.join(known)}"
-        return f"unknown field {name!r}"
+            return _(
+                "unknown field {name!r}; expected one of: {known}",
+                name=name,
+                known=", ".join(known),
+            )
+        return _("unknown field {name!r}", name=name)
     if name == "date" and kind.startswith("date"):
-        return "not a date: expected YYYY-MM-DD, e.g. 2026-11-24"
+        return _("not a date: expected YYYY-MM-DD, e.g. 2026-11-24")
     if name in CLOCK_FIELDS and kind.startswith(("time", "datetime")):
-        return (
+        return _(
             "not a time: expected a clock time HH:MM (e.g. 18:00) or an ISO datetime "
             "(e.g. 2026-11-24T18:00, no offset meaning Copenhagen time)"
         )
     if name in DATETIME_FIELDS and kind.startswith(("datetime", "date")):
-        return f"{message}: expected an ISO datetime, e.g. 2026-11-24T18:00"
+        return _("{message}: expected an ISO datetime, e.g. 2026-11-24T18:00", message=message)
     if name in {"lat", "lon"} and kind in {"less_than_equal", "greater_than_equal"}:
         point = _at(body, loc[:-1])
         if isinstance(point, dict) and _looks_swapped(point.get("lat"), point.get("lon")):
-            return f"{message}; latitude and longitude look swapped"
+            return _("{message}; latitude and longitude look swapped", message=message)
     return message
 
 
@@ -192,7 +251,7 @@ def _is_union_tag(part: int | str) -> bool:
     )
 
 
-INTERNAL_DETAIL = "Something went wrong on our side."
+INTERNAL_DETAIL = N_("Something went wrong on our side.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -230,13 +289,13 @@ def failure_of(exc: BaseException) -> Failure:
         kind, field = _library_failure(exc) or ("internal", "body")
     outcome = OUTCOMES[kind]
     if kind == "internal":
-        return Failure(outcome, INTERNAL_DETAIL)
+        return Failure(outcome, _(INTERNAL_DETAIL))
     problems = tuple(p for p in getattr(exc, "problems", ()) if isinstance(p, FieldProblem))
     if kind == "invalid-request" and not problems:
         problems = (FieldProblem(field, str(exc)),)
     return Failure(
         outcome,
-        str(exc) or outcome.title,
+        str(exc) or _(outcome.title),
         problems,
         extra=getattr(exc, "problem_extra", None),
         retry_after_s=getattr(exc, "retry_after_s", None) or outcome.retry_after_s,

@@ -63,9 +63,12 @@ def translations(language: Language) -> Translations:
 def language() -> Language:
     """The language of the moment: the request's or job's, else the deployment's default
     (``EYES_LANGUAGE``)."""
-    spoken = _current.get()
-    if spoken is not None:
-        return spoken
+    return _current.get() or deployment_language()
+
+
+def deployment_language() -> Language:
+    """The deployment's language, ``EYES_LANGUAGE``: what staff read in their SMS whoever
+    sent it, and everything said outside a request."""
     from .config import get_settings
 
     return get_settings().language
@@ -130,3 +133,14 @@ def negotiate(accept_language: str | None) -> Language | None:
     if found is None:
         return None
     return next((ours for ours in LANGUAGES if ours == found.language), None)
+
+
+class InTheLanguageOfTheMoment:
+    """gettext's two calls in the language of the moment (for libraries that take a
+    translator, e.g. ``forecast.texts.translate_with``)."""
+
+    def gettext(self, message: str, /) -> str:
+        return translations(language()).gettext(message)
+
+    def ngettext(self, singular: str, plural: str, n: int, /) -> str:
+        return translations(language()).ngettext(singular, plural, n)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from ..i18n import _, deployment_language, use_language
+
 # GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
 _GSM7_BASIC = set(
     "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
@@ -37,8 +39,11 @@ def sms_text(message: str, area_name: str) -> str:
     """The text every recipient gets: the police message and the area's name, nothing else.
 
     Client names, addresses and stop ids never enter it (the Sorø lesson: discretion).
+    Written in the deployment's language (``EYES_LANGUAGE``): the staff read it, not
+    whoever sent the alert.
     """
-    return f"{message.strip()} Område: {area_name.strip()}"
+    with use_language(deployment_language()):
+        return _("{message} Area: {area}", message=message.strip(), area=area_name.strip())
 
 
 def mask_phone(phone: str) -> str:

@@ -30,6 +30,10 @@ from pyproj import Transformer
 from forecast import forecast_hotspots
 from forecast.hotspots import MIN_GAIN_SHARE
 from forecast.selection import SAME_SPOT_M
+from forecast.texts import translate_with
+
+from .. import i18n
+from ..i18n import N_, InTheLanguageOfTheMoment
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -38,13 +42,15 @@ if TYPE_CHECKING:
     from forecast import EveningWindow, HotspotForecast, Incident
     from graphs import StreetNetwork
 
+translate_with(InTheLanguageOfTheMoment())  # a hotspot's "why" in the reader's language
+
 MIN_WEIGHT = 0.1
 DOOR_M = 10.0
 """A placed hotspot is never closer than this to any record (a door)."""
 STEP_M = 5.0
 """Spacing of the street points tried inside a disc."""
 RADIUS_M = 150.0
-UNNAMED = "unnamed road"
+UNNAMED = N_("unnamed road")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,7 +128,7 @@ def street_name(data: dict[str, Any]) -> str:
             value = value[0] if value else None
         if isinstance(value, str) and value.strip():
             return value.strip()
-    return UNNAMED
+    return i18n._(UNNAMED)
 
 
 class StreetPlacer:

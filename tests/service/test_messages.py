@@ -28,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def source_ids() -> frozenset[str]:
     with (ROOT / "babel.cfg").open() as cfg:
         method_map, options_map = parse_mapping_cfg(cfg)  # type: ignore[no-untyped-call]
-    keywords = {**DEFAULT_KEYWORDS, "N_": None, "t": None}
+    keywords = {**DEFAULT_KEYWORDS, "N_": None, "Nn_": (1, 2), "t": None}
     found = set()
     for directory in ("service", "forecast"):
         for _file, _line, message, _comments, _context in extract_from_dir(

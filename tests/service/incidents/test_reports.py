@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
+from matplotlib.text import Text
 from PIL import Image
 from shapely.geometry import box
 
 from forecast import Incident
+from service.i18n import use_language
 from service.incidents.localareas import LocalArea
-from service.incidents.maps import report_map_png
+from service.incidents.maps import report_figure, report_map_png
 from service.incidents.reports import OUTSIDE, build_report, report_periods, trend
 from service.incidents.store import incident_day
 from service.timeutil import LOCAL_TZ
@@ -24,6 +26,7 @@ from .conftest import AS_OF, home_beside
 
 if TYPE_CHECKING:
     from graphs import StreetNetwork
+    from service.i18n import Language
 
 NORD = LocalArea("Nord", box(10.14, 57.473, 10.22, 57.49))
 SYD = LocalArea("Syd", box(10.10, 57.41, 10.22, 57.473))
@@ -182,3 +185,29 @@ def test_a_map_without_streets_or_local_areas_still_renders() -> None:
     report = build_report(records, area="elsewhere", as_of=AS_OF)
     image = Image.open(io.BytesIO(report_map_png(report)))
     assert image.size == (1200, 960)
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_no_two_texts_of_the_picture_overlap(
+    sindal_incidents: list[Incident], drive: StreetNetwork, language: Language
+) -> None:
+    """On 1 km cells over all of Sindal (crowded labels in town), every text left visible
+    on the picture has its own space, in Danish and in English, and the Danish picture
+    speaks Danish."""
+    bounds = (57.4184, 10.0576, 57.5131, 10.3624)
+    report = build_report(
+        sindal_incidents, area="sindal", as_of=AS_OF, network=drive, extent=bounds
+    )
+    with use_language(language):
+        fig = report_figure(report, network=drive, area_title="Sindal")
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    texts = [t for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
+    boxes = [t.get_window_extent(renderer) for t in texts]
+    assert len(texts) > 10
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            assert not a.overlaps(boxes[j]), (texts[i].get_text(), texts[j].get_text())
+    words = " ".join(t.get_text() for t in texts)
+    title = "Indbrud i Sindal" if language == "da" else "Burglaries in Sindal"
+    assert title in words
+    assert ("forventede indbrud" in words) == (language == "da")
