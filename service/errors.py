@@ -145,7 +145,11 @@ def _pydantic_message(error: Any) -> str:
     template = PYDANTIC_MESSAGES.get(str(error.get("type", "")))
     if template is None or language() == SOURCE_LANGUAGE:
         return message
-    values = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(k, str)}
+    values = {
+        k: f"{v:g}" if isinstance(v, float) else v
+        for k, v in (error.get("ctx") or {}).items()
+        if isinstance(k, str)
+    }
     try:
         return _(template, **values)
     except (KeyError, IndexError, ValueError):

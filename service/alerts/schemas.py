@@ -9,7 +9,9 @@ import shapely
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, field_validator
 from shapely.geometry import Polygon
 
+from .. import i18n
 from ..geo import Point
+from ..i18n import N_
 from .text import MAX_SEGMENTS, segment_count, sms_text
 
 Severity = Literal["info", "warning", "urgent"]
@@ -56,21 +58,23 @@ class PolygonArea(_Strict):
     @classmethod
     def _valid_polygon(cls, rings: list[list[list[float]]]) -> list[list[list[float]]]:
         if sum(len(r) for r in rings) > MAX_POLYGON_VERTICES:
-            msg = f"a polygon may have at most {MAX_POLYGON_VERTICES} positions"
+            msg = i18n._("a polygon may have at most {most} positions", most=MAX_POLYGON_VERTICES)
             raise ValueError(msg)
         for ring in rings:
             if len(ring) < 4 or ring[0] != ring[-1]:
-                msg = "each ring needs at least 4 positions and must end where it starts"
+                msg = i18n._("each ring needs at least 4 positions and must end where it starts")
                 raise ValueError(msg)
             if any(not (-180 <= p[0] <= 180 and -90 <= p[1] <= 90) for p in ring):
-                msg = "positions are [lon, lat] with lon in [-180, 180] and lat in [-90, 90]"
+                msg = i18n._(
+                    "positions are [lon, lat] with lon in [-180, 180] and lat in [-90, 90]"
+                )
                 raise ValueError(msg)
         polygon = Polygon(
             [tuple(p[:2]) for p in rings[0]], [[tuple(p[:2]) for p in r] for r in rings[1:]]
         )
         if not polygon.is_valid or polygon.area == 0:
             reason = shapely.is_valid_reason(polygon)
-            msg = f"not a valid polygon ({reason})"
+            msg = i18n._("not a valid polygon ({reason})", reason=reason)
             raise ValueError(msg)
         return rings
 
@@ -87,7 +91,7 @@ AlertArea = Annotated[
 ]
 
 
-PATROL_NOTE = "Ruterne er lagt om med et stop i området."
+PATROL_NOTE = N_("The routes were changed to stop in the area.")
 """Appended to a patrol alert's SMS: the recipients' routes changed (no stop or client named)."""
 
 
@@ -138,16 +142,19 @@ class AlertCreate(_Strict):
     def _plain(cls, value: str) -> str:
         value = value.strip()
         if not value:
-            msg = "must not be empty"
+            msg = i18n._("must not be empty")
             raise ValueError(msg)
         if any(ord(c) < 32 and c != "\n" for c in value):
-            msg = "must be plain text (no control characters)"
+            msg = i18n._("must be plain text (no control characters)")
             raise ValueError(msg)
         return value
 
     def full_message(self) -> str:
         """The message as sent: a patrol alert says the routes changed."""
-        return f"{self.message} {PATROL_NOTE}" if self.patrol is not None else self.message
+        if self.patrol is None:
+            return self.message
+        with i18n.use_language(i18n.deployment_language()):  # the staff's language
+            return f"{self.message} {i18n._(PATROL_NOTE)}"
 
     def text(self) -> str:
         """The SMS text."""

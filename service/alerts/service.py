@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, RequestError
 from ..geo import LocalProjection
+from ..i18n import _
 from ..timeutil import LOCAL_TZ
 from .schemas import AlertAccepted, CircleArea, PolygonArea
 from .store import NewAlert, body_hash, coarse_note, count_band
@@ -80,32 +81,46 @@ def check_alert(
         problems.append(
             FieldProblem(
                 "message",
-                f"with the area name the SMS needs {segments} segments; at most {MAX_SEGMENTS} "
-                "(GSM-7: 306 characters, UCS-2: 134)",
+                _(
+                    "with the area name the SMS needs {segments} segments; at most {most} "
+                    "(GSM-7: 306 characters, UCS-2: 134)",
+                    segments=segments,
+                    most=MAX_SEGMENTS,
+                ),
             )
         )
     if isinstance(body.area, CircleArea) and body.area.radius_m > settings.max_alert_radius_m:
         problems.append(
-            FieldProblem("area.radius_m", f"must be at most {settings.max_alert_radius_m:g} m")
+            FieldProblem(
+                "area.radius_m",
+                _("must be at most {most} m", most=f"{settings.max_alert_radius_m:g}"),
+            )
         )
     smallest = settings.min_alert_radius_m
     if equivalent_radius_m(body.area) < smallest:
         # An area this small could single out one home: targeting would locate a visit.
         if isinstance(body.area, CircleArea):
-            problems.append(FieldProblem("area.radius_m", f"must be at least {smallest:g} m"))
+            problems.append(
+                FieldProblem(
+                    "area.radius_m", _("must be at least {least} m", least=f"{smallest:g}")
+                )
+            )
         else:
             problems.append(
                 FieldProblem(
                     "area.coordinates",
-                    f"the polygon must cover at least a circle of {smallest:g} m radius "
-                    f"({math.pi * smallest**2:,.0f} m²)",
+                    _(
+                        "the polygon must cover at least a circle of {radius} m radius ({area} m²)",
+                        radius=f"{smallest:g}",
+                        area=f"{math.pi * smallest**2:,.0f}",
+                    ),
                 )
             )
     # Years at the calendar's ends overflow any arithmetic or conversion: check them first,
     # by the year alone (which cannot overflow).
     for name, moment in (("valid_from", body.valid_from), ("valid_until", body.valid_until)):
         if moment is not None and abs(moment.year - now.year) > 1:
-            problems.append(FieldProblem(name, "is not a plausible date (over a year away)"))
+            problems.append(FieldProblem(name, _("is not a plausible date (over a year away)")))
     if problems:
         raise RequestError(problems)
     valid_from = _local(body.valid_from) if body.valid_from else now.astimezone(LOCAL_TZ)
@@ -113,16 +128,20 @@ def check_alert(
     ahead = timedelta(hours=settings.max_alert_hours)
     if valid_from > now + ahead:
         problems.append(
-            FieldProblem("valid_from", f"may be at most {settings.max_alert_hours} hours ahead")
+            FieldProblem(
+                "valid_from",
+                _("may be at most {hours} hours ahead", hours=settings.max_alert_hours),
+            )
         )
     elif valid_until <= now:
-        problems.append(FieldProblem("valid_until", "is in the past"))
+        problems.append(FieldProblem("valid_until", _("is in the past")))
     elif valid_until <= valid_from:
-        problems.append(FieldProblem("valid_until", "must be after valid_from"))
+        problems.append(FieldProblem("valid_until", _("must be after valid_from")))
     elif valid_until - valid_from > timedelta(hours=settings.max_alert_hours):
         problems.append(
             FieldProblem(
-                "valid_until", f"an alert may last at most {settings.max_alert_hours} hours"
+                "valid_until",
+                _("an alert may last at most {hours} hours", hours=settings.max_alert_hours),
             )
         )
     if problems:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..i18n import _, deployment_language, use_language
+from .. import i18n
 
 # GSM 03.38 basic character set (one septet each) and its extension table (two septets each).
 _GSM7_BASIC = set(
@@ -42,8 +42,8 @@ def sms_text(message: str, area_name: str) -> str:
     Written in the deployment's language (``EYES_LANGUAGE``): the staff read it, not
     whoever sent the alert.
     """
-    with use_language(deployment_language()):
-        return _("{message} Area: {area}", message=message.strip(), area=area_name.strip())
+    with i18n.use_language(i18n.deployment_language()):
+        return i18n._("{message} Area: {area}", message=message.strip(), area=area_name.strip())
 
 
 def mask_phone(phone: str) -> str:

@@ -31,6 +31,7 @@ import anyio
 from ..auth.audit import audit
 from ..auth.dependencies import PRINCIPAL_STATE
 from ..auth.keys import authenticate
+from ..i18n import N_, _
 from .language import Language
 from .problems import PROBLEM_BASE, PROBLEM_JSON
 
@@ -74,9 +75,9 @@ async def send_problem(
     """Send a whole problem+json answer (``field``: the one field at fault)."""
     problem: dict[str, Any] = {
         "type": PROBLEM_BASE + kind,
-        "title": title,
+        "title": _(title),
         "status": status,
-        "detail": detail,
+        "detail": _(detail),
     }
     if field is not None:
         problem["errors"] = [{"field": field, "message": detail}]
@@ -148,8 +149,8 @@ class Guard:
                 await send_problem(
                     send_with_headers,
                     500,
-                    "Internal error",
-                    "Something went wrong on our side.",
+                    N_("Internal error"),
+                    N_("Something went wrong on our side."),
                     kind="internal",
                 )
         finally:
@@ -241,8 +242,8 @@ class KeyGate:
         await send_problem(
             send,
             401,
-            "A valid X-API-Key is required.",
-            "A valid X-API-Key is required.",
+            N_("A valid X-API-Key is required."),
+            N_("A valid X-API-Key is required."),
             kind="http-401",
             headers=headers,
         )
@@ -285,8 +286,8 @@ class BodyLimit:
         await send_problem(
             send,
             413,
-            "Request body too large",
-            f"The request body may be at most {self.max_bytes:,} bytes.",
+            N_("Request body too large"),
+            _("The request body may be at most {most} bytes.", most=f"{self.max_bytes:,}"),
             kind="body-too-large",
             headers=[(b"connection", b"close")],
         )
@@ -301,7 +302,11 @@ class BodyLimit:
                 declared = int(length)
             except ValueError:
                 await send_problem(
-                    send, 400, "Bad request", "Invalid Content-Length.", kind="http-400"
+                    send,
+                    400,
+                    N_("Bad request"),
+                    N_("Invalid Content-Length."),
+                    kind="http-400",
                 )
                 return
             if declared > self.max_bytes:
@@ -327,9 +332,13 @@ class BodyLimit:
                 await send_problem(
                     send,
                     422,
-                    "Invalid request",
-                    f"a JSON object in the body has {count:,} fields; no object of this API "
-                    f"has more than {MAX_OBJECT_KEYS}",
+                    N_("Invalid request"),
+                    _(
+                        "a JSON object in the body has {count} fields; no object of this API "
+                        "has more than {most}",
+                        count=f"{count:,}",
+                        most=MAX_OBJECT_KEYS,
+                    ),
                     kind="invalid-request",
                     field="body",
                 )

@@ -19,7 +19,7 @@ from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
-from ..i18n import _
+from ..i18n import N_, _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
 from ..plans.errors import PlanNotFoundError, VersionConflictError
@@ -77,9 +77,9 @@ def problem_body(
     """The problem+json document."""
     body: dict[str, Any] = {
         "type": PROBLEM_BASE + kind,
-        "title": _(title),
+        "title": _(title),  # a marked constant is translated here; a sentence already is
         "status": status,
-        "detail": detail,
+        "detail": _(detail),
     }
     if problems:
         body["errors"] = [_error_item(p) for p in problems]
@@ -100,11 +100,19 @@ def _validation_response(
 ) -> JSONResponse:
     if malformed:
         return problem_response(
-            400, "Malformed JSON", "The request body is not valid JSON.", kind="malformed-json"
+            400,
+            N_("Malformed JSON"),
+            N_("The request body is not valid JSON."),
+            kind="malformed-json",
         )
     problems, omitted, detail = listed(problems, limit=limit, omitted=omitted)
     return problem_response(
-        422, "Invalid request", detail, kind="invalid-request", problems=problems, omitted=omitted
+        422,
+        N_("Invalid request"),
+        detail,
+        kind="invalid-request",
+        problems=problems,
+        omitted=omitted,
     )
 
 
@@ -117,7 +125,7 @@ def listed(
     shown = list(problems[:limit])
     detail = "; ".join(str(p) for p in shown[:5])
     if omitted or len(shown) > 5:
-        detail += f"; ... and {omitted + len(shown[5:]):,} more"
+        detail += _("; ... and {n} more", n=f"{omitted + len(shown[5:]):,}")
     return shown, omitted, detail
 
 
@@ -221,7 +229,10 @@ def install_error_handlers(app: FastAPI) -> None:
     async def on_unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error", exc_info=exc)
         return problem_response(
-            500, "Internal error", "Something went wrong on our side.", kind="internal"
+            500,
+            N_("Internal error"),
+            N_("Something went wrong on our side."),
+            kind="internal",
         )
 
     app.add_exception_handler(RequestValidationError, on_validation)

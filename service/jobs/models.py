@@ -35,3 +35,4 @@ class JobRecord(Base):
     run_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     plan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)

@@ -22,6 +22,7 @@ import time
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FieldProblem, RequestError, failure_of
+from ..i18n import use_language
 from ..plans.errors import PlanNotFoundError
 from ..plans.planning import capped_time_limit_s
 from ..plans.replan import replan
@@ -118,19 +119,20 @@ def run_job(
         log.info("job %s: already over, skipped", job_id)
         return "skipped"
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    try:
-        planned = plan_job(job.request, networks=networks, settings=settings, plans=plans)
-    except Exception as exc:
-        share = cpu_share(cpu0, cpu_seconds(), time.perf_counter() - wall0, settings=settings)
-        error = classify(exc)
-        if error["kind"] == "internal":
-            log.exception("job %s: unexpected error", job_id)
-        else:
-            log.info(
-                "job %s: %s, CPU share %.2f (%s)", job_id, error["kind"], share, error["detail"]
-            )
-        jobs.fail(job_id, error)
-        return "failed"
+    with use_language(job.language):  # the request's: its warnings and errors speak it
+        try:
+            planned = plan_job(job.request, networks=networks, settings=settings, plans=plans)
+        except Exception as exc:
+            share = cpu_share(cpu0, cpu_seconds(), time.perf_counter() - wall0, settings=settings)
+            error = classify(exc)
+            if error["kind"] == "internal":
+                log.exception("job %s: unexpected error", job_id)
+            else:
+                log.info(
+                    "job %s: %s, CPU share %.2f (%s)", job_id, error["kind"], share, error["detail"]
+                )
+            jobs.fail(job_id, error)
+            return "failed"
     jobs.finish(job_id, plan_id=planned.plan.id, run_s=time.perf_counter() - wall0)
     log.info("job %s: plan %s", job_id, planned.plan.id)
     return "done"

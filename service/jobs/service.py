@@ -10,6 +10,7 @@ import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..i18n import language
 from ..plans.planning import capped_time_limit_s
 from ..plans.replan import REPLAN_TIME_LIMIT_S
 from .errors import QueueFullError, QueueUnavailableError
@@ -88,6 +89,7 @@ def _store_job(
         uuid.uuid4().hex,
         request=stored,
         time_limit_s=time_limit_s,
+        language=language(),
         backend=backend or ("celery" if settings.broker_url else "local"),
         owner=owner,
     )

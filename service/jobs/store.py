@@ -18,6 +18,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..db import aware_utc, retry_busy
+from ..i18n import LANGUAGES
 from .errors import JobNotFoundError
 from .models import JobRecord
 
@@ -25,6 +26,8 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from sqlalchemy.engine import Engine
+
+    from ..i18n import Language
 
 JobState = Literal["queued", "running", "done", "failed"]
 FINAL: tuple[JobState, ...] = ("done", "failed")
@@ -47,6 +50,8 @@ class Job:
     plan_id: str | None
     error: dict[str, Any] | None
     request: dict[str, Any]
+    language: Language | None = None
+    """The language of the request that queued the job: its warnings and errors speak it."""
 
     @classmethod
     def from_record(cls, record: JobRecord) -> Job:
@@ -66,6 +71,7 @@ class Job:
             plan_id=record.plan_id,
             error=record.error,
             request=record.request,
+            language=next((lang for lang in LANGUAGES if lang == record.language), None),
         )
 
 
@@ -100,8 +106,9 @@ class JobStore:
         backend: str,
         owner: str | None,
         now: datetime | None = None,
+        language: Language | None = None,
     ) -> Job:
-        """Store a new queued job."""
+        """Store a new queued job (``language``: the request's)."""
         record = JobRecord(
             id=job_id,
             created_at=now or datetime.now(UTC),
@@ -111,6 +118,7 @@ class JobStore:
             time_limit_s=time_limit_s,
             request=request,
             attempts=0,
+            language=language,
         )
 
         def write() -> None:

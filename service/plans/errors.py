@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import FieldProblem
+from ..i18n import _
 
 if TYPE_CHECKING:
     from .schemas import PlanResponse
@@ -43,9 +44,13 @@ class VersionConflictError(RuntimeError):
         self.asked = asked
         self.current_id = current.id
         self.current_version = current.version
-        default = (
-            f"version {asked} of plan {plan_id!r} is not the newest: version "
-            f"{current.version} ({current.id}) is; re-plan from it"
+        default = _(
+            "version {asked} of plan {plan!r} is not the newest: version {version} ({id}) is; "
+            "re-plan from it",
+            asked=asked,
+            plan=plan_id,
+            version=current.version,
+            id=current.id,
         )
         super().__init__(message or default)
         self.problems = [FieldProblem("base_version", str(self))]

@@ -24,6 +24,7 @@ from solver import (
 )
 
 from ..errors import FieldProblem, Notice, RequestError
+from ..i18n import N_, SOURCE_LANGUAGE, _, language
 from ..timeutil import hhmm, today_local
 from .geojson import plan_to_geojson
 from .passing import passes
@@ -146,9 +147,12 @@ def _time_limit(options: SearchOptions, settings: Settings) -> tuple[float, list
         notice = Notice(
             "options.time_limit_s",
             "time_limit_capped",
-            f"time_limit_s {asked:g} is above this server's maximum "
-            f"{settings.max_time_limit_s:g} s (EYES_MAX_TIME_LIMIT_S); "
-            f"{settings.max_time_limit_s:g} s used",
+            _(
+                "time_limit_s {asked} is above this server's maximum {most} s "
+                "(EYES_MAX_TIME_LIMIT_S); {most} s used",
+                asked=f"{asked:g}",
+                most=f"{settings.max_time_limit_s:g}",
+            ),
         )
         return limit, [notice]
     return limit, []
@@ -195,6 +199,36 @@ def plan_routes(
     )
 
 
+INFEASIBLE_REASONS = {
+    "no_eligible_shift": N_("mandatory visit {visit!r} cannot be kept: no shift may serve it."),
+    "window_outside_shifts": N_(
+        "mandatory visit {visit!r} cannot be kept: its window lies outside every shift that "
+        "may serve it."
+    ),
+    "unreachable_in_window": N_(
+        "mandatory visit {visit!r} cannot be kept: no shift that may serve it can get there "
+        "within its window and still end on time."
+    ),
+    "sequence": N_(
+        "fixed visit {visit!r} cannot be kept in its shift's order, even with nothing else on "
+        "the route"
+    ),
+    "conflict": N_(
+        "mandatory visit {visit!r} cannot be kept: it clashes with {others}; their windows, "
+        "durations and travel leave no order that fits."
+    ),
+}
+"""The solver's reasons in the reader's language (in English the solver's own sentence)."""
+
+
+def _why_not(inp: PlanInput, exc: InfeasibleError) -> str:
+    template = INFEASIBLE_REASONS.get(exc.reason)
+    if template is None or language() == SOURCE_LANGUAGE:
+        return str(exc)
+    others = ", ".join(repr(inp.visits[j].id) for j in exc.clashes_with)
+    return _(template, visit=inp.visits[exc.visit].id, others=others)
+
+
 def _kept_visits_or_why(inp: PlanInput, exc: InfeasibleError) -> RequestError:
     """The 422 of a mandatory visit the solver proved cannot be kept, naming its field."""
     visit = inp.visits[exc.visit]
@@ -204,7 +238,9 @@ def _kept_visits_or_why(inp: PlanInput, exc: InfeasibleError) -> RequestError:
         if exc.reason == "window_outside_shifts" and visit.fixed_in is None
         else visit.field
     )
-    message = f"{exc} (window {hhmm(start)}-{hhmm(end)})"
+    message = _(
+        "{why} (window {start}-{end})", why=_why_not(inp, exc), start=hhmm(start), end=hhmm(end)
+    )
     return RequestError([FieldProblem(field, message, visit.id)])
 
 

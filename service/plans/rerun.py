@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..errors import FieldProblem, RequestError
+from ..i18n import _
 from .errors import PlanNotFoundError
 from .schemas import PlanRequest
 from .store import PlanRecord
@@ -38,11 +39,11 @@ def rerun_request(store: PlanStore, plan_id: str, change: Rerun) -> PlanRequest:
     with store.sessions() as session:
         record = session.get(PlanRecord, plan_id)
     if record is None:
-        msg = f"no plan with id {plan_id!r}."
+        msg = _("no plan with id {id!r}.", id=plan_id)
         raise PlanNotFoundError(msg)
     body: dict[str, Any] = dict(record.request)
     if any(not shift.get("phone") for shift in body.get("shifts", [])):
-        message = (
+        message = _(
             "the staff phones of this plan were deleted by retention; plan it again from its files"
         )
         raise RequestError([FieldProblem("plan", message)])

@@ -13,6 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING
 
 from ..errors import FieldProblem, Notice, RequestError
+from ..i18n import _
 from ..timeutil import hhmm, seconds_between, to_local, today_local
 
 if TYPE_CHECKING:
@@ -68,7 +69,11 @@ class _Collector:
             self.notice(
                 field,
                 "window_other_day",
-                f"{moment:%Y-%m-%d %H:%M} is on another day than the plan date {self.day}",
+                _(
+                    "{moment} is on another day than the plan date {day}",
+                    moment=f"{moment:%Y-%m-%d %H:%M}",
+                    day=self.day,
+                ),
                 item_id,
             )
         return moment
@@ -77,7 +82,11 @@ class _Collector:
         start = self.local(window.start, f"{field}.start", item_id)
         end = self.local(window.end, f"{field}.end", item_id)
         if end < start:
-            self.problem(field, f"window ends at {hhmm(end)}, before {hhmm(start)}", item_id)
+            self.problem(
+                field,
+                _("window ends at {end}, before {start}", end=hhmm(end), start=hhmm(start)),
+                item_id,
+            )
         return start, end
 
 
@@ -94,7 +103,9 @@ def _resolve_shifts(request: PlanRequest, out: _Collector) -> list[ResolvedShift
         end = out.local(shift.end_time, f"{field}.end_time", shift.id)
         if end <= start:
             out.problem(
-                f"{field}.end_time", f"shift ends at {hhmm(end)}, before it starts", shift.id
+                f"{field}.end_time",
+                _("shift ends at {end}, before it starts", end=hhmm(end)),
+                shift.id,
             )
         if request.latest_end is not None:
             cap = datetime.combine(start.date(), request.latest_end, tzinfo=start.tzinfo)
@@ -102,15 +113,23 @@ def _resolve_shifts(request: PlanRequest, out: _Collector) -> list[ResolvedShift
             if start >= cap:
                 out.problem(
                     f"{field}.start_time",
-                    f"shift starts at {hhmm(start)}, not before the latest end {latest}",
+                    _(
+                        "shift starts at {start}, not before the latest end {latest}",
+                        start=hhmm(start),
+                        latest=latest,
+                    ),
                     shift.id,
                 )
             elif end > cap:
                 out.notice(
                     f"{field}.end_time",
                     "shift_cut",
-                    f"shift ends at {hhmm(end)}, after the latest end {latest}: its route is "
-                    f"planned to end by {latest} (set latest_end to change that)",
+                    _(
+                        "shift ends at {end}, after the latest end {latest}: its route is "
+                        "planned to end by {latest} (set latest_end to change that)",
+                        end=hhmm(end),
+                        latest=latest,
+                    ),
                     shift.id,
                 )
             end = min(end, cap)
@@ -126,15 +145,22 @@ def _visit_shifts(request: PlanRequest, out: _Collector) -> list[frozenset[int]]
         if visit.staff_ids is not None:
             unknown = [s for s in visit.staff_ids if s not in shift_ids]
             if unknown:
-                out.problem(f"visits[{i}].staff_ids", f"no shift has id {unknown[0]!r}", visit.id)
+                out.problem(
+                    f"visits[{i}].staff_ids",
+                    _("no shift has id {id!r}", id=unknown[0]),
+                    visit.id,
+                )
             allowed &= {shift_ids[s] for s in visit.staff_ids if s in shift_ids}
         if visit.roles is not None:
             allowed &= {j for j, s in enumerate(request.shifts) if s.role in visit.roles}
         if not allowed:
             out.problem(
                 f"visits[{i}]",
-                f"mandatory visit {visit.id!r} cannot be kept: no shift in the plan may "
-                "serve it (check staff_ids and roles)",
+                _(
+                    "mandatory visit {id!r} cannot be kept: no shift in the plan may "
+                    "serve it (check staff_ids and roles)",
+                    id=visit.id,
+                ),
                 visit.id,
             )
         visit_shifts.append(frozenset(allowed))
@@ -157,8 +183,13 @@ def _fixed_visits(
             if before is not None and planned < before[1]:
                 out.problem(
                     f"{field}.planned_start",
-                    f"planned at {hhmm(planned)}, before {before[0]!r} at {hhmm(before[1])}: "
-                    "list a shift's fixed visits in the order they are made",
+                    _(
+                        "planned at {planned}, before {other!r} at {other_at}: list a "
+                        "shift's fixed visits in the order they are made",
+                        planned=hhmm(planned),
+                        other=before[0],
+                        other_at=hhmm(before[1]),
+                    ),
                     fixed.id,
                 )
             before = (fixed.id, planned)
@@ -183,14 +214,18 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
     day = request.date or today
     out = _Collector(day)
     if day < today:
-        out.notice("date", "past_date", f"the plan date {day} is in the past (today is {today})")
+        out.notice(
+            "date",
+            "past_date",
+            _("the plan date {day} is in the past (today is {today})", day=day, today=today),
+        )
     for name, ids in (
         ("shifts", [item.id for item in request.shifts]),
         ("hotspots", [item.id for item in request.hotspots]),
         ("visits", [entry.id for entry in request.visit_entries()]),
     ):
         for dup in sorted(_duplicates(ids)):
-            out.problem(name, f"id {dup!r} is used more than once", dup)
+            out.problem(name, _("id {id!r} is used more than once", id=dup), dup)
     shifts = _resolve_shifts(request, out)
     hotspot_windows = tuple(
         tuple(
@@ -207,11 +242,13 @@ def resolve_request(request: PlanRequest) -> ResolvedRequest:
     fixed_windows, fixed_shifts, sequences = _fixed_visits(request, out, len(request.visits))
     if not request.hotspots:
         what = (
-            "the routes only keep the visits"
+            _("nothing to cover: the routes only keep the visits")
             if request.visit_entries()
-            else "no hotspots and no visits: every staff member stays at the start"
+            else _(
+                "nothing to cover: no hotspots and no visits: every staff member stays at the start"
+            )
         )
-        out.notice("hotspots", "nothing_to_cover", f"nothing to cover: {what}")
+        out.notice("hotspots", "nothing_to_cover", what)
     if out.problems:
         raise RequestError(out.problems)
     return ResolvedRequest(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column, sessionmaker
 
 from ..db import Base, aware_utc, create_db_engine
+from ..i18n import _
 from ..timeutil import LOCAL_TZ, to_local
 from .errors import PlanNotFoundError, VersionTakenError
 from .schemas import PlanResponse, PlanVersion, RouteOut
@@ -228,7 +229,7 @@ class PlanStore:
         with self.sessions() as session:
             record = session.get(PlanRecord, plan_id)
         if record is None:
-            msg = f"no plan with id {plan_id!r}."
+            msg = _("no plan with id {id!r}.", id=plan_id)
             raise PlanNotFoundError(msg)
         return record
 

@@ -13,6 +13,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from ..errors import FieldProblem
+from ..i18n import _
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -80,16 +81,25 @@ def far_from_area(
     nearest_m = min(distance_to_box_m(lat, lon, box) for lat, lon in points)
     if nearest_m <= FAR_M:
         return None
-    message = (
-        f"every location lies far outside area {area!r} (the nearest {nearest_m / 1000:,.0f} "
-        "km from it)"
-    )
+    far = f"{nearest_m / 1000:,.0f}"
     holding = _area_holding(points, catalog, skip=area)
     if holding is not None:
-        message += f"; they lie in area {holding!r}: choose that area"
+        message = _(
+            "every location lies far outside area {area!r} (the nearest {km} km from it); "
+            "they lie in area {holding!r}: choose that area",
+            area=area,
+            km=far,
+            holding=holding,
+        )
     else:
-        others = ", ".join(n for n in catalog.names() if n != area) or "none"
-        message += f"; no registered area holds them (others: {others}): check the files"
+        others = ", ".join(n for n in catalog.names() if n != area) or "-"
+        message = _(
+            "every location lies far outside area {area!r} (the nearest {km} km from it); no "
+            "registered area holds them (others: {others}): check the files",
+            area=area,
+            km=far,
+            others=others,
+        )
     return FieldProblem("area", message)
 
 

@@ -93,3 +93,10 @@ def stored_plan(
 def sqlite_store(tmp_path: Path) -> AlertStore:
     """An alert store on a fresh SQLite file."""
     return AlertStore(migrated_engine(f"sqlite:///{tmp_path / 'alerts.db'}"))
+
+
+@pytest.fixture(autouse=True)
+def staff_read_danish(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The staff's SMS speak the deployment's language: Danish here, as in Denmark (the
+    suite's other texts read English)."""
+    monkeypatch.setattr("service.i18n.deployment_language", lambda: "da")
