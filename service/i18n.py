@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Final, Literal, get_args
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from datetime import date
 
     from babel.support import Translations
 
@@ -94,6 +95,14 @@ def ngettext(singular: str, plural: str, n: int, /, **values: object) -> str:
     """The singular or plural of a message by ``n`` (also a placeholder), translated."""
     text = translations(language()).ngettext(singular, plural, n)
     return text.format(n=n, **values)
+
+
+def format_day(day: date, pattern: str = "EEE dd MMM y") -> str:
+    """A day written in the language of the moment (a CLDR pattern, through Babel):
+    "Mon 24 Nov 2026", "man. 24 nov. 2026"."""
+    from babel.dates import format_date
+
+    return format_date(day, pattern, locale=language())
 
 
 def N_(message: str, /) -> str:

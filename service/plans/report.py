@@ -4,39 +4,55 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from ..i18n import N_, _, format_day
 from ..timeutil import hhmm
 
 if TYPE_CHECKING:
     from .schemas import PlanResponse, RouteOut, StopOut
 
 REASON_TEXT = {
-    "unreachable_in_window": "no one can reach it in its window",
-    "not_enough_time": "not enough time on the shifts",
+    "unreachable_in_window": N_("no one can reach it in its window"),
+    "not_enough_time": N_("not enough time on the shifts"),
 }
 
 
 def _stop_line(stop: StopOut) -> str:
     at = hhmm(stop.start)
     if stop.kind == "start":
-        return f"  {at}  leave start"
+        return "  " + _("{at}  leave start", at=at)
     if stop.kind == "end":
-        return f"  {hhmm(stop.arrival)}  back at end"
-    wait = f", waited {stop.wait_min:.0f} min" if stop.wait_min >= 1 else ""
+        return "  " + _("{at}  back at end", at=hhmm(stop.arrival))
+    wait = _(", waited {min} min", min=f"{stop.wait_min:.0f}") if stop.wait_min >= 1 else ""
+    dwell = f"{stop.dwell_min:.0f}"
     if stop.kind == "visit":
-        return f"  {at}  visit {stop.id} ({stop.dwell_min:.0f} min{wait})"
-    repeat = f", visit {stop.visit_number}" if (stop.visit_number or 1) > 1 else ""
-    return (
-        f"  {at}  hotspot {stop.id} (weight {stop.weight:g}, {stop.dwell_min:.0f} min"
-        f"{repeat}{wait})"
+        return "  " + _(
+            "{at}  visit {id} ({min} min{wait})", at=at, id=stop.id, min=dwell, wait=wait
+        )
+    repeat = _(", visit {n}", n=stop.visit_number) if (stop.visit_number or 1) > 1 else ""
+    return "  " + _(
+        "{at}  hotspot {id} (weight {weight}, {min} min{repeat}{wait})",
+        at=at,
+        id=stop.id,
+        weight=f"{stop.weight:g}",
+        min=dwell,
+        repeat=repeat,
+        wait=wait,
     )
 
 
 def _route_block(route: RouteOut) -> list[str]:
     km = "" if route.distance_km is None else f", {route.distance_km:.1f} km"
-    head = (
-        f"{route.name or route.staff_id} [{route.staff_id}, {route.role}, {route.mode}] "
-        f"{hhmm(route.start)}-{hhmm(route.end)}{km}, {route.travel_min:.0f} min travel, "
-        f"weight {route.weight_covered:g}"
+    head = _(
+        "{name} [{id}, {role}, {mode}] {start}-{end}{km}, {travel} min travel, weight {weight}",
+        name=route.name or route.staff_id,
+        id=route.staff_id,
+        role=route.role,
+        mode=route.mode,
+        start=hhmm(route.start),
+        end=hhmm(route.end),
+        km=km,
+        travel=f"{route.travel_min:.0f}",
+        weight=f"{route.weight_covered:g}",
     )
     return [head, *(_stop_line(stop) for stop in route.stops)]
 
@@ -44,16 +60,26 @@ def _route_block(route: RouteOut) -> list[str]:
 def warning_lines(plan: PlanResponse) -> list[str]:
     """One ``warning: field (id): message`` line per warning of the plan."""
     return [
-        f"warning: {w.field}{'' if w.id is None else f' ({w.id})'}: {w.message}"
+        _(
+            "warning: {field}: {message}",
+            field=w.field if w.id is None else f"{w.field} ({w.id})",
+            message=w.message,
+        )
         for w in plan.warnings
     ]
 
 
 def plan_to_text(plan: PlanResponse) -> str:
     """A readable summary of ``plan``."""
-    latest = "none" if plan.latest_end is None else f"{plan.latest_end:%H:%M}"
+    latest = _("none") if plan.latest_end is None else f"{plan.latest_end:%H:%M}"
     lines = [
-        f"Plan {plan.id} for area {plan.area}, {plan.date:%a %d %b %Y} (latest end {latest})",
+        _(
+            "Plan {id} for area {area}, {day} (latest end {latest})",
+            id=plan.id,
+            area=plan.area,
+            day=format_day(plan.date),
+            latest=latest,
+        ),
         "",
     ]
     if plan.warnings:
@@ -62,20 +88,35 @@ def plan_to_text(plan: PlanResponse) -> str:
         lines += [*_route_block(route), ""]
     summary = plan.summary
     if plan.left_out:
-        lines.append(f"Left out ({len(plan.left_out)}):")
+        lines.append(_("Left out ({n}):", n=len(plan.left_out)))
         lines += [
-            f"  {item.hotspot_id} (weight {item.weight:g}): {REASON_TEXT[item.reason]}"
+            "  "
+            + _(
+                "{id} (weight {weight}): {reason}",
+                id=item.hotspot_id,
+                weight=f"{item.weight:g}",
+                reason=_(REASON_TEXT[item.reason]),
+            )
             for item in plan.left_out
         ]
         lines.append("")
     km = "" if summary.distance_km is None else f", {summary.distance_km:.1f} km"
     ratio = (
-        "nothing to cover" if summary.coverage_ratio is None else f"{summary.coverage_ratio:.0%}"
+        _("nothing to cover") if summary.coverage_ratio is None else f"{summary.coverage_ratio:.0%}"
     )
     lines.append(
-        f"Visited hotspots worth {summary.weight_visited:g} of {summary.weight_total:g} "
-        f"({ratio}); coverage with repeat visits "
-        f"{summary.weight_covered:g}; {summary.hotspots_visited} hotspots visited, "
-        f"{summary.visits_kept} visits kept, {summary.travel_min:.0f} min travel{km}."
+        _(
+            "Visited hotspots worth {visited} of {total} ({ratio}); coverage with repeat "
+            "visits {covered}; {hotspots} hotspots visited, {visits} visits kept, {travel} "
+            "min travel{km}.",
+            visited=f"{summary.weight_visited:g}",
+            total=f"{summary.weight_total:g}",
+            ratio=ratio,
+            covered=f"{summary.weight_covered:g}",
+            hotspots=summary.hotspots_visited,
+            visits=summary.visits_kept,
+            travel=f"{summary.travel_min:.0f}",
+            km=km,
+        )
     )
     return "\n".join(lines)
