@@ -7,11 +7,12 @@ import xml.etree.ElementTree as ET
 from datetime import UTC
 from typing import TYPE_CHECKING, Any
 
+from ...i18n import _
 from ...timeutil import hhmm
 from ..errors import PlanNotFoundError
 from ..geojson import ATTRIBUTION
 from ..store import route_lines
-from .stops import exported_stops, route_for
+from .stops import STOP_KINDS, exported_stops, route_for
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -44,11 +45,15 @@ def _waypoint(root: ET.Element, stop: ExportedStop, lat: float, lon: float) -> N
     _sub(wpt, "time", _utc(stop.start))
     _sub(wpt, "name", f"{stop.staff_id} {stop.order:02d} {stop.label}")
     if stop.kind in {"start", "end"}:
-        desc = f"{stop.kind} {hhmm(stop.start)}"
+        desc = f"{_(STOP_KINDS[stop.kind])} {hhmm(stop.start)}"
     else:
-        desc = (
-            f"{stop.kind} {stop.id}: arrive {hhmm(stop.arrival)}, start {hhmm(stop.start)}, "
-            f"leave {hhmm(stop.departure)} (Copenhagen time)"
+        desc = _(
+            "{kind} {id}: arrive {arrival}, start {start}, leave {departure} (Copenhagen time)",
+            kind=_(STOP_KINDS[stop.kind]),
+            id=stop.id,
+            arrival=hhmm(stop.arrival),
+            start=hhmm(stop.start),
+            departure=hhmm(stop.departure),
         )
     _sub(wpt, "desc", desc)
     _sub(wpt, "type", stop.kind)

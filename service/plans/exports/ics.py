@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import UTC
 from typing import TYPE_CHECKING
 
+from ...i18n import _
 from ...timeutil import hhmm
-from .stops import exported_stops, route_for
+from .stops import STOP_KINDS, exported_stops, route_for
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -67,19 +68,25 @@ def _local(moment: datetime) -> str:
 
 def _summary(stop: ExportedStop) -> str:
     if stop.kind == "start":
-        return "Start of route"
+        return _("Start of route")
     if stop.kind == "end":
-        return "End of route"
+        return _("End of route")
     return f"{stop.order}. {stop.id}"
 
 
 def _description(stop: ExportedStop) -> str:
+    kind = _(STOP_KINDS[stop.kind])
     if stop.kind in {"start", "end"}:
-        return f"{stop.kind} {hhmm(stop.start)}"
-    wait = f", wait {stop.wait_min:.0f} min" if stop.wait_min >= 1 else ""
-    return (
-        f"{stop.kind} {stop.id}: arrive {hhmm(stop.arrival)}{wait}, start {hhmm(stop.start)}, "
-        f"leave {hhmm(stop.departure)}"
+        return f"{kind} {hhmm(stop.start)}"
+    wait = _(", wait {min} min", min=f"{stop.wait_min:.0f}") if stop.wait_min >= 1 else ""
+    return _(
+        "{kind} {id}: arrive {arrival}{wait}, start {start}, leave {departure}",
+        kind=kind,
+        id=stop.id,
+        arrival=hhmm(stop.arrival),
+        wait=wait,
+        start=hhmm(stop.start),
+        departure=hhmm(stop.departure),
     )
 
 
@@ -131,7 +138,8 @@ def route_to_ics(plan: PlanResponse, staff_id: str) -> str:
         "PRODID:-//Protective Eyes//Route plan//EN",
         "CALSCALE:GREGORIAN",
         "METHOD:PUBLISH",
-        f"X-WR-CALNAME:{_text(f'Route {route.staff_id} {plan.date.isoformat()}')}",
+        "X-WR-CALNAME:"
+        + _text(_("Route {staff} {day}", staff=route.staff_id, day=plan.date.isoformat())),
         f"X-WR-TIMEZONE:{TZID}",
         *VTIMEZONE,
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ...i18n import N_
 from ...timeutil import LOCAL_TZ
 from ..errors import PlanNotFoundError
 
@@ -12,6 +13,15 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from ..schemas import PlanResponse, RouteOut
+
+
+STOP_KINDS = {
+    "start": N_("start"),
+    "end": N_("end"),
+    "hotspot": N_("hotspot"),
+    "visit": N_("visit"),
+}
+"""A stop's kind as people read it in the files."""
 
 
 @dataclass(frozen=True, slots=True)

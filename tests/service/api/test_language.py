@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from service.api.app import create_app
 from service.plans.store import PlanStore
 
-from ..answers import job_end
+from ..answers import job_end, planned
 
 if TYPE_CHECKING:
     from service.config import Settings
@@ -96,3 +96,20 @@ def test_a_job_speaks_the_language_of_the_request_that_queued_it(
     past = [w for w in plan["warnings"] if w["code"] == "past_date"]
     assert past, plan["warnings"]
     assert "ligger i fortiden" in past[0]["message"]
+
+
+def test_the_files_for_the_staff_speak_the_callers_language(
+    client: TestClient, small_request: dict[str, Any]
+) -> None:
+    """A calendar and a GPX file fetched in Danish describe the stops in Danish; the same
+    files in English read English."""
+    plan = planned(client, "/v1/plans", small_request)
+    staff = plan["routes"][0]["staff_id"]
+    ics = f"/v1/plans/{plan['id']}/staff/{staff}.ics"
+    danish = client.get(ics, headers=DANISH).text.replace("\r\n ", "")  # unfolded
+    english = client.get(ics, headers=ENGLISH).text.replace("\r\n ", "")
+    assert "SUMMARY:Rutens start" in danish
+    assert "ankomst" in danish
+    assert "SUMMARY:Start of route" in english
+    gpx = client.get(f"/v1/plans/{plan['id']}/routes.gpx", headers=DANISH).text
+    assert "(dansk tid)" in gpx
