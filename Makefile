@@ -72,9 +72,9 @@ fmt: $(VENV)/.installed-dev
 ## Extract the messages people read (babel.cfg) into the Danish and English catalogues in
 ## service/locale/; then write the new Danish texts in service/locale/da/LC_MESSAGES/messages.po.
 messages: $(VENV)/.installed-dev
-	$(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output \
+	$(BIN)/pybabel --quiet extract -F babel.cfg --no-location --sort-output --width 88 \
 		--keywords "N_ Nn_:1,2 t" --project "Protective Eyes" -o service/locale/messages.pot .
-	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete -i service/locale/messages.pot \
+	$(BIN)/pybabel --quiet update --no-fuzzy-matching --ignore-obsolete --width 88 -i service/locale/messages.pot \
 		-d service/locale -D messages
 
 ## Pin every dependency (all extras) for Python 3.11 into requirements.lock.

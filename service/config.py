@@ -77,6 +77,17 @@ class Settings(BaseSettings):
     )
     alert_rate_per_min: int = Field(default=10, ge=1, description="Alerts per key per minute.")
 
+    # The eyes' own page (issue 17).
+    field_link_margin_min: int = Field(
+        default=120,
+        ge=0,
+        le=24 * 60,
+        description="A staff link lives until the staff member's shift ends plus this.",
+    )
+    tip_rate_per_hour: int = Field(
+        default=30, ge=1, description="Tips per staff link per hour (beyond: 429)."
+    )
+
     # Police alerts and their SMS.
     sms_provider: Literal["console", "gatewayapi", "twilio"] = Field(
         default="console", description="console writes to the log and the database."

@@ -39,6 +39,8 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("conflict", 409, N_("Conflict"), EXIT_BAD_INPUT),
         Outcome("version-conflict", 409, N_("Not the newest version"), EXIT_FAILED),
         Outcome("bad-signature", 401, N_("Bad signature"), EXIT_BAD_INPUT),
+        Outcome("bad-link", 401, N_("Not a staff link"), EXIT_BAD_INPUT),
+        Outcome("gone", 410, N_("Gone"), EXIT_BAD_INPUT),
         Outcome("no-plan-found", 503, N_("No plan found"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome(
             "street-data-unavailable",

@@ -9,7 +9,7 @@ import hashlib
 import json
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select
@@ -37,6 +37,18 @@ def body_hash(body: dict[str, Any]) -> str:
     """A stable hash of a request body (keys sorted)."""
     text = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class StaffAlert:
+    """A police alert as the staff member it was sent to sees it on their page."""
+
+    id: str
+    sent_at: datetime
+    message: str
+    area_name: str
+    area: dict[str, Any]
+    valid_until: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +261,32 @@ class AlertStore:
             msg = f"no alert with id {alert_id!r}."
             raise AlertNotFoundError(msg)
         return record
+
+    def sent_to_staff(self, day: date, staff_id: str) -> list[StaffAlert]:
+        """The alerts queued for ``staff_id`` on the evening of ``day``, oldest first: what
+        their own page shows (message, area; never another recipient)."""
+        with self.sessions() as session:
+            rows = (
+                session.execute(
+                    select(AlertRecord)
+                    .join(OutboxRecord, OutboxRecord.alert_id == AlertRecord.id)
+                    .where(OutboxRecord.recipient_key == f"{day.isoformat()}:{staff_id}")
+                    .order_by(AlertRecord.created_at)
+                )
+                .scalars()
+                .all()
+            )
+        return [
+            StaffAlert(
+                id=r.id,
+                sent_at=aware_utc(r.created_at),
+                message=r.message or "",
+                area_name=r.area_name,
+                area=r.area,
+                valid_until=_local(r.valid_until),
+            )
+            for r in rows
+        ]
 
     def _counts(self, session: Session, alert_ids: Sequence[str]) -> dict[str, dict[str, int]]:
         counts: dict[str, dict[str, int]] = {a: dict.fromkeys(STATUSES, 0) for a in alert_ids}

@@ -4,8 +4,10 @@ and stopped with the app)."""
 
 from __future__ import annotations
 
+import functools
 import logging
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
@@ -16,6 +18,7 @@ from ..alerts.store import AlertStore
 from ..alerts.worker import worker_from_settings
 from ..config import get_settings
 from ..db import Database
+from ..field.store import FieldStore
 from ..jobs.service import build_queue
 from ..jobs.store import JobStore
 from ..migrations import ensure_schema
@@ -26,7 +29,18 @@ from .docs import install_docs
 from .edge import install_edge
 from .metrics import Metrics
 from .problems import BODY_ERRORS, KEY_ERRORS, install_error_handlers
-from .routers import alerts, exports, health, imports, incidents, jobs, plans, receipts, replan
+from .routers import (
+    alerts,
+    exports,
+    field,
+    health,
+    imports,
+    incidents,
+    jobs,
+    plans,
+    receipts,
+    replan,
+)
 from .routers import map as map_page
 
 if TYPE_CHECKING:
@@ -114,6 +128,9 @@ def create_app(
     app.state.job_store = job_store
     app.state.job_queue = queue
     app.state.db = db
+    app.state.field_store = FieldStore(store.engine)
+    app.state.clock = functools.partial(datetime.now, UTC)
+    app.state.tip_limiter = RateLimiter(settings.tip_rate_per_hour, window_s=3600.0)
     app.state.metrics = metrics
     app.state.sender_worker = worker
     app.state.alert_limiter = RateLimiter(settings.alert_rate_per_min)
@@ -135,6 +152,8 @@ def create_app(
     app.include_router(alerts.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.include_router(receipts.router, responses=BODY_ERRORS)
     app.include_router(incidents.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(field.router, responses={**KEY_ERRORS, **BODY_ERRORS})
+    app.include_router(field.phone_router, responses=BODY_ERRORS)
     return app
 
 

@@ -6,7 +6,8 @@ by passing their own objects to ``create_app``.
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
 
@@ -16,11 +17,15 @@ from ..auth.keys import Principal
 from ..auth.roles import ALERT_READERS, ALERT_SENDERS, ANY_KEY, PLANNERS
 from ..config import Settings
 from ..db import Database
+from ..field.store import FieldStore
 from ..incidents.store import IncidentStore
 from ..jobs.service import JobQueue
 from ..jobs.store import JobStore
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def _settings(request: Request) -> Settings:
@@ -58,6 +63,16 @@ def _database(request: Request) -> Database:
     return db
 
 
+def _field_store(request: Request) -> FieldStore:
+    store: FieldStore = request.app.state.field_store
+    return store
+
+
+def _now(request: Request) -> datetime:
+    clock: Callable[[], datetime] = request.app.state.clock
+    return clock()
+
+
 def _incident_store(request: Request) -> IncidentStore:
     return IncidentStore(_database(request))
 
@@ -70,6 +85,9 @@ JobQueueDep = Annotated[JobQueue, Depends(_job_queue)]
 JobStoreDep = Annotated[JobStore, Depends(_job_store)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 IncidentStoreDep = Annotated[IncidentStore, Depends(_incident_store)]
+FieldStoreDep = Annotated[FieldStore, Depends(_field_store)]
+NowDep = Annotated[datetime, Depends(_now)]
+"""The time now, aware (``app.state.clock``: tests set the evening they play)."""
 
 PlannerDep = Annotated[Principal, Depends(require(*PLANNERS))]
 AlertSenderDep = Annotated[Principal, Depends(require(*ALERT_SENDERS))]

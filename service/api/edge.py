@@ -45,7 +45,8 @@ log = logging.getLogger(__name__)
 
 # The map page and its assets are public: the page asks for a key before it reads any data.
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/map")
-PUBLIC_PREFIXES = ("/docs/", "/v1/sms/receipts/", "/map/")
+PUBLIC_PREFIXES = ("/docs/", "/v1/sms/receipts/", "/map/", "/v1/field/", "/s/")
+"""The staff's page and its JSON carry their own capability (a staff link) in the path."""
 NO_STORE_PREFIXES = ("/v1/",)
 MAX_OBJECT_KEYS = 100
 """More fields than any object of this API has (a plan request has 8, a shift 10)."""

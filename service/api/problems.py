@@ -19,6 +19,13 @@ from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
+from ..field.errors import (
+    LinkGoneError,
+    LinkInvalidError,
+    LinkNotFoundError,
+    StaffNotInPlanError,
+)
+from ..field.service import ShiftOverError
 from ..i18n import N_, _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
@@ -172,6 +179,11 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     QueueUnavailableError,
     IdempotencyConflictError,
     SignatureError,
+    LinkInvalidError,
+    LinkNotFoundError,
+    LinkGoneError,
+    StaffNotInPlanError,
+    ShiftOverError,
 )
 """The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``)."""
 

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 # The newest revision in ``versions/`` (a test keeps the two equal): checking a database
 # against it costs one query, without loading Alembic.
-HEAD_REVISION = "0008"
+HEAD_REVISION = "0009"
 
 
 class SchemaOutOfDateError(RuntimeError):
@@ -32,6 +32,7 @@ def target_metadata() -> MetaData:
     from ..alerts import models as _alerts  # noqa: F401  (registers the tables)
     from ..auth import models as _auth  # noqa: F401
     from ..db import Base
+    from ..field import models as _field  # noqa: F401
     from ..incidents import store as _incidents  # noqa: F401
     from ..jobs import models as _jobs  # noqa: F401
     from ..plans import store as _plans  # noqa: F401

@@ -71,3 +71,9 @@ class ReplanRequest(_Strict):
     options: PlanOptions | None = Field(
         default=None, description="Default: the plan's own seed, with a 1.5 s time limit."
     )
+    use_checkins: bool = Field(
+        default=True,
+        description="Take the staff's check-ins (their page) as done stops, and the newest "
+        "position each checked in from as where they are, where `done` and `positions` do "
+        "not say otherwise. false: only what this request says.",
+    )

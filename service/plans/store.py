@@ -329,6 +329,50 @@ class PlanStore:
             ).all()
         return [_from_row(row) for row in rows]
 
+    def lineage_of(self, plan_id: str) -> str:
+        """The id every version of plan ``plan_id`` shares (its first version's).
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none.
+        """
+        return self._record(plan_id).lineage_id or plan_id
+
+    def newest_staff_plan(
+        self, lineage_id: str, staff_id: str
+    ) -> tuple[StaffPlan | None, int, bool]:
+        """``staff_id``'s part of the newest version of plan ``lineage_id`` that has them
+        (None if none does), the plan's newest version number, and whether that part is
+        in the newest version (False: a re-plan took them off). Read from the small
+        ``plan_staff`` table.
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is no such plan.
+        """
+        of_lineage = (PlanRecord.lineage_id == lineage_id) | (PlanRecord.id == lineage_id)
+        with self.sessions() as session:
+            newest = session.execute(
+                select(PlanRecord.id, PlanRecord.version)
+                .where(of_lineage)
+                .order_by(PlanRecord.version.desc(), PlanRecord.created_at.desc())
+                .limit(1)
+            ).first()
+            if newest is None:
+                raise PlanNotFoundError(_("no plan with id {id!r}.", id=lineage_id))
+            row = session.scalars(
+                select(PlanStaffRecord)
+                .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
+                .where(of_lineage, PlanStaffRecord.staff_id == staff_id)
+                .order_by(PlanRecord.version.desc(), PlanRecord.created_at.desc())
+                .limit(1)
+            ).first()
+        if row is None:
+            return None, newest.version, False
+        return _from_row(row), newest.version, row.plan_id == newest.id
+
     def recent(self, *, limit: int = 20) -> list[PlanResponse]:
         """The latest plans, newest first: each plan's newest version only."""
         with self.sessions() as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
@@ -13,8 +14,9 @@ from ...jobs.service import submit_replan
 from ...plans.errors import VersionConflictError
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
+from ...usecases import with_checkins
 from ..answers import POST_RESPONSES, PreferHeader, answer_with_job, version_of_etag
-from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import FieldStoreDep, JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
@@ -49,6 +51,7 @@ async def post_replan(
     settings: SettingsDep,
     store: PlanStoreDep,
     principal: PlannerDep,
+    field: FieldStoreDep,
     prefer: PreferHeader = None,
     if_match: Annotated[
         str | None,
@@ -83,6 +86,9 @@ async def post_replan(
     newest = await run_in_threadpool(store.newest_version, plan_id)
     if body.base_version is not None and body.base_version != newest.version:
         raise VersionConflictError(plan_id, body.base_version, newest)
+    body = await run_in_threadpool(
+        functools.partial(with_checkins, body, plan_id=plan_id, store=store, field=field)
+    )
     job = await run_in_threadpool(
         submit_replan, plan_id, body, queue=queue, settings=settings, owner=principal.key_id
     )

@@ -1,0 +1,140 @@
+"""The field feature's use cases: a link for a staff member, their page, a check-in or tip
+stored once, and the dispatcher's progress. Web-free: the router in ``service.api`` calls
+these with the stores."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, ClassVar
+
+from ..errors import FieldProblem, RequestError
+from ..i18n import _
+from ..timeutil import LOCAL_TZ
+from .errors import StaffNotInPlanError
+from .schemas import FieldAlert, FieldView, LinkPublic, PlanProgress
+from .view import field_view, staff_progress
+
+if TYPE_CHECKING:
+    from ..alerts.store import AlertStore
+    from ..config import Settings
+    from ..plans.store import PlanStore
+    from .store import FieldStore, StaffLink
+
+FUTURE_SLACK = timedelta(minutes=10)
+"""A phone's clock may run this far ahead of the server's."""
+PAST_SLACK = timedelta(hours=24)
+"""How long before its link's evening a check-in or tip may say it happened."""
+
+
+class ShiftOverError(RuntimeError):
+    """A link for a shift that has already ended (plus the margin)."""
+
+    outcome_kind: ClassVar[str] = "conflict"
+
+
+def create_link(
+    *,
+    plan_id: str,
+    staff_id: str,
+    plans: PlanStore,
+    field: FieldStore,
+    settings: Settings,
+    created_by: str | None,
+    now: datetime,
+) -> LinkPublic:
+    """A link for ``staff_id`` on the evening of plan ``plan_id`` (any of its versions),
+    living until their shift ends plus ``EYES_FIELD_LINK_MARGIN_MIN``.
+
+    Raises
+    ------
+    PlanNotFoundError
+        No such plan.
+    StaffNotInPlanError
+        The newest version has no such staff member.
+    ShiftOverError
+        Their shift has ended (plus the margin).
+    """
+    lineage = plans.lineage_of(plan_id)
+    staff, _version, on_plan = plans.newest_staff_plan(lineage, staff_id)
+    if staff is None or not on_plan:
+        msg = _("the plan has no staff member {id!r}", id=staff_id)
+        raise StaffNotInPlanError(msg)
+    end = staff.route.end if staff.route is not None else staff.shift_end
+    expires_at = end + timedelta(minutes=settings.field_link_margin_min)
+    if expires_at <= now:
+        msg = _(
+            "the shift of {id!r} ended at {end}: a link would never work",
+            id=staff_id,
+            end=f"{end.astimezone(LOCAL_TZ):%Y-%m-%d %H:%M}",
+        )
+        raise ShiftOverError(msg)
+    area = plans.get(plan_id).area
+    link, token = field.create_link(
+        lineage_id=lineage,
+        staff_id=staff_id,
+        area=area,
+        expires_at=expires_at.astimezone(UTC),
+        created_by=created_by,
+        now=now,
+    )
+    base = (settings.public_base_url or "").rstrip("/")
+    return LinkPublic(token=token, url=f"{base}/s/{token}", expires_at=link.expires_at)
+
+
+def page_of(
+    link: StaffLink, *, plans: PlanStore, field: FieldStore, alerts: AlertStore
+) -> FieldView:
+    """The staff member's evening as their page shows it (the newest version)."""
+    staff, version, on_plan = plans.newest_staff_plan(link.lineage_id, link.staff_id)
+    if staff is None:
+        raise StaffNotInPlanError(_("the plan has no staff member {id!r}", id=link.staff_id))
+    if not on_plan:  # a re-plan took them off: nothing more to do tonight
+        staff = replace(staff, route=None, line=None)
+    return field_view(
+        staff,
+        lineage_id=link.lineage_id,
+        version=version,
+        area=link.area,
+        on_plan=on_plan,
+        checkins=field.checkins(link.lineage_id, link.staff_id),
+        alerts=[
+            FieldAlert(
+                id=a.id,
+                sent_at=a.sent_at,
+                message=a.message,
+                area_name=a.area_name,
+                area=a.area,
+                valid_until=a.valid_until,
+            )
+            for a in alerts.sent_to_staff(staff.day, link.staff_id)
+        ],
+    )
+
+
+def when_it_happened(at: datetime, *, link: StaffLink, now: datetime, field_name: str) -> datetime:
+    """The aware time a phone says something happened (no offset: Copenhagen time).
+
+    Raises
+    ------
+    RequestError
+        When it lies in the future (beyond a phone clock's slack) or before the evening.
+    """
+    moment = at.replace(tzinfo=LOCAL_TZ) if at.tzinfo is None else at
+    if moment > now + FUTURE_SLACK:
+        raise RequestError([FieldProblem(field_name, _("lies in the future"))])
+    if moment < link.expires_at - PAST_SLACK - timedelta(hours=12):
+        raise RequestError([FieldProblem(field_name, _("lies before this link's evening"))])
+    return moment.astimezone(UTC)
+
+
+def progress_of(plan_id: str, *, plans: PlanStore, field: FieldStore) -> PlanProgress:
+    """Per staff member of the newest version: stops done, last position, behind or ahead."""
+    plan = plans.newest_version(plan_id)
+    lineage = plans.lineage_of(plan_id)
+    checkins = field.checkins(lineage)
+    return PlanProgress(
+        plan_id=plan.id,
+        version=plan.version,
+        staff=[staff_progress(lineage, route, checkins) for route in plan.routes],
+    )
