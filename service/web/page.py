@@ -25,8 +25,9 @@ if TYPE_CHECKING:
 
     from ..i18n import Language
 
-MARKER = re.compile(r"\{\{t:(.+?)\}\}", re.DOTALL)
-"""A text of the page to translate: ``{{t:Plan to show}}`` (no ``}}`` inside)."""
+MARKER = re.compile(r"\{\{t:([^{}]+)\}\}")
+"""A text of the page to translate: ``{{t:Plan to show}}`` (no braces inside: the page's
+texts have no placeholders)."""
 JS_KEYWORDS = {"t": None}
 """How the page's JavaScript marks its messages: ``t("English text", {values})``."""
 

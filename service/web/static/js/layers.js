@@ -12,7 +12,13 @@ const STREET_STYLE = {
 const PANES = { streets: 250, alerts: 380, forecast: 390, hotspots: 410, routes: 420 };
 
 export function createMap(container, { tileUrl, tileAttribution }) {
-  const map = L.map(container, { zoomSnap: 0.25 });
+  const map = L.map(container, { zoomSnap: 0.25, zoomControl: false });
+  L.control.zoom({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") }).addTo(map);
+  // Leaflet's own words: the layers button and a popup's close button.
+  map.on("popupopen", (event) => {
+    const close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) close.setAttribute("aria-label", t("Close popup"));
+  });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
   map.attributionControl.addAttribution(`${t("Streets")} ${OSM}`);
   for (const [name, zIndex] of Object.entries(PANES)) map.createPane(name).style.zIndex = zIndex;
@@ -47,6 +53,8 @@ export function createMap(container, { tileUrl, tileAttribution }) {
     bases[t("No tiles")] = L.layerGroup();
   }
   view.control = L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
+  const toggle = view.control.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (toggle) toggle.title = t("Layers");
   L.control.scale({ imperial: false }).addTo(map);
   map.setView([56.2, 10.5], 7);
   return view;
