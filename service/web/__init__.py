@@ -1,6 +1,7 @@
 """The dispatcher's map: ``index.html`` and ``static/`` (our JS and CSS, and Leaflet under
 ``static/vendor/``, copied from the npm package pinned in ``package-lock.json`` by
-``make web``). Served by ``service.api.routers.map``; no Python here but the paths."""
+``make web``). Served by ``service.api.routers.map``; ``page`` puts the page in the
+request's language."""
 
 from pathlib import Path
 

@@ -178,8 +178,10 @@ class Watched:
 
 
 def watch(browser: Browser, server: LiveServer, **context: Any) -> Watched:
-    """A fresh browser context (empty sessionStorage) whose page is watched."""
-    page = browser.new_context(**context).new_page()
+    """A fresh browser context (empty sessionStorage) whose page is watched; it speaks
+    British English (Accept-Language) unless ``locale`` says otherwise, whatever the
+    machine's locale."""
+    page = browser.new_context(**{"locale": "en-GB", **context}).new_page()
     watched = Watched(page)
 
     def on_request(request: Request) -> None:

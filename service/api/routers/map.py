@@ -2,7 +2,9 @@
 GeoJSON from the street graph, and the recent plans to pick from.
 
 The page reads the same JSON and GeoJSON the API serves; its files are in ``service/web``
-and mounted at ``/map/static`` (`static_files`).
+and mounted at ``/map/static`` (`static_files`). It speaks the request's language
+(``Accept-Language``, else ``EYES_LANGUAGE``): its texts and the catalogue its JavaScript
+reads are filled in by ``service.web.page``.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import hashlib
 import html
 from datetime import date, datetime
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
 
@@ -21,8 +22,10 @@ from pydantic import BaseModel
 
 from graphs import TravelMode
 
+from ...i18n import language
 from ...plans.streets import streets_geojson_bytes
-from ...web import PAGE, STATIC_DIR
+from ...web import STATIC_DIR
+from ...web.page import render
 from ..deps import AnyKeyDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import PROBLEM
 
@@ -45,11 +48,6 @@ class PlanListItem(BaseModel):
     coverage_ratio: float | None
 
 
-@lru_cache(maxsize=1)
-def _page_template() -> str:
-    return PAGE.read_text(encoding="utf-8")
-
-
 def _tile_source(tile_url: str | None) -> str:
     """The CSP source the tiles come from (``{s}`` subdomains as a wildcard)."""
     if not tile_url:
@@ -62,7 +60,7 @@ def _tile_source(tile_url: str | None) -> str:
 
 def _page(settings: Settings) -> HTMLResponse:
     body = (
-        _page_template()
+        render(language())
         .replace("{{TILE_URL}}", html.escape(settings.map_tile_url or "", quote=True))
         .replace("{{TILE_ATTRIBUTION}}", html.escape(settings.map_tile_attribution, quote=True))
     )

@@ -1,6 +1,8 @@
 // The API as the page uses it: the key (asked once, kept in sessionStorage), JSON calls
 // with problem+json errors, and plan submissions that answer 201 at once or 202 with a job.
 
+import { t } from "./i18n.js";
+
 const KEY = "eyes.apiKey";
 
 export class ApiError extends Error {
@@ -63,7 +65,7 @@ export async function call(path, options = {}) {
     const response = await fetch(path, { ...options, headers: headers(options.headers) });
     if (response.status !== 401 || attempt >= 3) return response;
     if (storedKey() !== used) continue; // another call was given a new key meanwhile
-    const key = await promptOnce(used ? "That key was not accepted." : "");
+    const key = await promptOnce(used ? t("That key was not accepted.") : "");
     if (!key) return response;
     sessionStorage.setItem(KEY, key);
   }
@@ -139,7 +141,7 @@ export async function submitPlan(path, body, onProgress) {
   const accepted = await problemOf(response);
   const jobUrl = response.headers.get("Location") || (accepted && accepted.location) ||
     (accepted && accepted.id && `/v1/jobs/${accepted.id}`);
-  if (!jobUrl) throw new ApiError(202, { detail: "The server accepted the plan but named no job." });
+  if (!jobUrl) throw new ApiError(202, { detail: t("The server accepted the plan but named no job.") });
   let wait = 500;
   for (;;) {
     const answer = await call(jobUrl);
@@ -148,11 +150,11 @@ export async function submitPlan(path, body, onProgress) {
     const status = String(job.status || job.state || "").toLowerCase();
     onProgress({ status: status || "running", fraction: fractionOf(job), message: job.message || "" });
     if (FAILED.has(status)) {
-      throw new ApiError(422, job.error || job.problem || { detail: job.detail || "The plan failed." });
+      throw new ApiError(422, job.error || job.problem || { detail: job.detail || t("The plan failed.") });
     }
     const planId = planIdOf(job);
     if (planId && (DONE.has(status) || job.routes)) return getJson(`/v1/plans/${planId}`);
-    if (DONE.has(status)) throw new ApiError(500, { detail: "The job finished without a plan." });
+    if (DONE.has(status)) throw new ApiError(500, { detail: t("The job finished without a plan.") });
     await sleep(wait);
     wait = Math.min(wait * 1.5, 2000);
   }

@@ -1,4 +1,5 @@
-// Times in Copenhagen, numbers and colours, as the page shows them.
+// Times in Copenhagen, numbers, colours and the kinds of stop, as the page shows them.
+import { t } from "./i18n.js";
 
 const clock = new Intl.DateTimeFormat("da-DK", {
   timeZone: "Europe/Copenhagen",
@@ -13,6 +14,11 @@ export function km(value) {
 }
 
 export const weight = (value) => (Math.round(value * 10) / 10).toString();
+
+const STOP_KINDS = { start: t("start"), end: t("end"), hotspot: t("hotspot"), visit: t("visit") };
+
+// A stop's kind in words (one the page does not know as the plan says it).
+export const stopKind = (kind) => (Object.hasOwn(STOP_KINDS, kind) ? STOP_KINDS[kind] : kind);
 
 // Distinct colours for routes (Tableau 10, readable on a light map).
 const ROUTE_COLOURS = [

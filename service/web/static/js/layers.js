@@ -1,6 +1,7 @@
 // The map and what is drawn on it: streets from the street graph, routes, stops, hotspots,
 // hotspots left out, police alerts and the forecast. Leaflet is the global L.
-import { el, hhmm, routeColour, weight, weightColour, weightRadius } from "./format.js";
+import { el, hhmm, routeColour, stopKind, weight, weightColour, weightRadius } from "./format.js";
+import { t } from "./i18n.js";
 
 const OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
 const STREET_STYLE = {
@@ -11,9 +12,15 @@ const STREET_STYLE = {
 const PANES = { streets: 250, alerts: 380, forecast: 390, hotspots: 410, routes: 420 };
 
 export function createMap(container, { tileUrl, tileAttribution }) {
-  const map = L.map(container, { zoomSnap: 0.25 });
+  const map = L.map(container, { zoomSnap: 0.25, zoomControl: false });
+  L.control.zoom({ zoomInTitle: t("Zoom in"), zoomOutTitle: t("Zoom out") }).addTo(map);
+  // Leaflet's own words: the layers button and a popup's close button.
+  map.on("popupopen", (event) => {
+    const close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) close.setAttribute("aria-label", t("Close popup"));
+  });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
-  map.attributionControl.addAttribution(`Streets ${OSM}`);
+  map.attributionControl.addAttribution(`${t("Streets")} ${OSM}`);
   for (const [name, zIndex] of Object.entries(PANES)) map.createPane(name).style.zIndex = zIndex;
   const view = {
     map,
@@ -33,19 +40,21 @@ export function createMap(container, { tileUrl, tileAttribution }) {
     forecastWhy: new Map(),
   };
   const overlays = {
-    Streets: view.layers.streets,
-    Routes: view.layers.routes,
-    Stops: view.layers.stops,
-    Hotspots: view.layers.hotspots,
-    "Left out": view.layers.leftOut,
-    "Police alerts": view.layers.alerts,
+    [t("Streets")]: view.layers.streets,
+    [t("Routes")]: view.layers.routes,
+    [t("Stops")]: view.layers.stops,
+    [t("Hotspots")]: view.layers.hotspots,
+    [t("Left out")]: view.layers.leftOut,
+    [t("Police alerts")]: view.layers.alerts,
   };
   const bases = {};
   if (tileUrl) {
-    bases.Tiles = L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 }).addTo(map);
-    bases["No tiles"] = L.layerGroup();
+    bases[t("Tiles")] = L.tileLayer(tileUrl, { attribution: tileAttribution, maxZoom: 19 }).addTo(map);
+    bases[t("No tiles")] = L.layerGroup();
   }
   view.control = L.control.layers(bases, overlays, { collapsed: true }).addTo(map);
+  const toggle = view.control.getContainer().querySelector(".leaflet-control-layers-toggle");
+  if (toggle) toggle.title = t("Layers");
   L.control.scale({ imperial: false }).addTo(map);
   map.setView([56.2, 10.5], 7);
   return view;
@@ -97,21 +106,31 @@ function popup(title, rows, note) {
 }
 
 function why(view, stop) {
-  if (stop.kind === "visit") return "Client visit: mandatory, kept inside its time window.";
-  const repeat = stop.visit_number > 1 ? ` (visit ${stop.visit_number}, worth less than the first)` : "";
+  if (stop.kind === "visit") return t("Client visit: mandatory, kept inside its time window.");
+  const covers = stop.visit_number > 1
+    ? t("Hotspot: covers weight {weight} (visit {visit}, worth less than the first).", {
+      weight: weight(stop.weight),
+      visit: stop.visit_number,
+    })
+    : t("Hotspot: covers weight {weight}.", { weight: weight(stop.weight) });
   const reason = view.forecastWhy.get(stop.id);
-  return `Hotspot: covers weight ${weight(stop.weight)}${repeat}.${reason ? ` ${reason}` : ""}`;
+  return reason ? `${covers} ${reason}` : covers;
 }
 
 function stopPopup(view, route, order, stop) {
   const rows = [
-    ["Staff", route.staff_id],
-    ["Arrive", hhmm(stop.arrival)],
-    ["Start", stop.wait_min >= 1 ? `${hhmm(stop.start)} (waits ${Math.round(stop.wait_min)} min)` : hhmm(stop.start)],
-    ["Leave", hhmm(stop.departure)],
-    ["On site", `${Math.round(stop.dwell_min)} min`],
+    [t("Staff member"), route.staff_id],
+    [t("Arrive"), hhmm(stop.arrival)],
+    [
+      t("Start"),
+      stop.wait_min >= 1
+        ? t("{time} (waits {minutes} min)", { time: hhmm(stop.start), minutes: Math.round(stop.wait_min) })
+        : hhmm(stop.start),
+    ],
+    [t("Leave"), hhmm(stop.departure)],
+    [t("On site"), t("{minutes} min", { minutes: Math.round(stop.dwell_min) })],
   ];
-  return popup(`${order}. ${stop.kind} ${stop.id}`, rows, why(view, stop));
+  return popup(`${order}. ${stopKind(stop.kind)} ${stop.id}`, rows, why(view, stop));
 }
 
 function numberIcon(order, colour, kind) {
@@ -171,7 +190,7 @@ export function drawPlan(view, plan, geojson) {
       fillColor: weightColour(hotspot.weight, heaviest),
       fillOpacity: 0.75,
     })
-      .bindTooltip(`${hotspot.id}: weight ${weight(hotspot.weight)}`)
+      .bindTooltip(t("{id}: weight {weight}", { id: hotspot.id, weight: weight(hotspot.weight) }))
       .addTo(view.layers.hotspots);
   }
   for (const item of plan.left_out) {
@@ -188,7 +207,7 @@ export function drawPlan(view, plan, geojson) {
       fillColor: "#bbb",
       fillOpacity: 0.5,
     })
-      .bindPopup(popup(`Left out: ${item.hotspot_id}`, [["Weight", weight(item.weight)]], item.detail))
+      .bindPopup(popup(t("Left out: {id}", { id: item.hotspot_id }), [[t("Weight"), weight(item.weight)]], item.detail))
       .addTo(view.layers.leftOut);
   }
   const depots = new Set();
@@ -214,7 +233,7 @@ export function drawPlan(view, plan, geojson) {
         depots.add(key);
         L.marker(latLng(stop.location), {
           icon: L.divIcon({ className: "eyes-depot", iconSize: [14, 14] }),
-          title: "Start / end",
+          title: t("Start / end"),
           keyboard: false,
         }).addTo(view.layers.stops);
         return;
@@ -266,6 +285,7 @@ export function select(view, staffId) {
 }
 
 const SEVERITY_COLOUR = { info: "#2c7fb8", warning: "#d95f0e", urgent: "#c51b8a" };
+const SEVERITIES = { info: t("info"), warning: t("warning"), urgent: t("urgent") };
 
 // Police alerts valid now, as circles or polygons.
 export function drawAlerts(view, alerts) {
@@ -277,12 +297,15 @@ export function drawAlerts(view, alerts) {
     const shape = area.type === "Polygon"
       ? L.polygon(area.coordinates.map((ring) => ring.map(([lon, lat]) => [lat, lon])), style)
       : L.circle([area.center.lat, area.center.lon], { ...style, radius: area.radius_m });
+    const severity = Object.hasOwn(SEVERITIES, alert.severity) ? SEVERITIES[alert.severity] : alert.severity;
     const rows = [
-      ["Severity", alert.severity],
-      ["Valid", `${hhmm(alert.valid_from)}–${hhmm(alert.valid_until)}`],
-      ["Recipients", String(alert.recipient_count ?? alert.recipients_band ?? "")],
+      [t("Severity"), severity],
+      [t("Valid"), `${hhmm(alert.valid_from)}–${hhmm(alert.valid_until)}`],
+      [t("Recipients"), String(alert.recipient_count ?? alert.recipients_band ?? "")],
     ];
-    shape.bindPopup(popup(`Police alert: ${alert.area_name}`, rows, alert.message || "")).addTo(view.layers.alerts);
+    shape
+      .bindPopup(popup(t("Police alert: {area}", { area: alert.area_name }), rows, alert.message || ""))
+      .addTo(view.layers.alerts);
   }
   view.container.dataset.alerts = String(alerts.length);
 }
@@ -304,11 +327,20 @@ export function drawForecast(view, hotspots) {
       fillColor: "#9e9ac8",
       fillOpacity: 0.35,
     })
-      .bindPopup(popup(`Forecast ${hotspot.id}`, [["Weight", weight(hotspot.weight)], ["When", windows || "any time"]], hotspot.why))
+      .bindPopup(
+        popup(
+          t("Forecast {id}", { id: hotspot.id }),
+          [
+            [t("Weight"), weight(hotspot.weight)],
+            [t("When"), windows || t("any time")],
+          ],
+          hotspot.why,
+        ),
+      )
       .addTo(view.layers.forecast);
   }
   if (!view.forecastInControl) {
-    view.control.addOverlay(view.layers.forecast, "Forecast (records)");
+    view.control.addOverlay(view.layers.forecast, t("Forecast (records)"));
     view.forecastInControl = true;
   }
   view.container.dataset.forecast = String(hotspots.length);
@@ -321,12 +353,12 @@ export function addLegend(view) {
     el(
       "div",
       { class: "legend" },
-      el("span", { class: "legend-hotspot", text: "hotspot (size and colour: weight)" }),
-      el("span", { class: "legend-left-out", text: "left out" }),
-      el("span", { class: "legend-stop", text: "hotspot stop, numbered" }),
-      el("span", { class: "legend-visit", text: "client visit (kept), numbered" }),
-      el("span", { class: "legend-depot", text: "start / end" }),
-      el("span", { class: "legend-alert", text: "police alert" }),
+      el("span", { class: "legend-hotspot", text: t("hotspot (size and colour: weight)") }),
+      el("span", { class: "legend-left-out", text: t("left out") }),
+      el("span", { class: "legend-stop", text: t("hotspot stop, numbered") }),
+      el("span", { class: "legend-visit", text: t("client visit (kept), numbered") }),
+      el("span", { class: "legend-depot", text: t("start / end") }),
+      el("span", { class: "legend-alert", text: t("police alert") }),
     );
   legend.addTo(view.map);
 }

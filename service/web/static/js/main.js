@@ -5,6 +5,7 @@ import { addLegend, createMap, drawAlerts, drawForecast, drawPlan, drawStreets, 
 import { markSelected, renderLeftOut, renderStaff, renderSummary, renderWarnings, setStatus } from "./panel.js";
 import { setAreas, setShownPlan, setupPlanner } from "./planner.js";
 import { el } from "./format.js";
+import { t } from "./i18n.js";
 
 const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
 const state = { area: null, streetsKey: null, plan: null, forecast: false };
@@ -73,7 +74,13 @@ async function listPlans(selectedId) {
     ...plans.map((p) =>
       el("option", {
         value: p.id,
-        text: `${p.date} ${p.area} · ${p.staff} staff · ${Math.round(p.coverage_ratio * 100)} % · ${p.id.slice(0, 6)}`,
+        text: t("{date} {area} · {staff} staff · {percent} % · {id}", {
+          date: p.date,
+          area: p.area,
+          staff: p.staff,
+          percent: Math.round(p.coverage_ratio * 100),
+          id: p.id.slice(0, 6),
+        }),
       }),
     ),
   );
@@ -82,7 +89,7 @@ async function listPlans(selectedId) {
 }
 
 async function showPlan(view, planId) {
-  setStatus("Loading the plan…");
+  setStatus(t("Loading the plan…"));
   const plan = await api.getJson(`/v1/plans/${encodeURIComponent(planId)}`);
   const geojson = await api.getOptional(`/v1/plans/${encodeURIComponent(planId)}/routes.geojson`);
   state.plan = plan;
@@ -104,7 +111,7 @@ async function showPlan(view, planId) {
     picker.prepend(el("option", { value: plan.id, text: `${plan.date} ${plan.area} · ${plan.id.slice(0, 6)}` }));
   }
   picker.value = plan.id;
-  setStatus(`Plan ${plan.id.slice(0, 8)} · made ${new Date(plan.created_at).toLocaleString("da-DK")}`);
+  setStatus(t("Plan {id} · made {time}", { id: plan.id.slice(0, 8), time: new Date(plan.created_at).toLocaleString("da-DK") }));
 }
 
 function wirePage(view) {
@@ -153,7 +160,7 @@ async function boot() {
     else {
       await showStreets(view, state.area);
       if (view.streetsBounds) view.map.fitBounds(view.streetsBounds);
-      setStatus("No plan yet: plan one from files below.");
+      setStatus(t("No plan yet: plan one from files below."));
     }
     await Promise.all([showAlerts(view), showForecast(view)]);
   } catch (error) {

@@ -1,9 +1,10 @@
 // The side panel: summary, staff with their stops, hotspots left out, the plan's warnings.
-import { el, hhmm, km, routeColour, weight } from "./format.js";
+import { el, hhmm, km, routeColour, stopKind, weight } from "./format.js";
+import { t } from "./i18n.js";
 
 const REASONS = {
-  unreachable_in_window: "no one can reach it in its window",
-  not_enough_time: "not enough time on the shifts",
+  unreachable_in_window: t("no one can reach it in its window"),
+  not_enough_time: t("not enough time on the shifts"),
 };
 
 export function renderSummary(plan) {
@@ -14,15 +15,20 @@ export function renderSummary(plan) {
     el(
       "p",
       { class: "plan-totals" },
-      `Weight covered ${weight(s.weight_visited)} of ${weight(s.weight_total)} `,
-      `(${Math.round(s.coverage_ratio * 100)} %) · ${s.hotspots_visited} hotspots · `,
-      `${s.visits_kept} visits kept · ${km(s.distance_km)}`,
+      t("Weight covered {covered} of {total} ({percent} %) · {hotspots} hotspots · {visits} visits kept · {distance}", {
+        covered: weight(s.weight_visited),
+        total: weight(s.weight_total),
+        percent: Math.round(s.coverage_ratio * 100),
+        hotspots: s.hotspots_visited,
+        visits: s.visits_kept,
+        distance: km(s.distance_km),
+      }),
     ),
   );
 }
 
 function stopItem(stop, order) {
-  const label = stop.kind === "start" ? "start" : stop.kind === "end" ? "end" : `${stop.kind} ${stop.id}`;
+  const label = stop.kind === "start" || stop.kind === "end" ? stopKind(stop.kind) : `${stopKind(stop.kind)} ${stop.id}`;
   const time = stop.kind === "end" ? hhmm(stop.arrival) : hhmm(stop.start);
   return el("li", { class: `stop stop--${stop.kind}`, value: String(order) }, el("time", { text: time }), ` ${label}`);
 }
@@ -47,13 +53,19 @@ export function renderStaff(plan, { onSelect, onCalendar }) {
         el("span", { class: "staff-name", text: `${route.staff_id} · ${route.name || route.role}` }),
         el("span", {
           class: "staff-totals",
-          text: `${visits} stops · ${km(route.distance_km)} · weight ${weight(route.weight_covered)} · ${hhmm(route.start)}–${hhmm(route.end)}`,
+          text: t("{stops} stops · {distance} · weight {weight} · {start}–{end}", {
+            stops: visits,
+            distance: km(route.distance_km),
+            weight: weight(route.weight_covered),
+            start: hhmm(route.start),
+            end: hhmm(route.end),
+          }),
         }),
       );
       const calendar = el("button", {
         type: "button",
         class: "link",
-        text: "Calendar (.ics)",
+        text: t("Calendar (.ics)"),
         onclick: () => onCalendar(route.staff_id),
       });
       const stops = el("ol", { class: "stops", start: "0" }, ...route.stops.map(stopItem));
@@ -76,7 +88,11 @@ export function renderLeftOut(plan) {
   document.getElementById("left-out-list").replaceChildren(
     ...plan.left_out.map((item) =>
       el("li", { class: "left-out", "data-reason": item.reason, title: item.detail },
-        `${item.hotspot_id} (weight ${weight(item.weight)}): ${REASONS[item.reason] || item.reason}`),
+        t("{id} (weight {weight}): {reason}", {
+          id: item.hotspot_id,
+          weight: weight(item.weight),
+          reason: Object.hasOwn(REASONS, item.reason) ? REASONS[item.reason] : item.reason,
+        })),
     ),
   );
 }
@@ -88,7 +104,7 @@ export function renderWarnings(plan) {
   box.hidden = warnings.length === 0;
   box.replaceChildren(
     ...warnings.map((w) =>
-      el("li", { class: "warning", "data-code": w.code || "" }, el("strong", { text: w.field || "plan" }), `: ${w.message}`),
+      el("li", { class: "warning", "data-code": w.code || "" }, el("strong", { text: w.field || t("plan") }), `: ${w.message}`),
     ),
   );
 }

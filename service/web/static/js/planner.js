@@ -3,16 +3,28 @@
 // POST /v1/plans; or the shown plan is planned again with another time limit or seed.
 import { ApiError, postJson, submitPlan } from "./api.js";
 import { el } from "./format.js";
+import { t } from "./i18n.js";
 
 const form = () => document.getElementById("plan-form");
+
+// A job's status as the page shows it (one it does not know as the server says it).
+const STATUSES = {
+  sent: t("sent"),
+  queued: t("queued"),
+  running: t("running"),
+  done: t("done"),
+  failed: t("failed"),
+};
 
 function showProgress(progress) {
   const bar = document.getElementById("plan-progress");
   bar.hidden = false;
   if (progress.fraction === null) bar.removeAttribute("value");
   else bar.value = progress.fraction;
-  const percent = progress.fraction === null ? "" : ` ${Math.round(progress.fraction * 100)} %`;
-  message(`Planning… ${progress.status}${percent}${progress.message ? ` · ${progress.message}` : ""}`);
+  const status = Object.hasOwn(STATUSES, progress.status) ? STATUSES[progress.status] : progress.status;
+  const parts = [t("Planning…"), status];
+  if (progress.fraction !== null) parts.push(`${Math.round(progress.fraction * 100)} %`);
+  message(parts.join(" ") + (progress.message ? ` · ${progress.message}` : ""));
 }
 
 function message(text) {
@@ -57,10 +69,15 @@ async function run(submit, onPlanned) {
   showProgress({ status: "sent", fraction: null, message: "" });
   try {
     const plan = await submit();
-    message(`Planned: ${plan.summary.hotspots_visited} hotspots, ${plan.summary.visits_kept} visits kept.`);
+    message(
+      t("Planned: {hotspots} hotspots, {visits} visits kept.", {
+        hotspots: plan.summary.hotspots_visited,
+        visits: plan.summary.visits_kept,
+      }),
+    );
     await onPlanned(plan);
   } catch (error) {
-    message("Not planned.");
+    message(t("Not planned."));
     showErrors(error instanceof ApiError ? error.lines() : [String(error)]);
   } finally {
     busy(false);
@@ -86,7 +103,7 @@ export function setupPlanner({ area, forecast, onPlanned }) {
     event.preventDefault();
     run(async () => {
       const shifts = await fileText(f.elements.shifts);
-      if (!shifts) throw new ApiError(400, { detail: "Choose a shifts CSV file." });
+      if (!shifts) throw new ApiError(400, { detail: t("Choose a shifts CSV file.") });
       const useForecast = f.elements["hotspot-source"].value === "forecast";
       const body = {
         shifts_csv: shifts,
