@@ -48,7 +48,7 @@ class PlanListItem(BaseModel):
     coverage_ratio: float | None
 
 
-def _tile_source(tile_url: str | None) -> str:
+def tile_source(tile_url: str | None) -> str:
     """The CSP source the tiles come from (``{s}`` subdomains as a wildcard)."""
     if not tile_url:
         return ""
@@ -66,7 +66,7 @@ def _page(settings: Settings) -> HTMLResponse:
     )
     policy = (
         "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; "
-        f"img-src 'self' data:{_tile_source(settings.map_tile_url)}; "
+        f"img-src 'self' data:{tile_source(settings.map_tile_url)}; "
         "base-uri 'none'; form-action 'self'; frame-ancestors 'none'; object-src 'none'"
     )
     headers = {
