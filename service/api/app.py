@@ -37,6 +37,7 @@ from .routers import (
     imports,
     incidents,
     jobs,
+    phone,
     plans,
     receipts,
     replan,
@@ -154,6 +155,7 @@ def create_app(
     app.include_router(incidents.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.include_router(field.router, responses={**KEY_ERRORS, **BODY_ERRORS})
     app.include_router(field.phone_router, responses=BODY_ERRORS)
+    app.include_router(phone.router)
     return app
 
 
