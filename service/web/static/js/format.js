@@ -20,6 +20,18 @@ const STOP_KINDS = { start: t("start"), end: t("end"), hotspot: t("hotspot"), vi
 // A stop's kind in words (one the page does not know as the plan says it).
 export const stopKind = (kind) => (Object.hasOwn(STOP_KINDS, kind) ? STOP_KINDS[kind] : kind);
 
+const TIP_CATEGORIES = {
+  street_light: t("Street light out"),
+  open_door_window: t("Open door or window"),
+  suspicious_vehicle: t("Suspicious vehicle"),
+  suspicious_person: t("Suspicious person"),
+  damage: t("Damage to a lock or fence"),
+  other: t("Other"),
+};
+
+// A tip's category in words.
+export const tipCategory = (category) => (Object.hasOwn(TIP_CATEGORIES, category) ? TIP_CATEGORIES[category] : category);
+
 // Distinct colours for routes (Tableau 10, readable on a light map).
 const ROUTE_COLOURS = [
   "#4e79a7", "#e15759", "#59a14f", "#f28e2b", "#b07aa1",

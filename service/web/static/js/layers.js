@@ -1,6 +1,7 @@
 // The map and what is drawn on it: streets from the street graph, routes, stops, hotspots,
-// hotspots left out, police alerts and the forecast. Leaflet is the global L.
-import { el, hhmm, routeColour, stopKind, weight, weightColour, weightRadius } from "./format.js";
+// hotspots left out, police alerts, the forecast, and the evening as it goes: each staff
+// member's last checked-in position and the staff's tips. Leaflet is the global L.
+import { el, hhmm, routeColour, stopKind, tipCategory, weight, weightColour, weightRadius } from "./format.js";
 import { t } from "./i18n.js";
 
 const OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
@@ -9,7 +10,7 @@ const STREET_STYLE = {
   minor: { color: "#b8bfcc", weight: 1.6 },
   other: { color: "#d3d8e0", weight: 1 },
 };
-const PANES = { streets: 250, alerts: 380, forecast: 390, hotspots: 410, routes: 420 };
+const PANES = { streets: 250, alerts: 380, forecast: 390, hotspots: 410, routes: 420, live: 640 };
 
 export function createMap(container, { tileUrl, tileAttribution }) {
   const map = L.map(container, { zoomSnap: 0.25, zoomControl: false });
@@ -34,6 +35,8 @@ export function createMap(container, { tileUrl, tileAttribution }) {
       leftOut: L.layerGroup().addTo(map),
       alerts: L.layerGroup().addTo(map),
       forecast: L.layerGroup(),
+      positions: L.layerGroup().addTo(map),
+      tips: L.layerGroup().addTo(map),
     },
     routes: new Map(), // staff_id -> { line, markers }
     selected: null,
@@ -46,6 +49,8 @@ export function createMap(container, { tileUrl, tileAttribution }) {
     [t("Hotspots")]: view.layers.hotspots,
     [t("Left out")]: view.layers.leftOut,
     [t("Police alerts")]: view.layers.alerts,
+    [t("Last positions")]: view.layers.positions,
+    [t("Tips")]: view.layers.tips,
   };
   const bases = {};
   if (tileUrl) {
@@ -346,6 +351,48 @@ export function drawForecast(view, hotspots) {
   view.container.dataset.forecast = String(hotspots.length);
 }
 
+// Each staff member's last checked-in position (GET /v1/plans/{id}/progress).
+export function drawPositions(view, progress) {
+  view.layers.positions.clearLayers();
+  let shown = 0;
+  for (const staff of progress.staff) {
+    if (!staff.last_position) continue;
+    const entry = view.routes.get(staff.staff_id);
+    const marker = L.marker(staff.last_position, {
+      pane: "live",
+      icon: L.divIcon({ className: "eyes-position", iconSize: [16, 16] }),
+      title: t("{staff}: last seen {time}", { staff: staff.staff_id, time: hhmm(staff.last_seen_at) }),
+      keyboard: false,
+    }).addTo(view.layers.positions);
+    const element = marker.getElement();
+    if (entry && element) element.style.borderColor = entry.colour;
+    tag(marker, staff.staff_id);
+    shown += 1;
+  }
+  view.container.dataset.positions = String(shown);
+}
+
+// The staff's tips (GET /v1/tips): a marker each where it has a position.
+export function drawTips(view, tips) {
+  view.layers.tips.clearLayers();
+  for (const tip of tips) {
+    if (tip.lat === null || tip.lon === null) continue;
+    const rows = [
+      [t("When"), hhmm(tip.at)],
+      [t("Staff member"), tip.staff_id || "–"],
+      [t("For the police"), tip.for_police ? t("yes") : t("no")],
+    ];
+    L.marker([tip.lat, tip.lon], {
+      pane: "live",
+      icon: L.divIcon({ className: "eyes-tip", html: el("span", {}, el("b", { text: "!" })), iconSize: [20, 20] }),
+      title: tipCategory(tip.category),
+    })
+      .bindPopup(popup(tipCategory(tip.category), rows, tip.text))
+      .addTo(view.layers.tips);
+  }
+  view.container.dataset.tips = String(tips.length);
+}
+
 // What the marks mean, in a corner of the map.
 export function addLegend(view) {
   const legend = L.control({ position: "bottomleft" });
@@ -359,6 +406,8 @@ export function addLegend(view) {
       el("span", { class: "legend-visit", text: t("client visit (kept), numbered") }),
       el("span", { class: "legend-depot", text: t("start / end") }),
       el("span", { class: "legend-alert", text: t("police alert") }),
+      el("span", { class: "legend-position", text: t("last checked-in position") }),
+      el("span", { class: "legend-tip", text: t("tip from the staff") }),
     );
   legend.addTo(view.map);
 }

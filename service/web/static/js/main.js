@@ -1,14 +1,19 @@
 // The dispatcher's map: asks for the API key once, shows a plan (the newest, or the one in
 // the address /map/{id}) on the area's streets, and plans again from the page.
 import * as api from "./api.js";
-import { addLegend, createMap, drawAlerts, drawForecast, drawPlan, drawStreets, select } from "./layers.js";
-import { markSelected, renderLeftOut, renderStaff, renderSummary, renderWarnings, setStatus } from "./panel.js";
+import {
+  addLegend, createMap, drawAlerts, drawForecast, drawPlan, drawPositions, drawStreets, drawTips, select,
+} from "./layers.js";
+import {
+  markSelected, renderLeftOut, renderProgress, renderStaff, renderSummary, renderWarnings, setStatus,
+} from "./panel.js";
 import { setAreas, setShownPlan, setupPlanner } from "./planner.js";
 import { el } from "./format.js";
 import { t } from "./i18n.js";
 
 const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
-const state = { area: null, streetsKey: null, plan: null, forecast: false };
+const state = { area: null, streetsKey: null, plan: null, forecast: false, progressTimer: null };
+const PROGRESS_MS = 30_000;
 
 function askKey(reason) {
   const dialog = document.getElementById("key-dialog");
@@ -88,6 +93,34 @@ async function listPlans(selectedId) {
   return plans;
 }
 
+// The evening as it goes: the staff's check-ins (n/m done, behind or ahead, last position)
+// and their tips since the plan's day, read again every PROGRESS_MS while the plan shows.
+async function showProgress(view, plan) {
+  try {
+    const [progress, tips] = await Promise.all([
+      api.getOptional(`/v1/plans/${encodeURIComponent(plan.id)}/progress`, { forbiddenToo: true }),
+      api.getOptional(`/v1/tips?${new URLSearchParams({ area: plan.area, since: `${plan.date}T00:00:00` })}`, {
+        forbiddenToo: true,
+      }),
+    ]);
+    if (!state.plan || state.plan.id !== plan.id) return; // another plan is shown by now
+    if (progress) {
+      renderProgress(progress);
+      drawPositions(view, progress);
+    }
+    if (tips) drawTips(view, tips);
+    view.container.dataset.progressAt = new Date().toISOString();
+  } catch {
+    // the next round tries again
+  }
+}
+
+function followProgress(view, plan) {
+  clearInterval(state.progressTimer);
+  showProgress(view, plan);
+  state.progressTimer = setInterval(() => showProgress(view, plan), PROGRESS_MS);
+}
+
 async function showPlan(view, planId) {
   setStatus(t("Loading the plan…"));
   const plan = await api.getJson(`/v1/plans/${encodeURIComponent(planId)}`);
@@ -104,6 +137,7 @@ async function showPlan(view, planId) {
   });
   renderLeftOut(plan);
   renderWarnings(plan);
+  followProgress(view, plan);
   setShownPlan(plan);
   document.getElementById("downloads").hidden = false;
   const picker = document.getElementById("plan-select");

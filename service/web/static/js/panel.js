@@ -30,7 +30,12 @@ export function renderSummary(plan) {
 function stopItem(stop, order) {
   const label = stop.kind === "start" || stop.kind === "end" ? stopKind(stop.kind) : `${stopKind(stop.kind)} ${stop.id}`;
   const time = stop.kind === "end" ? hhmm(stop.arrival) : hhmm(stop.start);
-  return el("li", { class: `stop stop--${stop.kind}`, value: String(order) }, el("time", { text: time }), ` ${label}`);
+  return el(
+    "li",
+    { class: `stop stop--${stop.kind}`, value: String(order), "data-stop": stop.id === null ? "" : String(stop.id) },
+    el("time", { text: time }),
+    ` ${label}`,
+  );
 }
 
 export function renderStaff(plan, { onSelect, onCalendar }) {
@@ -51,6 +56,7 @@ export function renderStaff(plan, { onSelect, onCalendar }) {
         },
         swatch,
         el("span", { class: "staff-name", text: `${route.staff_id} · ${route.name || route.role}` }),
+        el("span", { class: "staff-progress", "data-staff": route.staff_id }),
         el("span", {
           class: "staff-totals",
           text: t("{stops} stops · {distance} · weight {weight} · {start}–{end}", {
@@ -72,6 +78,34 @@ export function renderStaff(plan, { onSelect, onCalendar }) {
       return el("li", { class: "staff", "data-staff": route.staff_id }, button, calendar, stops);
     }),
   );
+}
+
+function lateness(minutes) {
+  if (minutes === null || minutes === undefined) return "";
+  const rounded = Math.round(Math.abs(minutes));
+  if (rounded === 0) return t("on time");
+  return minutes > 0 ? t("{minutes} min behind", { minutes: rounded }) : t("{minutes} min ahead", { minutes: rounded });
+}
+
+// How each staff member's evening goes (GET /v1/plans/{id}/progress): "n/m done", minutes
+// behind or ahead at the last check-in, when last seen; the stops done marked in the list.
+export function renderProgress(progress) {
+  for (const staff of progress.staff) {
+    const box = document.querySelector(`.staff-progress[data-staff="${CSS.escape(staff.staff_id)}"]`);
+    if (!box) continue;
+    const parts = [t("{done}/{planned} done", { done: staff.stops_done.length, planned: staff.stops_planned })];
+    const late = lateness(staff.behind_min);
+    if (late) parts.push(late);
+    if (staff.last_seen_at) parts.push(t("seen {time}", { time: hhmm(staff.last_seen_at) }));
+    box.textContent = parts.join(" · ");
+    box.dataset.done = String(staff.stops_done.length);
+    box.classList.toggle("is-behind", (staff.behind_min || 0) >= 10);
+    const done = new Set(staff.stops_done);
+    const item = box.closest(".staff");
+    for (const stop of item.querySelectorAll(".stop[data-stop]")) {
+      stop.classList.toggle("is-done", done.has(stop.dataset.stop));
+    }
+  }
 }
 
 export function markSelected(staffId) {
