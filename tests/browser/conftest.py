@@ -12,6 +12,7 @@ import json
 import os
 import shutil
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -107,11 +108,10 @@ def _alert(server_url: str, police_key: str) -> str:
     return alert_id
 
 
-@pytest.fixture(scope="module")
-def live_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """uvicorn on a free loopback port, the sample evening planned and stored, an active
+@contextmanager
+def serve(folder: Path, request_data: dict[str, Any]) -> Iterator[LiveServer]:
+    """uvicorn on a free loopback port, ``request_data`` planned and stored, an active
     police alert, and dispatcher, scheduler and police keys."""
-    folder = tmp_path_factory.mktemp("browser")
     settings = Settings(
         database_url=f"sqlite:///{folder / 'eyes.db'}",
         graph_cache_dir=folder / "graphs",
@@ -125,7 +125,7 @@ def live_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     app = create_app(settings, networks=networks, store=store)
     keys = {role: create_key(app.state.alert_store, role)[1] for role in ("dispatcher", "police")}
     keys["scheduler"] = create_key(app.state.alert_store, "scheduler")[1]
-    request = PlanRequest.model_validate(_sample_request())
+    request = PlanRequest.model_validate(request_data)
     planned = create_plan(request, networks=networks, settings=settings, store=store)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
@@ -150,6 +150,13 @@ def live_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def live_server(chromium: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The sample evening served (`serve`)."""
+    with serve(tmp_path_factory.mktemp("browser"), _sample_request()) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
