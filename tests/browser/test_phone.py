@@ -10,6 +10,7 @@ the future of the server's clock, not before the link's evening)."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -32,6 +33,8 @@ pytestmark = pytest.mark.browser
 
 STAFF = "guard-1"
 PHONE = {"width": 360, "height": 740}
+AT_THE_STOP = re.compile(r"^0 m")
+"""The next-stop card's distance once the phone stands at the stop ("0 m væk")."""
 
 
 def _all_day_request() -> dict[str, Any]:
@@ -125,7 +128,7 @@ def test_a_phone_checks_in_offline_and_online_and_the_server_holds_each_once(
     # 1.1 km off: the card says how far; then the phone walks to the first stop.
     page.locator("#next-distance", has_text="km").wait_for()
     _move(context, first)
-    page.locator("#next-distance", has_text=" m").wait_for()
+    page.locator("#next-distance", has_text=AT_THE_STOP).wait_for()
 
     online_at = datetime.now(UTC)
     page.click("#next-checkin")
@@ -141,7 +144,7 @@ def test_a_phone_checks_in_offline_and_online_and_the_server_holds_each_once(
     page.locator("#network:not([hidden])").wait_for()
     offline_from = datetime.now(UTC)
     _move(context, second)
-    page.locator("#next-distance", has_text=" m").wait_for()
+    page.locator("#next-distance", has_text=AT_THE_STOP).wait_for()
     page.locator(f'#stop-list li[data-stop-id="{second["stop_id"]}"] button').click()
     _wait_state(page, second["stop_id"], "waiting")
     page.click("text=Gadelys ude")
@@ -194,14 +197,18 @@ def test_a_phone_checks_in_offline_and_online_and_the_server_holds_each_once(
     assert phone.external == []
     assert phone.errors == []
 
-    # The dispatcher's map: guard-1 has 2 stops done, a last position and the tip.
+    # The dispatcher's map: guard-1's stops done, a last position and the tip.
     desk = watch(browser, evening, viewport={"width": 1280, "height": 800})
     try:
         page = open_map(desk, evening)
         progress = page.locator(f'.staff-progress[data-staff="{STAFF}"]')
-        progress.locator("xpath=self::*[@data-done='2']").wait_for(state="attached")
+        # The progress names the plan's stops done: a hotspot visited twice is one.
+        done = len({first["stop_id"].split("#")[0], second["stop_id"].split("#")[0]})
+        page.locator(f'.staff-progress[data-staff="{STAFF}"][data-done="{done}"]').wait_for(
+            state="attached"
+        )
         planned = len(view["stops"])
-        assert progress.inner_text().startswith(f"2/{planned} done")
+        assert progress.inner_text().startswith(f"{done}/{planned} done")
         page.locator("#map[data-positions='1']").wait_for(state="attached")
         page.locator("#map[data-tips='1']").wait_for(state="attached")
         assert page.locator(".eyes-tip").count() == 1
@@ -250,6 +257,38 @@ def test_the_queue_survives_a_reload_and_a_refusal_is_said(
     page.locator('body[data-outbox="0"]').wait_for(state="attached")
     _wait_state(page, stop["stop_id"], "done")
     assert "Et tjek ind blev afvist: id:" in page.inner_text("#outbox-problems")
+    page.context.close()
+    assert phone.errors == []
+
+
+def test_automatic_check_in_only_with_consent(browser: Browser, evening: LiveServer) -> None:
+    """Standing at the next stop checks in nothing until the person switches automatic
+    check-in on; then a minute within 40 m checks in by itself (the page's clock is run
+    ahead), and the consent is remembered on the phone."""
+    token = _link(evening)
+    view = _field(evening, token)
+    stop = next(s for s in view["stops"] if not s["done"])
+    phone = _phone(browser, evening, stop)
+    page = phone.page
+    page.clock.install()
+    page.goto(f"{evening.url}/s/{token}")
+    page.locator("body[data-ready]").wait_for(state="attached")
+    page.locator("#next-distance", has_text=AT_THE_STOP).wait_for()
+    page.clock.run_for(70_000)
+    assert _state(page, stop["stop_id"]) == "next"
+    page.check("#auto-consent")
+    assert page.evaluate("localStorage.getItem('eyes.autoCheckin')") == "yes"
+    page.clock.run_for(30_000)
+    assert _state(page, stop["stop_id"]) == "next"  # not yet a minute
+    page.clock.run_for(40_000)
+    _wait_state(page, stop["stop_id"], "done")
+    assert "automatisk" in page.inner_text("#auto-status")
+    lineage = evening.app.state.plan_store.lineage_of(evening.plan["id"])
+    stored = evening.app.state.field_store.checkins(lineage, STAFF)
+    assert [c.stop_id for c in stored].count(stop["stop_id"]) == 1
+    page.reload()
+    page.locator("body[data-ready]").wait_for(state="attached")
+    assert page.is_checked("#auto-consent")
     page.context.close()
     assert phone.errors == []
 

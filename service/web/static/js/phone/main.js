@@ -207,10 +207,13 @@ async function checkIn(stop, how) {
   if (location) body.location = location;
   outbox.add("checkins", body);
   dwell.update(null, null);
+  if (how === "auto") {
+    const time = hhmm(body.at);
+    $("auto-status").textContent = t("Checked in by itself at {name} ({time}).", { name: stopName(stop), time });
+  }
   render();
   const result = await sync();
   if (result.kept) setStatus(t("Offline: saved, sent when you are online again"));
-  else if (how === "auto") setStatus(t("Checked in by itself at {name}.", { name: stopName(stop) }));
 }
 
 async function sendTip(event) {
@@ -246,10 +249,11 @@ function onFix(fix) {
   renderNext();
 }
 
+// A new fix, or (null) the last one again: a phone standing still may send no new fixes.
 function judgeDwell(fix) {
   if (!consented() || !state.view) return;
   const next = nextStop();
-  if (dwell.update(next, fix)) checkIn(next, "auto");
+  if (dwell.update(next, fix || tracker.recent())) checkIn(next, "auto");
 }
 
 function startPosition() {

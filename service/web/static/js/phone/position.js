@@ -4,8 +4,8 @@
 // Automatic check-in (only with the person's consent, remembered on the phone): the page
 // checks in at the next stop once the phone has stayed within RADIUS_M of it for DWELL_MS:
 // from the first fix inside the circle, every fix since inside it (a fix outside starts
-// again), judged on each new fix and every few seconds (a phone standing still may send no
-// new fixes).
+// again), judged on each new fix and every few seconds with the last fix (a phone standing
+// still may send no new ones; a fix older than two minutes is not used).
 export const RADIUS_M = 40;
 export const DWELL_MS = 60_000;
 const CONSENT = "eyes.autoCheckin";
