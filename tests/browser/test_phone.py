@@ -20,7 +20,7 @@ import pytest
 
 from service.timeutil import LOCAL_TZ
 
-from .conftest import ROOT, _sample_request, open_map, serve, watch
+from .conftest import ARTIFACTS, ROOT, _sample_request, open_map, serve, watch
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -127,6 +127,7 @@ def test_a_phone_checks_in_offline_and_online_and_the_server_holds_each_once(
     assert page.evaluate("document.cookie") == ""
     # 1.1 km off: the card says how far; then the phone walks to the first stop.
     page.locator("#next-distance", has_text="km").wait_for()
+    assert page.is_hidden("#position-button")  # the browser lets the page read it already
     _move(context, first)
     page.locator("#next-distance", has_text=AT_THE_STOP).wait_for()
 
@@ -136,6 +137,7 @@ def test_a_phone_checks_in_offline_and_online_and_the_server_holds_each_once(
     page.locator('body[data-outbox="0"]').wait_for(state="attached")
     assert page.get_attribute("#next", "data-stop") == second["stop_id"]
     shot = phone.screenshot("phone.png")
+    page.screenshot(path=str(ARTIFACTS / "phone-full.png"), full_page=True)
     if os.environ.get("EYES_UPDATE_DOCS"):
         shutil.copy(shot, ROOT / "docs" / "phone.png")
 
