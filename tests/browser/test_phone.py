@@ -229,7 +229,8 @@ def test_the_queue_survives_a_reload_and_a_refusal_is_said(
 ) -> None:
     """A check-in made while the server cannot be reached is still there after a reload
     and is sent once it can; one the server refuses with a 4xx (here: an id not of the API's
-    shape) is dropped, its reason shown on the page."""
+    shape) is dropped, its reason shown on the page; a tip answered 429 waits for the next
+    round without holding back the check-ins."""
     token = _link(evening)
     view = _field(evening, token)
     stop = next(s for s in view["stops"] if not s["done"])
@@ -254,11 +255,21 @@ def test_the_queue_survives_a_reload_and_a_refusal_is_said(
         localStorage.setItem(key, JSON.stringify(items));
         }}"""
     )
+    # A tip while the server says too many (429): it waits, the check-ins do not.
+    page.route("**/tips", lambda route: route.fulfill(status=429, json={"status": 429}))
+    page.click("text=Andet")
+    page.click("#tip-form button[type=submit]")
+    page.locator('body[data-outbox="3"]').wait_for(state="attached")
+    assert page.inner_text("#tip-message").startswith("Gemt: sendes")
     page.unroute("**/checkins")
     page.evaluate("window.dispatchEvent(new Event('online'))")
-    page.locator('body[data-outbox="0"]').wait_for(state="attached")
+    page.locator('body[data-outbox="1"]').wait_for(state="attached")
     _wait_state(page, stop["stop_id"], "done")
     assert "Et tjek ind blev afvist: id:" in page.inner_text("#outbox-problems")
+    page.unroute("**/tips")
+    page.evaluate("window.dispatchEvent(new Event('online'))")
+    page.locator('body[data-outbox="0"]').wait_for(state="attached")
+    assert "Et tip blev afvist" not in page.inner_text("#outbox-problems")
     page.context.close()
     assert phone.errors == []
 

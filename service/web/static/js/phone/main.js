@@ -196,6 +196,13 @@ async function refresh() {
   await load();
 }
 
+// What the page says of something kept in the outbox.
+function keptText() {
+  return navigator.onLine
+    ? t("Saved: sent as soon as the server takes it.")
+    : t("Offline: saved, sent when you are online again");
+}
+
 function where() {
   const me = tracker && tracker.recent();
   return me ? { lat: me.lat, lon: me.lon } : undefined;
@@ -213,7 +220,7 @@ async function checkIn(stop, how) {
   }
   render();
   const result = await sync();
-  if (result.kept) setStatus(t("Offline: saved, sent when you are online again"));
+  if (result.kept) setStatus(keptText());
 }
 
 async function sendTip(event) {
@@ -237,9 +244,7 @@ async function sendTip(event) {
   outbox.add("tips", body);
   form.reset();
   const result = await sync();
-  $("tip-message").textContent = result.kept
-    ? t("Offline: saved, sent when you are online again")
-    : t("Tip sent. Thank you.");
+  $("tip-message").textContent = result.kept ? keptText() : t("Tip sent. Thank you.");
 }
 
 function onFix(fix) {

@@ -4,7 +4,8 @@
 //
 // An answer of 200 (already stored) or 201 removes an item; any other 4xx but 429 removes
 // it too and says why (it will never be accepted); a 429, a 5xx or no connection keeps it
-// for the next try.
+// for the next try. A 429 holds back only the items of its kind (too many tips must not
+// hold back the check-ins); a 5xx or no connection ends the round.
 import { t } from "../i18n.js";
 
 const PREFIX = "eyes.outbox.";
@@ -61,7 +62,9 @@ export class Outbox {
 
   async send() {
     const result = { sent: 0, refused: [], kept: 0 };
+    const held = new Set();
     for (const item of this.items()) {
+      if (held.has(item.kind)) continue;
       let response;
       try {
         response = await fetch(`/v1/field/${encodeURIComponent(this.token)}/${item.kind}`, {
@@ -79,8 +82,10 @@ export class Outbox {
       } else if (response.status >= 400 && response.status < 500 && response.status !== 429) {
         this.remove(item.body.id);
         result.refused.push({ item, reason: await reasonOf(response) });
+      } else if (response.status === 429) {
+        held.add(item.kind); // too many of these for now: the next round tries again
       } else {
-        break; // 429 or 5xx: try again later, in order
+        break; // 5xx: try again later, in order
       }
     }
     result.kept = this.items().length;
