@@ -5,17 +5,20 @@ these with the stores."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
 from ..errors import FieldProblem, RequestError
 from ..i18n import _
 from ..timeutil import LOCAL_TZ
+from .dosage import CREDIT_RULE, DosageReport, Dose, dosage
 from .errors import StaffNotInPlanError
-from .schemas import FieldAlert, FieldView, LinkPublic, PlanProgress
+from .schemas import DosageOut, FieldAlert, FieldView, LinkPublic, PlanProgress
 from .view import field_view, staff_progress
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ..alerts.store import AlertStore
     from ..config import Settings
     from ..plans.store import PlanStore
@@ -137,4 +140,68 @@ def progress_of(plan_id: str, *, plans: PlanStore, field: FieldStore) -> PlanPro
         plan_id=plan.id,
         version=plan.version,
         staff=[staff_progress(lineage, route, checkins) for route in plan.routes],
+    )
+
+
+MAX_DOSAGE_DAYS = 366
+
+
+def dosage_of(
+    area: str,
+    first: date,
+    last: date,
+    *,
+    plans: PlanStore,
+    field: FieldStore,
+    local_area_of: Callable[[float, float], str | None],
+) -> DosageReport:
+    """The dosage of ``area``'s plans from night ``first`` to ``last``.
+
+    Raises
+    ------
+    RequestError
+        When ``last`` is before ``first`` or the span is over a year.
+    """
+    if last < first:
+        raise RequestError([FieldProblem("to", _("must not be before from"))])
+    if (last - first).days >= MAX_DOSAGE_DAYS:
+        raise RequestError(
+            [FieldProblem("to", _("at most {days} nights at once", days=MAX_DOSAGE_DAYS))]
+        )
+    newest = plans.newest_plans_between(area, first, last)
+    checkins = {lineage: field.checkins(lineage) for lineage, _plan in newest}
+    return dosage(newest, checkins, local_area_of=local_area_of)
+
+
+def dosage_out(
+    report: DosageReport, *, area: str, first: date, last: date, source: str
+) -> DosageOut:
+    """The JSON of a dosage report."""
+
+    def dose(d: Dose) -> dict[str, float | int | None]:
+        return {
+            "planned_visits": d.planned_visits,
+            "planned_min": round(d.planned_min, 1),
+            "delivered_visits": d.delivered_visits,
+            "delivered_min": round(d.delivered_min, 1),
+            "delivered_share": None
+            if d.planned_min <= 0
+            else round(d.delivered_min / d.planned_min, 3),
+        }
+
+    return DosageOut.model_validate(
+        {
+            "area": area,
+            "from": first,
+            "to": last,
+            "rule": CREDIT_RULE,
+            "local_areas_from": source,
+            "total": dose(report.total),
+            "nights": [{"date": day, **dose(d)} for day, d in report.nights.items()],
+            "local_areas": [{"name": n, **dose(d)} for n, d in report.local_areas.items()],
+            "hotspots": [
+                {"id": h.id, "lat": h.lat, "lon": h.lon, "local_area": h.local_area, **dose(h.dose)}
+                for h in report.hotspots
+            ],
+        }
     )

@@ -373,6 +373,24 @@ class PlanStore:
             return None, newest.version, False
         return _from_row(row), newest.version, row.plan_id == newest.id
 
+    def newest_plans_between(
+        self, area: str, first: date, last: date
+    ) -> list[tuple[str, PlanResponse]]:
+        """Each plan of ``area`` for a day from ``first`` to ``last`` (both included), as
+        its newest version, with the id its versions share; by day, then creation."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(PlanRecord)
+                .where(
+                    PlanRecord.area == area,
+                    PlanRecord.plan_date >= first,
+                    PlanRecord.plan_date <= last,
+                    ~_superseded(),
+                )
+                .order_by(PlanRecord.plan_date, PlanRecord.created_at)
+            ).all()
+        return [(r.lineage_id or r.id, PlanResponse.model_validate(r.plan)) for r in rows]
+
     def recent(self, *, limit: int = 20) -> list[PlanResponse]:
         """The latest plans, newest first: each plan's newest version only."""
         with self.sessions() as session:

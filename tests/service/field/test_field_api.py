@@ -241,3 +241,40 @@ def test_a_replan_takes_the_check_ins_as_done_and_the_newest_as_the_position(
     following = next(s for s in busy["stops"] if s["id"] and not s["done"])
     assert following["id"] == second["id"]
     assert following["arrival"] == busy["stops"][0]["departure"]
+
+
+def test_the_dosage_adds_up_against_the_check_ins(evening: Evening, client: TestClient) -> None:
+    """Planned: every hotspot stop of the plan; delivered: the two checked in, with their
+    planned dwell; nights, hotspots and local areas each add up to the total."""
+    hotspot_stops = [
+        s for r in evening.plan["routes"] for s in r["stops"] if s["kind"] == "hotspot"
+    ]
+    done = [s for s in evening.route("care-1")["stops"] if s["kind"] == "hotspot"][:2]
+    evening.set_clock(datetime.fromisoformat(done[-1]["start"]) + timedelta(minutes=5))
+    with phone(evening.app) as anonymous:
+        for stop in done:
+            answer = anonymous.post(
+                f"/v1/field/{evening.tokens['care-1']}/checkins",
+                json={"id": new_id(), "stop_id": stop["id"], "at": stop["start"]},
+            )
+            assert answer.status_code == 201, answer.text
+    day = evening.plan["date"]
+    report = client.get("/v1/reports/sindal/dosage", params={"from": day, "to": day}).json()
+    total = report["total"]
+    assert total["planned_visits"] == len(hotspot_stops)
+    assert total["planned_min"] == round(sum(s["dwell_min"] for s in hotspot_stops), 1)
+    assert total["delivered_visits"] == 2
+    assert total["delivered_min"] == round(sum(s["dwell_min"] for s in done), 1)
+    for part in ("nights", "hotspots", "local_areas"):
+        rows = report[part]
+        assert sum(r["planned_visits"] for r in rows) == total["planned_visits"], part
+        assert sum(r["delivered_visits"] for r in rows) == 2, part
+    assert [n["date"] for n in report["nights"]] == [day]
+    png = client.get("/v1/reports/sindal/dosage.png", params={"from": day, "to": day})
+    assert png.status_code == 200
+    assert png.content.startswith(b"\x89PNG")
+    backwards = client.get("/v1/reports/sindal/dosage", params={"from": day, "to": "2020-01-01"})
+    assert backwards.status_code == 422
+    assert (
+        client.get("/v1/reports/nowhere/dosage", params={"from": day, "to": day}).status_code == 404
+    )
