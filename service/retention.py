@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import delete, select, update
 
 from .alerts.models import AlertRecord, ConsoleMessage, OutboxRecord
+from .field.models import CheckinRecord, TipRecord
 from .incidents.store import IncidentStore
 from .plans.store import PlanRecord, PlanStaffRecord
 from .timeutil import LOCAL_TZ
@@ -21,10 +22,13 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True, slots=True)
 class Forgotten:
-    """How many alerts lost their text and how many plans their staff phones."""
+    """How many alerts lost their text, plans their staff phones, tips their text and
+    place, and check-ins their place."""
 
     alerts: int
     plans: int
+    tips: int = 0
+    checkins: int = 0
 
 
 def retention_cutoff(now: datetime, days: int) -> datetime:
@@ -35,7 +39,8 @@ def retention_cutoff(now: datetime, days: int) -> datetime:
 def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
     """Drop what identifies people in everything created before ``cutoff``, in one
     transaction: alert texts, recipients' phone numbers, the phones in stored plan requests
-    and the console provider's copies of messages."""
+    the console provider's copies of messages, and the staff's tips (text and place) and
+    check-in positions (what was checked in and when stays: the dosage counts it)."""
     with db.sessions() as session, session.begin():
         old = select(AlertRecord.id).where(AlertRecord.created_at < cutoff)
         result = session.execute(
@@ -63,7 +68,25 @@ def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
                 request["shifts"] = [{**s, "phone": None} for s in shifts]
                 plan.request = request
                 plans += 1
-    return Forgotten(alerts=alerts, plans=plans)
+        tips = session.execute(
+            update(TipRecord)
+            .where(
+                TipRecord.received_at < cutoff,
+                (TipRecord.text != "") | TipRecord.lat.is_not(None),
+            )
+            .values(text="", lat=None, lon=None)
+        )
+        checkins = session.execute(
+            update(CheckinRecord)
+            .where(CheckinRecord.received_at < cutoff, CheckinRecord.lat.is_not(None))
+            .values(lat=None, lon=None)
+        )
+    return Forgotten(
+        alerts=alerts,
+        plans=plans,
+        tips=int(getattr(tips, "rowcount", 0) or 0),
+        checkins=int(getattr(checkins, "rowcount", 0) or 0),
+    )
 
 
 def forget_incidents_before(db: SessionSource, cutoff: datetime) -> int:
