@@ -49,6 +49,7 @@ OUTCOMES: dict[str, Outcome] = {
             EXIT_FAILED,
             RETRY_AFTER_BUSY_S,
         ),
+        Outcome("busy", 503, N_("Busy"), EXIT_FAILED, 15),
         Outcome("queue-full", 503, N_("Too many plans waiting"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome(
             "queue-unavailable", 503, N_("Job queue unavailable"), EXIT_FAILED, RETRY_AFTER_BUSY_S

@@ -30,6 +30,7 @@ from ..i18n import N_, _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
 from ..plans.errors import PlanNotFoundError, VersionConflictError
+from .heavy import BusyError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -184,6 +185,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     LinkGoneError,
     StaffNotInPlanError,
     ShiftOverError,
+    BusyError,
 )
 """The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``)."""
 

@@ -17,6 +17,7 @@ from ...auth.audit import audit
 from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
+from ...i18n import language
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
 from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
@@ -30,11 +31,22 @@ from ...incidents.schemas import (
 )
 from ...incidents.service import area_report, import_incidents, import_local_areas, stored_hotspots
 from ...timeutil import LOCAL_TZ, as_of_moment, today_local
-from ..deps import AnyKeyDep, DatabaseDep, IncidentStoreDep, NetworksDep, SettingsDep
+from ..deps import (
+    AnyKeyDep,
+    DatabaseDep,
+    HeavyReadsDep,
+    IncidentStoreDep,
+    NetworksDep,
+    SettingsDep,
+)
 from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 
 if TYPE_CHECKING:
     from ...incidents.errors import RowProblem
+    from ...incidents.reports import AreaReport
+    from ...incidents.store import IncidentStore
+    from ...plans.networks import AreaNetworks
+    from ..heavy import HeavyReads
 
 router = APIRouter(tags=["incidents"])
 
@@ -132,6 +144,7 @@ async def post_incidents(
     store: IncidentStoreDep,
     db: DatabaseDep,
     settings: SettingsDep,
+    heavy: HeavyReadsDep,
     epsg: Annotated[
         int | None,
         Query(ge=1024, le=999_999, description="EPSG code of x/y columns, e.g. 25832."),
@@ -165,6 +178,7 @@ async def post_incidents(
             audit, db, principal, "incidents.import", target=area, outcome="422 unreadable"
         )
         return _format_problem(error)
+    heavy.forget(area)
     target = imported.audit_target()
     outcome = f"{imported.created} new, {imported.updated} updated"
     await run_in_threadpool(
@@ -210,6 +224,7 @@ async def post_local_areas(
     principal: ImporterDep,
     db: DatabaseDep,
     settings: SettingsDep,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Make a GeoJSON FeatureCollection of named polygons (`name` or `navn` property) the
     area's local areas; they replace the earlier ones. Reports count per local area."""
@@ -222,6 +237,7 @@ async def post_local_areas(
         return rows_problem(error, limit=settings.max_validation_errors)
     except ImportFormatError as error:
         return _format_problem(error)
+    heavy.forget(area)
     target = f"{area}: {len(names)} local areas"
     await run_in_threadpool(audit, db, principal, "local_areas.import", target=target)
     return JSONResponse(LocalAreasImported(area=area, names=names).model_dump())
@@ -241,6 +257,8 @@ def get_hotspots(
         ),
     ] = None,
     count: Annotated[int, Query(ge=1, le=200)] = 10,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Hotspots for the next 7 days from the area's stored records, on its streets, ranked
     by weight (highest first), each with its reason and evening windows."""
@@ -249,9 +267,14 @@ def get_hotspots(
         if as_of is not None
         else dt.datetime.now(LOCAL_TZ)
     )
+    # Asked for now: the day's answer is reused (records change by imports, which forget).
+    when = moment if as_of is not None else moment.date()
     try:
-        hotspots = stored_hotspots(
-            area=area, as_of=moment, count=count, store=store, networks=networks
+        hotspots = heavy.run(
+            ("hotspots", area, when, count, language(), store.count(area)),
+            lambda: stored_hotspots(
+                area=area, as_of=moment, count=count, store=store, networks=networks
+            ),
         )
     except NoIncidentsError as error:
         return _not_found(error)
@@ -268,6 +291,16 @@ def _report_day(as_of: dt.date | None) -> dt.date:
     return as_of or today_local()
 
 
+def _report(
+    area: str, day: dt.date, *, store: IncidentStore, networks: AreaNetworks, heavy: HeavyReads
+) -> AreaReport:
+    """The report, reused for the same area, day and records (at most a few at once)."""
+    return heavy.run(
+        ("report", area, day, language(), store.count(area)),
+        lambda: area_report(area=area, as_of=day, store=store, networks=networks),
+    )
+
+
 @router.get("/v1/reports/{area}", responses={200: {"model": ReportOut}, **ERRORS})
 def get_report(
     area: str,
@@ -275,12 +308,14 @@ def get_report(
     store: IncidentStoreDep,
     _: AnyKeyDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Burglaries per local area: the last 4 weeks against the 4 before and the same weeks
     last year, the trend, the top streets, the forecast and the hotspots."""
     day = _report_day(as_of)
     try:
-        report = area_report(area=area, as_of=day, store=store, networks=networks)
+        report = _report(area, day, store=store, networks=networks, heavy=heavy)
     except NoIncidentsError as error:
         return _not_found(error)
     body = ReportOut.of(report, map_png=f"/v1/reports/{area}/map.png?as_of={day.isoformat()}")
@@ -298,6 +333,8 @@ def get_report_map(
     store: IncidentStoreDep,
     _: AnyKeyDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """The report's map (PNG, 1200 x 960): local areas shaded by expected burglaries,
     hotspots circled, the streets drawn thin, © OpenStreetMap contributors."""
@@ -305,8 +342,13 @@ def get_report_map(
 
     day = _report_day(as_of)
     try:
-        report = area_report(area=area, as_of=day, store=store, networks=networks)
+        png = heavy.run(
+            ("report.png", area, day, language(), store.count(area)),
+            lambda: report_map_png(
+                _report(area, day, store=store, networks=networks, heavy=heavy),
+                network=networks.get(area, "drive"),
+            ),
+        )
     except NoIncidentsError as error:
         return _not_found(error)
-    png = report_map_png(report, network=networks.get(area, "drive"))
     return Response(png, media_type="image/png")
