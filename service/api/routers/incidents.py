@@ -7,6 +7,7 @@ no route gives them back one by one, and the audit log names ids and counts only
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -21,6 +22,7 @@ from ...i18n import language
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
 from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
+from ...incidents.localareas import assign_local_areas
 from ...incidents.schemas import (
     HotspotOut,
     HotspotsOut,
@@ -28,12 +30,14 @@ from ...incidents.schemas import (
     IncidentsSummary,
     LocalAreasImported,
     ReportOut,
+    TipCountOut,
 )
 from ...incidents.service import area_report, import_incidents, import_local_areas, stored_hotspots
 from ...timeutil import LOCAL_TZ, as_of_moment, today_local
 from ..deps import (
     AnyKeyDep,
     DatabaseDep,
+    FieldStoreDep,
     HeavyReadsDep,
     IncidentStoreDep,
     NetworksDep,
@@ -42,6 +46,7 @@ from ..deps import (
 from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 
 if TYPE_CHECKING:
+    from ...field.store import Tip
     from ...incidents.errors import RowProblem
     from ...incidents.reports import AreaReport
     from ...incidents.store import IncidentStore
@@ -287,6 +292,24 @@ def get_hotspots(
     return JSONResponse(body.model_dump(mode="json"))
 
 
+def _tip_counts(report: AreaReport, tips: list[Tip]) -> list[TipCountOut]:
+    """The tips noticed in the report's last 4 weeks, counted per local area and category."""
+    first, last = report.periods["last_4_weeks"]
+    counts: Counter[tuple[str | None, str]] = Counter()
+    for tip in tips:
+        if not first <= tip.at.astimezone(LOCAL_TZ).date() <= last:
+            continue
+        name = None
+        if tip.lat is not None and tip.lon is not None:
+            (index,) = assign_local_areas(report.polygons, [tip.lat], [tip.lon])
+            name = report.polygons[int(index)].name if index >= 0 else None
+        counts[name, tip.category] += 1
+    return [
+        TipCountOut(local_area=name, category=category, count=n)
+        for (name, category), n in sorted(counts.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+    ]
+
+
 def _report_day(as_of: dt.date | None) -> dt.date:
     return as_of or today_local()
 
@@ -306,7 +329,8 @@ def get_report(
     area: str,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
+    field: FieldStoreDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
     *,
     heavy: HeavyReadsDep,
@@ -319,6 +343,7 @@ def get_report(
     except NoIncidentsError as error:
         return _not_found(error)
     body = ReportOut.of(report, map_png=f"/v1/reports/{area}/map.png?as_of={day.isoformat()}")
+    body.tips = _tip_counts(report, field.tips(area=area, police=principal.role == "police"))
     return JSONResponse(body.model_dump(mode="json"))
 
 

@@ -72,3 +72,37 @@ def test_the_api_answers_busy_with_retry_after_and_reuses_a_report(
     _import(police, sindal_csv)  # an import forgets the area's results
     scheduler.get("/v1/reports/sindal", params=params)
     assert calls == ["sindal", "sindal"]
+
+
+def test_the_report_counts_the_staffs_tips_per_local_area(
+    police: TestClient, scheduler: TestClient, sindal_csv: bytes
+) -> None:
+    """Tips of the last 4 weeks appear per local area and category; police count only
+    those marked for them; older tips do not count."""
+    import uuid
+    from datetime import datetime, timedelta
+
+    from service.field.schemas import TipCreate
+    from service.field.store import FieldStore, StaffLink
+    from service.geo import Point
+    from service.timeutil import LOCAL_TZ
+
+    _import(police, sindal_csv)
+    store = FieldStore(scheduler.app.state.plan_store.engine)  # type: ignore[attr-defined]
+    link = StaffLink("l1", "plan", "guard-1", "sindal", datetime.now(LOCAL_TZ))
+    noticed = datetime(2026, 11, 10, 19, 0, tzinfo=LOCAL_TZ)
+    for at, for_police in ((noticed, True), (noticed, False), (noticed - timedelta(days=60), True)):
+        body = TipCreate(
+            id=uuid.uuid4().hex,
+            category="open_door_window",
+            location=Point(lat=57.4712, lon=10.2031),
+            at=at,
+            for_police=for_police,
+        )
+        store.add_tip(link, body, at=at, now=at)
+    params = {"as_of": "2026-11-23"}
+    tips = scheduler.get("/v1/reports/sindal", params=params).json()["tips"]
+    assert [(t["category"], t["count"]) for t in tips] == [("open_door_window", 2)]
+    assert tips[0]["local_area"]
+    police_tips = police.get("/v1/reports/sindal", params=params).json()["tips"]
+    assert [t["count"] for t in police_tips] == [1]
