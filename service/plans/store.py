@@ -26,6 +26,8 @@ from .errors import PlanNotFoundError, VersionTakenError
 from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from sqlalchemy.engine import Engine
 
 
@@ -232,6 +234,21 @@ class PlanStore:
             raise PlanNotFoundError(msg)
         return record
 
+    def check_area(self, plan_id: str, *, within: Collection[str] | None) -> None:
+        """Pass if plan ``plan_id`` exists and its area is one of ``within`` (None: any).
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none, or its area is not one of ``within`` (answered alike, so that
+            a key scoped to other areas learns nothing of the plan).
+        """
+        with self.sessions() as session:
+            area = session.scalar(select(PlanRecord.area).where(PlanRecord.id == plan_id))
+        if area is None or (within is not None and area not in within):
+            msg = f"no plan with id {plan_id!r}."
+            raise PlanNotFoundError(msg)
+
     def get(self, plan_id: str) -> PlanResponse:
         """The stored plan ``plan_id``.
 
@@ -328,13 +345,14 @@ class PlanStore:
             ).all()
         return [_from_row(row) for row in rows]
 
-    def recent(self, *, limit: int = 20) -> list[PlanResponse]:
-        """The latest plans, newest first: each plan's newest version only."""
+    def recent(
+        self, *, limit: int = 20, areas: Collection[str] | None = None
+    ) -> list[PlanResponse]:
+        """The latest plans, newest first: each plan's newest version only (of ``areas``
+        only, when given)."""
+        query = select(PlanRecord).where(~_superseded())
+        if areas is not None:
+            query = query.where(PlanRecord.area.in_(sorted(areas)))
         with self.sessions() as session:
-            rows = session.scalars(
-                select(PlanRecord)
-                .where(~_superseded())
-                .order_by(PlanRecord.created_at.desc())
-                .limit(limit)
-            ).all()
+            rows = session.scalars(query.order_by(PlanRecord.created_at.desc()).limit(limit)).all()
         return [PlanResponse.model_validate(row.plan) for row in rows]
