@@ -79,7 +79,7 @@ class StaffPlan:
 
     ``shift_start``/``shift_end`` are the shift as requested (local time); ``route`` is the
     planned route (None if the plan has none for them) and ``line`` its street line as
-    ``(lon, lat)`` pairs (None for a plan on an explicit matrix).
+    ``(lon, lat)`` pairs (None for a plan on an explicit matrix); ``area`` is the plan's.
     """
 
     plan_id: str
@@ -91,6 +91,7 @@ class StaffPlan:
     shift_end: datetime
     route: RouteOut | None
     line: tuple[tuple[float, float], ...] | None
+    area: str = ""
 
 
 def _clock(value: str) -> datetime | time:
@@ -126,6 +127,7 @@ def staff_plans(record: PlanRecord) -> list[StaffPlan]:
             shift_end=to_local(_clock(shift["end_time"]), plan.date),
             route=routes.get(shift["id"]),
             line=lines.get(shift["id"]),
+            area=record.area,
         )
         for shift in record.request.get("shifts", [])
     ]
@@ -145,7 +147,7 @@ def _staff_row(staff: StaffPlan) -> PlanStaffRecord:
     )
 
 
-def _from_row(row: PlanStaffRecord) -> StaffPlan:
+def _from_row(row: PlanStaffRecord, area: str) -> StaffPlan:
     return StaffPlan(
         plan_id=row.plan_id,
         created_at=aware_utc(row.created_at),
@@ -156,6 +158,7 @@ def _from_row(row: PlanStaffRecord) -> StaffPlan:
         shift_end=aware_utc(row.shift_end).astimezone(LOCAL_TZ),
         route=None if row.route is None else RouteOut.model_validate(row.route),
         line=None if row.line is None else tuple((c[0], c[1]) for c in row.line),
+        area=area,
     )
 
 
@@ -331,19 +334,25 @@ class PlanStore:
             ).first()
         return None if record is None else PlanResponse.model_validate(record.plan)
 
-    def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
+    def staff_plans_since(
+        self, since: datetime, *, areas: Collection[str] | None = None
+    ) -> list[StaffPlan]:
         """Every staff member's part of the plans created at or after ``since`` that are
         the newest version of their plan, oldest plan first (read from the small
         ``plan_staff`` table, never the plans' requests): staff who left in a re-plan are
-        not in it, staff who joined are."""
+        not in it, staff who joined are. With ``areas``, only plans of those areas."""
+        query = (
+            select(PlanStaffRecord, PlanRecord.area)
+            .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
+            .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~_superseded())
+        )
+        if areas is not None:
+            query = query.where(PlanRecord.area.in_(sorted(areas)))
         with self.sessions() as session:
-            rows = session.scalars(
-                select(PlanStaffRecord)
-                .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
-                .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~_superseded())
-                .order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
+            rows = session.execute(
+                query.order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
             ).all()
-        return [_from_row(row) for row in rows]
+        return [_from_row(row, area) for row, area in rows]
 
     def recent(
         self, *, limit: int = 20, areas: Collection[str] | None = None
