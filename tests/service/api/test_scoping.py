@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from fastapi import FastAPI
-    from httpx import Response
+    from httpx2 import Response
 
     from service.plans.networks import AreaNetworks
 
