@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, aliased, mapped_column, sessionmaker
 
 from ..db import Base, aware_utc, create_db_engine
+from ..i18n import _
 from ..timeutil import LOCAL_TZ, to_local
 from .errors import PlanNotFoundError, VersionTakenError
 from .schemas import PlanResponse, PlanVersion, RouteOut
@@ -249,7 +250,8 @@ class PlanStore:
         with self.sessions() as session:
             area = session.scalar(select(PlanRecord.area).where(PlanRecord.id == plan_id))
         if area is None or (within is not None and area not in within):
-            msg = f"no plan with id {plan_id!r}."
+            # The very message of an unknown plan (`_record`), in every language.
+            msg = _("no plan with id {id!r}.", id=plan_id)
             raise PlanNotFoundError(msg)
 
     def get(self, plan_id: str) -> PlanResponse:

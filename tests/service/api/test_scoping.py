@@ -10,6 +10,7 @@ for the role does not; another area's object is a 404, as an unknown one.
 from __future__ import annotations
 
 import copy
+import json
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -415,3 +416,21 @@ def test_a_key_of_another_area_reaches_none_of_sindals_staff(world: World) -> No
     assert answer.status_code == 202, answer.text
     admin = world.call("admin", "all", "GET", f"/v1/alerts/{answer.json()['id']}").json()
     assert admin["recipient_count"] >= 1
+
+
+@pytest.mark.parametrize("language", ["en", "da"])
+@pytest.mark.parametrize("kind", ["plans", "alerts", "jobs"])
+def test_another_areas_object_reads_exactly_as_an_unknown_one(
+    world: World, kind: str, language: str
+) -> None:
+    """In either language, a dispatcher of another area gets for the Sindal plan, alert
+    and job the very 404 it gets for an id that does not exist (the id aside): nothing
+    tells that the object exists."""
+    real = {"plans": world.plan["id"], "alerts": world.alert_id, "jobs": world.plan_job}[kind]
+    fake = "0" * len(real)
+    lang = {"Accept-Language": language}
+    seen = world.call("dispatcher", "other", "GET", f"/v1/{kind}/{real}", headers=lang)
+    unknown = world.call("dispatcher", "other", "GET", f"/v1/{kind}/{fake}", headers=lang)
+    assert seen.status_code == unknown.status_code == 404
+    assert seen.json() == json.loads(unknown.text.replace(fake, real))
+    assert seen.headers.get("content-language") == unknown.headers.get("content-language")
