@@ -153,7 +153,7 @@ class AlertCreate(_Strict):
         """The message as sent: a patrol alert says the routes changed."""
         if self.patrol is None:
             return self.message
-        with i18n.use_language(i18n.deployment_language()):  # the staff's language
+        with i18n.use_language(i18n.staff_language()):  # the staff's language
             return f"{self.message} {i18n._(PATROL_NOTE)}"
 
     def text(self) -> str:

@@ -1,7 +1,8 @@
 """Burglary records in (CSV, GeoJSON, JSON), local areas, hotspots and local-area reports.
 
 Records are personal data: only police and dispatcher keys (and admin) may import them,
-no route gives them back one by one, and the audit log names ids and counts only.
+no route gives them back one by one, and the audit log names ids and counts only. A key
+scoped to areas reads and imports its areas' only (another area is a 403 naming it).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from ...auth.audit import audit
 from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
+from ...auth.scope import check_area
 from ...i18n import language
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
 from ...incidents.hotspots import shortfall_note
@@ -162,6 +164,7 @@ async def post_incidents(
     again updates the record. A file with any bad row is refused whole (422, every bad line
     and column named); nothing is half-imported.
     """
+    check_area(principal, area)
     fmt = format_from_content_type(request.headers.get("content-type"))
     if fmt is None:
         names = ", ".join(FORMATS)
@@ -197,9 +200,10 @@ async def post_incidents(
 
 @router.get("/v1/incidents", responses=ERRORS)
 def get_incidents(
-    area: AreaQuery, networks: NetworksDep, store: IncidentStoreDep, _: ImporterDep
+    area: AreaQuery, networks: NetworksDep, store: IncidentStoreDep, principal: ImporterDep
 ) -> IncidentsSummary:
     """How many records the area has and the days they span (no positions)."""
+    check_area(principal, area)
     networks.catalog.get(area)
     count, first, last = store.count(area)
     return IncidentsSummary(
@@ -233,6 +237,7 @@ async def post_local_areas(
 ) -> Response:
     """Make a GeoJSON FeatureCollection of named polygons (`name` or `navn` property) the
     area's local areas; they replace the earlier ones. Reports count per local area."""
+    check_area(principal, area)
     data = await _body(request)
     try:
         names = await run_in_threadpool(
@@ -253,7 +258,7 @@ def get_hotspots(
     area: AreaQuery,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
     as_of: Annotated[
         dt.datetime | dt.date | None,
         Query(
@@ -267,6 +272,7 @@ def get_hotspots(
 ) -> Response:
     """Hotspots for the next 7 days from the area's stored records, on its streets, ranked
     by weight (highest first), each with its reason and evening windows."""
+    check_area(principal, area)
     moment = (
         as_of_moment(as_of, default=today_local())
         if as_of is not None
@@ -337,6 +343,7 @@ def get_report(
 ) -> Response:
     """Burglaries per local area: the last 4 weeks against the 4 before and the same weeks
     last year, the trend, the top streets, the forecast and the hotspots."""
+    check_area(principal, area)
     day = _report_day(as_of)
     try:
         report = _report(area, day, store=store, networks=networks, heavy=heavy)
@@ -356,13 +363,14 @@ def get_report_map(
     area: str,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
     *,
     heavy: HeavyReadsDep,
 ) -> Response:
     """The report's map (PNG, 1200 x 960): local areas shaded by expected burglaries,
     hotspots circled, the streets drawn thin, © OpenStreetMap contributors."""
+    check_area(principal, area)
     from ...incidents.maps import report_map_png
 
     day = _report_day(as_of)
