@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from ...auth.audit import audit
+from ...auth.scope import check_area
 from ...field.schemas import (
     Accepted,
     CheckinCreate,
@@ -55,6 +56,7 @@ from ..deps import (
 from ..problems import PROBLEM
 
 if TYPE_CHECKING:
+    from ...auth.keys import Principal
     from ...field.dosage import DosageReport
 
 router = APIRouter(tags=["field"])
@@ -85,6 +87,7 @@ def post_staff_link(
     """A link for a staff member's phone: their route on that plan's evening (following
     re-plans), check-ins and tips; no API key needed. Shown once (only a digest is
     stored); it lives until their shift ends plus `EYES_FIELD_LINK_MARGIN_MIN`."""
+    plans.check_area(plan_id, within=principal.visible())
     link = create_link(
         plan_id=plan_id,
         staff_id=staff_id,
@@ -113,6 +116,7 @@ def delete_staff_link(
     now: NowDep,
 ) -> Response:
     """Revoke the staff member's links on this plan: they answer 410 from now on."""
+    plans.check_area(plan_id, within=principal.visible())
     revoked = field.revoke(plans.lineage_of(plan_id), staff_id, now=now)
     audit(db, principal, "link.revoke", target=f"{plan_id}/{staff_id}", outcome=f"{revoked}")
     return Response(status_code=204)
@@ -123,10 +127,11 @@ def delete_staff_link(
     responses={404: {"description": "No such plan", **PROBLEM}},
 )
 def get_progress(
-    plan_id: str, _principal: PlannerDep, plans: PlanStoreDep, field: FieldStoreDep
+    plan_id: str, principal: PlannerDep, plans: PlanStoreDep, field: FieldStoreDep
 ) -> PlanProgress:
     """Per staff member of the newest version: the stops checked in, the last position and
     time, and minutes behind (negative: ahead of) the plan at the last check-in."""
+    plans.check_area(plan_id, within=principal.visible())
     return progress_of(plan_id, plans=plans, field=field)
 
 
@@ -140,6 +145,9 @@ def get_tips(
     """Tips from the staff, oldest first. Police keys see only those marked for the police,
     without the staff member's identity."""
     police = principal.role == "police"
+    if area is not None:
+        check_area(principal, area)
+    visible = principal.visible()
     if since is not None and since.tzinfo is None:
         from ...timeutil import LOCAL_TZ
 
@@ -157,6 +165,7 @@ def get_tips(
             staff_id=None if police else tip.staff_id,
         )
         for tip in field.tips(area=area, since=since, police=police)
+        if visible is None or tip.area in visible
     ]
 
 
@@ -237,6 +246,7 @@ def _dosage(
     first: date,
     last: date,
     *,
+    principal: Principal,
     networks: NetworksDep,
     plans: PlanStoreDep,
     field: FieldStoreDep,
@@ -245,6 +255,7 @@ def _dosage(
     """The report, and where its local areas come from (imported, else 1 km cells)."""
     if area not in networks.catalog.names():
         raise HTTPException(404, _("No area named {area!r}.", area=area))
+    check_area(principal, area)
     polygons = [LocalArea.from_stored(s) for s in incidents.local_areas(area)]
     source = "imported"
     if not polygons:
@@ -285,7 +296,7 @@ def get_dosage(
     area: str,
     first: FromQuery,
     last: ToQuery,
-    _principal: AnyKeyDep,
+    principal: AnyKeyDep,
     networks: NetworksDep,
     plans: PlanStoreDep,
     field: FieldStoreDep,
@@ -296,7 +307,14 @@ def get_dosage(
     each plan's newest version; delivered: the stops checked in at, credited with their
     planned dwell. The picture beside it: `dosage.png`."""
     report, source = _dosage(
-        area, first, last, networks=networks, plans=plans, field=field, incidents=incidents
+        area,
+        first,
+        last,
+        principal=principal,
+        networks=networks,
+        plans=plans,
+        field=field,
+        incidents=incidents,
     )
     return dosage_out(report, area=area, first=first, last=last, source=source)
 
@@ -310,7 +328,7 @@ def get_dosage_png(
     area: str,
     first: FromQuery,
     last: ToQuery,
-    _principal: AnyKeyDep,
+    principal: AnyKeyDep,
     networks: NetworksDep,
     plans: PlanStoreDep,
     field: FieldStoreDep,
@@ -321,7 +339,14 @@ def get_dosage_png(
     from ...field.dosage_picture import dosage_png
 
     report, _source = _dosage(
-        area, first, last, networks=networks, plans=plans, field=field, incidents=incidents
+        area,
+        first,
+        last,
+        principal=principal,
+        networks=networks,
+        plans=plans,
+        field=field,
+        incidents=incidents,
     )
     return Response(
         dosage_png(report, area_title=area, first=first, last=last), media_type="image/png"

@@ -278,3 +278,29 @@ def test_the_dosage_adds_up_against_the_check_ins(evening: Evening, client: Test
     assert (
         client.get("/v1/reports/nowhere/dosage", params={"from": day, "to": day}).status_code == 404
     )
+
+
+def test_a_key_of_another_area_learns_nothing_of_the_evening(
+    evening: Evening, client: TestClient
+) -> None:
+    """A dispatcher scoped to Liechtenstein: Sindal's plan is unknown to it (links,
+    progress), Sindal's tips and dosage are refused, its tip list leaves them out."""
+    store = evening.app.state.alert_store
+    _, other = create_key(store, "dispatcher", areas=["liechtenstein"])
+    headers = {"X-API-Key": other}
+    plan_id = evening.plan["id"]
+    with phone(evening.app) as anonymous:
+        anonymous.post(f"/v1/field/{evening.tokens['care-1']}/tips", json=tip())
+    assert client.post(f"/v1/plans/{plan_id}/staff/care-1/link", headers=headers).status_code == 404
+    assert (
+        client.delete(f"/v1/plans/{plan_id}/staff/care-1/link", headers=headers).status_code == 404
+    )
+    assert client.get(f"/v1/plans/{plan_id}/progress", headers=headers).status_code == 404
+    assert client.get("/v1/tips", params={"area": "sindal"}, headers=headers).status_code == 403
+    assert client.get("/v1/tips", headers=headers).json() == []
+    assert len(client.get("/v1/tips").json()) == 1
+    day = evening.plan["date"]
+    dosage = client.get(
+        "/v1/reports/sindal/dosage", params={"from": day, "to": day}, headers=headers
+    )
+    assert dosage.status_code == 403
