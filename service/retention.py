@@ -61,7 +61,7 @@ def forget_before(db: SessionSource, cutoff: datetime) -> Forgotten:
         session.execute(
             update(OutboxRecord)
             .where(OutboxRecord.alert_id.in_(old), OutboxRecord.phone.is_not(None))
-            .values(phone=None)
+            .values(phone=None, text=None)
         )
         session.execute(delete(ConsoleMessage).where(ConsoleMessage.created_at < cutoff))
         session.execute(

@@ -110,6 +110,8 @@ class OutboxRecord(Base):
     # The row whose message already carried this text to this phone: this row is never
     # sent (status "merged") and reads as that row's state.
     via_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """This row's own SMS (a staff member's link); None: the alert's message."""
 
 
 class ConsoleMessage(Base):

@@ -329,6 +329,46 @@ class AlertStore:
             return self.check_replay(existing, alert.body_hash), False
         return record, True
 
+    def create_messages(
+        self, alert: NewAlert, messages: Sequence[tuple[Recipient, str]], *, now: datetime
+    ) -> AlertRecord:
+        """Store a message of its own to each recipient (e.g. a staff member's link) under
+        one record of kind ``alert.targeting``, in ONE transaction: they go out through the
+        outbox like an alert's, nothing lost, nothing sent twice."""
+        record = AlertRecord(
+            id=uuid.uuid4().hex,
+            created_at=now,
+            owner=alert.owner,
+            idempotency_key=alert.idempotency_key,
+            body_hash=alert.body_hash,
+            message=alert.message,
+            area_name=alert.area_name,
+            area=alert.area,
+            valid_from=alert.valid_from.astimezone(UTC),
+            valid_until=alert.valid_until.astimezone(UTC),
+            severity=alert.severity,
+            targeting=alert.targeting,
+            segments=alert.segments,
+            recipient_count=len(messages),
+            note=None,
+        )
+        with self.sessions() as session, session.begin():
+            session.add(record)
+            session.flush()
+            session.add_all(AlertAreaRecord(alert_id=record.id, area=a) for a in alert.areas)
+            for recipient, text in messages:
+                row = _outbox_row(
+                    record.id,
+                    recipient,
+                    alert,
+                    hashlib.sha256(text.encode()).hexdigest(),
+                    None,
+                    now=now,
+                )
+                row.text = text
+                session.add(row)
+        return record
+
     @staticmethod
     def check_replay(existing: AlertRecord, hash_: str) -> AlertRecord:
         """``existing`` if the replayed body matches it.

@@ -26,7 +26,7 @@ from ..field.errors import (
     LinkNotFoundError,
     StaffNotInPlanError,
 )
-from ..field.service import ShiftOverError
+from ..field.service import PublishError, ShiftOverError
 from ..i18n import N_, _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
@@ -190,6 +190,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     LinkGoneError,
     StaffNotInPlanError,
     ShiftOverError,
+    PublishError,
     BusyError,
     AreaForbiddenError,
 )

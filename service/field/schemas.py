@@ -53,6 +53,24 @@ class LinkPublic(BaseModel):
     token: str
     url: str
     expires_at: datetime
+    link_id: str | None = Field(default=None, exclude=True)
+
+
+class PublishSkip(BaseModel):
+    """A staff member not texted, and why."""
+
+    staff_id: str
+    reason: Literal["already_texted", "no_phone", "shift_over"]
+
+
+class PublishOut(BaseModel):
+    """Links texted to the staff through the SMS outbox."""
+
+    message_id: str | None = Field(
+        description="The outbox record of the texts (GET /v1/alerts/{id} shows delivery)."
+    )
+    texted: list[str]
+    skipped: list[PublishSkip]
 
 
 class FieldStop(BaseModel):

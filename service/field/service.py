@@ -4,16 +4,27 @@ these with the stores."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, ClassVar
 
+from ..alerts.store import NewAlert
+from ..alerts.targeting import Recipient
 from ..errors import FieldProblem, RequestError
-from ..i18n import _
+from ..i18n import _, staff_language, use_language
 from ..timeutil import LOCAL_TZ
 from .dosage import CREDIT_RULE, DosageReport, Dose, dosage
 from .errors import StaffNotInPlanError
-from .schemas import DosageOut, FieldAlert, FieldView, LinkPublic, PlanProgress
+from .schemas import (
+    DosageOut,
+    FieldAlert,
+    FieldView,
+    LinkPublic,
+    PlanProgress,
+    PublishOut,
+    PublishSkip,
+)
 from .view import field_view, staff_progress
 
 if TYPE_CHECKING:
@@ -82,7 +93,9 @@ def create_link(
         now=now,
     )
     base = (settings.public_base_url or "").rstrip("/")
-    return LinkPublic(token=token, url=f"{base}/s/{token}", expires_at=link.expires_at)
+    return LinkPublic(
+        token=token, url=f"{base}/s/{token}", expires_at=link.expires_at, link_id=link.id
+    )
 
 
 def page_of(
@@ -204,4 +217,114 @@ def dosage_out(
                 for h in report.hotspots
             ],
         }
+    )
+
+
+class PublishError(RuntimeError):
+    """Links cannot be texted: the service does not know its public address."""
+
+    outcome_kind: ClassVar[str] = "conflict"
+
+
+def publish_links(
+    plan_id: str,
+    *,
+    plans: PlanStore,
+    field: FieldStore,
+    alerts: AlertStore,
+    settings: Settings,
+    owner: str,
+    now: datetime,
+) -> PublishOut:
+    """Text each staff member of the plan's newest version a link of their own, through the
+    SMS outbox. A staff member with a live link already texted is skipped (publishing
+    again texts only those who joined since); so is one without a phone, or whose shift is
+    over. Links are made, their SMS stored in one transaction, then the links marked
+    texted: a crash between texts again on the next publish (never loses a link).
+
+    Raises
+    ------
+    PublishError
+        Without ``EYES_PUBLIC_BASE_URL`` (a link in an SMS must be absolute).
+    PlanNotFoundError
+        No such plan.
+    """
+    if not settings.public_base_url:
+        raise PublishError(
+            _("set EYES_PUBLIC_BASE_URL to the service's public address to text links")
+        )
+    plan = plans.newest_version(plan_id)
+    lineage = plans.lineage_of(plan_id)
+    already = field.published(lineage, now=now)
+    messages: list[tuple[Recipient, str]] = []
+    links: list[str] = []
+    skipped: list[PublishSkip] = []
+    expiry = now
+    for route in plan.routes:
+        staff_id = route.staff_id
+        staff, _version, _on_plan = plans.newest_staff_plan(lineage, staff_id)
+        if staff_id in already:
+            skipped.append(PublishSkip(staff_id=staff_id, reason="already_texted"))
+            continue
+        if staff is None or not staff.phone:
+            skipped.append(PublishSkip(staff_id=staff_id, reason="no_phone"))
+            continue
+        try:
+            link = create_link(
+                plan_id=plan_id,
+                staff_id=staff_id,
+                plans=plans,
+                field=field,
+                settings=settings,
+                created_by=owner or None,
+                now=now,
+            )
+        except ShiftOverError:
+            skipped.append(PublishSkip(staff_id=staff_id, reason="shift_over"))
+            continue
+        with use_language(staff_language()):
+            text = _("{name}, your route tonight: {url}", name=route.name or staff_id, url=link.url)
+        messages.append(
+            (
+                Recipient(
+                    staff_id=staff_id,
+                    phone=staff.phone,
+                    plan_id=plan.id,
+                    plan_date=plan.date,
+                    reason="staff link",
+                    area=plan.area,
+                ),
+                text,
+            )
+        )
+        if link.link_id is not None:
+            links.append(link.link_id)
+        expiry = max(expiry, link.expires_at)
+    record_id = None
+    if messages:
+        record = alerts.create_messages(
+            NewAlert(
+                owner=owner,
+                idempotency_key=None,
+                body_hash=hashlib.sha256(f"publish:{lineage}".encode()).hexdigest(),
+                message=f"staff links of plan {plan.id}",
+                area_name=plan.area,
+                area={},
+                valid_from=now,
+                valid_until=expiry,
+                severity="info",
+                targeting="staff_links",
+                segments=1,
+                sms_provider=settings.sms_provider,
+                areas=(plan.area,),
+            ),
+            messages,
+            now=now,
+        )
+        record_id = record.id
+        field.mark_published(links, now=now)
+    return PublishOut(
+        message_id=record_id,
+        texted=[recipient.staff_id for recipient, _text in messages],
+        skipped=skipped,
     )

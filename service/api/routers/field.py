@@ -22,6 +22,7 @@ from ...field.schemas import (
     FieldView,
     LinkPublic,
     PlanProgress,
+    PublishOut,
     TipCreate,
     TipPublic,
 )
@@ -31,6 +32,7 @@ from ...field.service import (
     dosage_out,
     page_of,
     progress_of,
+    publish_links,
     when_it_happened,
 )
 from ...i18n import _
@@ -120,6 +122,41 @@ def delete_staff_link(
     revoked = field.revoke(plans.lineage_of(plan_id), staff_id, now=now)
     audit(db, principal, "link.revoke", target=f"{plan_id}/{staff_id}", outcome=f"{revoked}")
     return Response(status_code=204)
+
+
+@router.post(
+    "/v1/plans/{plan_id}/publish",
+    status_code=202,
+    responses={
+        404: {"description": "No such plan", **PROBLEM},
+        409: {"description": "EYES_PUBLIC_BASE_URL is not set", **PROBLEM},
+    },
+)
+def post_publish(
+    plan_id: str,
+    principal: PlannerDep,
+    plans: PlanStoreDep,
+    field: FieldStoreDep,
+    alerts: AlertStoreDep,
+    settings: SettingsDep,
+    db: DatabaseDep,
+    now: NowDep,
+) -> PublishOut:
+    """Text each staff member of the plan a link to their own page, through the SMS outbox
+    (nothing lost, nothing sent twice). Publishing again texts only those without a live
+    texted link (e.g. who joined in a re-plan); links follow re-plans by themselves."""
+    plans.check_area(plan_id, within=principal.visible())
+    published = publish_links(
+        plan_id,
+        plans=plans,
+        field=field,
+        alerts=alerts,
+        settings=settings,
+        owner=principal.owner,
+        now=now,
+    )
+    audit(db, principal, "links.publish", target=plan_id, outcome=f"{len(published.texted)}")
+    return published
 
 
 @router.get(

@@ -304,3 +304,38 @@ def test_a_key_of_another_area_learns_nothing_of_the_evening(
         "/v1/reports/sindal/dosage", params={"from": day, "to": day}, headers=headers
     )
     assert dosage.status_code == 403
+
+
+def test_publishing_texts_each_staff_member_their_link_once(
+    evening: Evening, client: TestClient
+) -> None:
+    """Each staff member with a phone gets one SMS with a link of their own that opens
+    their page; publishing again texts no one; without a public address it is refused."""
+    from sqlalchemy import select
+
+    from service.alerts.models import OutboxRecord
+
+    plan_id = evening.plan["id"]
+    refused = client.post(f"/v1/plans/{plan_id}/publish")
+    assert refused.status_code == 409
+    settings = evening.app.state.settings
+    evening.app.state.settings = settings.model_copy(
+        update={"public_base_url": "https://eyes.example.dk"}
+    )
+    first = client.post(f"/v1/plans/{plan_id}/publish")
+    assert first.status_code == 202, first.text
+    assert sorted(first.json()["texted"]) == ["care-1", "guard-1"]
+    again = client.post(f"/v1/plans/{plan_id}/publish").json()
+    assert again["texted"] == []
+    assert {s["reason"] for s in again["skipped"]} == {"already_texted"}
+    with evening.app.state.alert_store.sessions() as session:
+        rows = session.scalars(select(OutboxRecord)).all()
+    texts = {row.staff_id: (row.phone, row.text or "") for row in rows}
+    assert sorted(texts) == ["care-1", "guard-1"]
+    assert len(rows) == 2
+    for staff_id, (_phone, text) in texts.items():
+        token = text.rsplit("/s/", 1)[1]
+        with phone(evening.app) as anonymous:
+            assert anonymous.get(f"/v1/field/{token}").json()["staff_id"] == staff_id
+        assert text.startswith("https://") is False
+        assert "https://eyes.example.dk/s/" in text
