@@ -255,14 +255,69 @@ def cmd_areas(_: argparse.Namespace) -> None:
         print(f"{name}{marker}")
 
 
+def _key_areas(args: argparse.Namespace) -> list[str] | None:
+    """The areas ``--areas`` and ``--municipality`` name, checked against the area catalogue
+    (None: neither was given, a key of every area)."""
+    from .i18n import _
+    from .plans.networks import AreaNetworks
+
+    if args.areas is None and args.municipality is None:
+        return None
+    catalog = AreaNetworks.from_settings(_settings()).catalog
+    known = catalog.names()
+    chosen: set[str] = set()
+    if args.areas is not None:
+        named = {a.strip() for a in args.areas.split(",") if a.strip()}
+        unknown = sorted(named - set(known))
+        if unknown or not named:
+            msg = _(
+                "--areas: unknown area {unknown}; known areas: {known}",
+                unknown=", ".join(unknown) or '""',
+                known=", ".join(known) or "none",
+            )
+            raise CliError(msg, EXIT_BAD_INPUT)
+        chosen |= named
+    if args.municipality is not None:
+        found = catalog.in_municipality(args.municipality)
+        if not found:
+            municipalities = sorted({a.municipality for a in catalog.areas()})
+            msg = _(
+                "no area belongs to municipality {municipality}; municipalities: {known}",
+                municipality=args.municipality,
+                known=", ".join(municipalities) or "none",
+            )
+            raise CliError(msg, EXIT_BAD_INPUT)
+        chosen |= set(found)
+    if args.role == "admin":
+        msg = _("an admin key sees every area: leave out --areas and --municipality")
+        raise CliError(msg, EXIT_BAD_INPUT)
+    return sorted(chosen)
+
+
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """Create an API key and print it once (only its digest is stored)."""
     from .auth.keys import create_key
+    from .i18n import _
 
-    key_id, key = create_key(_alert_store(), args.role, label=args.label)
+    areas = _key_areas(args)
+    key_id, key = create_key(_alert_store(), args.role, label=args.label, areas=areas)
     print(key)
+    if areas is not None:
+        scope = _("areas {areas}", areas=", ".join(areas))
+    elif args.role == "admin":
+        scope = _("every area")
+    else:
+        scope = _(
+            "every area (warning: name the key's areas with --areas or --municipality when "
+            "the service serves more than one municipality)"
+        )
     print(
-        f"key id {key_id}, role {args.role}: store the key now; it is not shown again.",
+        _(
+            "key id {key_id}, role {role}, {scope}: store the key now; it is not shown again.",
+            key_id=key_id,
+            role=args.role,
+            scope=scope,
+        ),
         file=sys.stderr,
     )
 
@@ -563,6 +618,19 @@ def build_parser() -> argparse.ArgumentParser:
     create = keys.add_parser("create", help="create a key and print it once")
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--label", default="", help="who the key is for")
+    create.add_argument(
+        "--areas",
+        default=None,
+        metavar="A,B",
+        help="the areas the key sees and acts on, comma-separated (default: every area; "
+        "name them for any key but admin when several municipalities share the service)",
+    )
+    create.add_argument(
+        "--municipality",
+        default=None,
+        metavar="NAME",
+        help="shorthand for every area of a municipality (from areas.toml), as it is now",
+    )
     create.set_defaults(func=cmd_keys_create)
     sender = sub.add_parser("sender", help="run the SMS sender (the outbox worker)")
     sender.set_defaults(func=cmd_sender)

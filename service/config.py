@@ -77,6 +77,20 @@ class Settings(BaseSettings):
     )
     alert_rate_per_min: int = Field(default=10, ge=1, description="Alerts per key per minute.")
 
+    heavy_reads_at_once: int = Field(
+        default=2,
+        ge=1,
+        le=32,
+        description="Hotspot, report and report-picture computations at once per API "
+        "process; beyond: 503 with Retry-After.",
+    )
+    heavy_read_cache_s: float = Field(
+        default=600.0,
+        ge=0,
+        description="How long a hotspot or report result is reused for the same area, day "
+        "and records.",
+    )
+
     # The eyes' own page (issue 17).
     field_link_margin_min: int = Field(
         default=120,

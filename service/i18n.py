@@ -68,11 +68,15 @@ def language() -> Language:
 
 
 def deployment_language() -> Language:
-    """The deployment's language, ``EYES_LANGUAGE``: what staff read in their SMS whoever
-    sent it, and everything said outside a request."""
+    """The deployment's language, ``EYES_LANGUAGE``: everything said outside a request."""
     from .config import get_settings
 
     return get_settings().language
+
+
+def staff_language() -> Language:
+    """What the staff read in their SMS, whoever sent it: the deployment's language."""
+    return deployment_language()
 
 
 @contextlib.contextmanager

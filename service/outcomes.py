@@ -36,6 +36,7 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("invalid-request", 422, N_("Invalid request"), EXIT_BAD_INPUT),
         Outcome("invalid-config", 500, N_("Server misconfigured"), EXIT_BAD_INPUT),
         Outcome("not-found", 404, N_("Not found"), EXIT_BAD_INPUT),
+        Outcome("area-forbidden", 403, N_("Area not allowed for this key"), EXIT_BAD_INPUT),
         Outcome("conflict", 409, N_("Conflict"), EXIT_BAD_INPUT),
         Outcome("version-conflict", 409, N_("Not the newest version"), EXIT_FAILED),
         Outcome("bad-signature", 401, N_("Bad signature"), EXIT_BAD_INPUT),
@@ -49,6 +50,7 @@ OUTCOMES: dict[str, Outcome] = {
             EXIT_FAILED,
             RETRY_AFTER_BUSY_S,
         ),
+        Outcome("busy", 503, N_("Busy"), EXIT_FAILED, 15),
         Outcome("queue-full", 503, N_("Too many plans waiting"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome(
             "queue-unavailable", 503, N_("Job queue unavailable"), EXIT_FAILED, RETRY_AFTER_BUSY_S

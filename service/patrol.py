@@ -37,6 +37,7 @@ def patrol_replans(
     networks: AreaNetworks,
     plans: PlanStore,
     run_replan: Callable[[str, ReplanRequest], str | None],
+    may_act: Callable[[str], bool] = lambda _area: True,
 ) -> list[str]:
     """Re-plan tonight's plans in the alert's area with its centre as a stop; returns the new
     plan versions' ids (none when no plan of those days is in the area, or their evenings
@@ -44,6 +45,7 @@ def patrol_replans(
 
     ``run_replan(plan_id, change)`` re-plans one stored plan and gives the new version's id,
     or None when it could not (the plan's evening is over, no plan found in time, ...).
+    Only plans of areas ``may_act`` allows are re-planned (the alert's key's areas).
     """
     assert body.patrol is not None
     lat, lon = area_centre(body.area)
@@ -66,7 +68,7 @@ def patrol_replans(
     day = start.date()
     while day <= valid_until.astimezone(LOCAL_TZ).date():
         for area in networks.catalog.names():
-            if not networks.bounds(area, "drive").contains(lat, lon):
+            if not may_act(area) or not networks.bounds(area, "drive").contains(lat, lon):
                 continue
             plan = plans.newest_for_day(area, day)
             if plan is None:

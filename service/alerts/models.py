@@ -45,6 +45,18 @@ class AlertRecord(Base):
     note: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
+class AlertAreaRecord(Base):
+    """An area an alert concerns: where its centre lies (of the areas its key may act on)
+    and the areas of its recipients' plans. A key scoped to areas reads the alerts of its
+    areas (and a police key its own). Alerts from before scoping have none: only keys of
+    every area read them."""
+
+    __tablename__ = "alert_areas"
+
+    alert_id: Mapped[str] = mapped_column(ForeignKey("alerts.id"), primary_key=True)
+    area: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+
+
 class OutboxRecord(Base):
     """One SMS to one recipient of one alert: written with the alert, in the same transaction.
 
@@ -89,6 +101,17 @@ class OutboxRecord(Base):
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     failed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The area of the plan the recipient was chosen from (NULL: from before scoping); a key
+    # scoped to areas sees only its areas' recipients of an alert.
+    area: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # SHA-256 of the SMS text as sent: the same text to the same phone within
+    # DUPLICATE_WINDOW (another key's alert) is sent once.
+    text_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    # The row whose message already carried this text to this phone: this row is never
+    # sent (status "merged") and reads as that row's state.
+    via_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    """This row's own SMS (a staff member's link); None: the alert's message."""
 
 
 class ConsoleMessage(Base):

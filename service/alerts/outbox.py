@@ -201,7 +201,9 @@ class Outbox:
                 sms = (
                     None
                     if row.phone is None or alert.message is None
-                    else OutgoingSms(row.id, row.phone, sms_text(alert.message, alert.area_name))
+                    else OutgoingSms(
+                        row.id, row.phone, row.text or sms_text(alert.message, alert.area_name)
+                    )
                 )
                 out.append(
                     Claimed(

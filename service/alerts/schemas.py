@@ -16,6 +16,8 @@ from .text import MAX_SEGMENTS, segment_count, sms_text
 
 Severity = Literal["info", "warning", "urgent"]
 Targeting = Literal["near_route", "all_on_shift"]
+SentAs = Literal["near_route", "all_on_shift", "staff_links"]
+"""What a stored record was: an alert by its targeting, or the staff's links texted."""
 RecipientStatus = Literal["queued", "sending", "sent", "delivered", "failed"]
 
 MAX_MESSAGE_CHARS = 2 * 160
@@ -153,7 +155,7 @@ class AlertCreate(_Strict):
         """The message as sent: a patrol alert says the routes changed."""
         if self.patrol is None:
             return self.message
-        with i18n.use_language(i18n.deployment_language()):  # the staff's language
+        with i18n.use_language(i18n.staff_language()):  # the staff's language
             return f"{self.message} {i18n._(PATROL_NOTE)}"
 
     def text(self) -> str:
@@ -215,7 +217,7 @@ class AlertPublic(BaseModel):
     valid_from: datetime
     valid_until: datetime
     severity: Severity
-    targeting: Targeting
+    targeting: SentAs
     message: str | None = Field(description="Null once deleted by retention.")
     segments: int
     recipient_count: int | None = Field(
@@ -243,7 +245,7 @@ class AlertSummary(BaseModel):
     severity: Severity
     valid_from: datetime
     valid_until: datetime
-    targeting: Targeting = "near_route"
+    targeting: SentAs = "near_route"
     recipient_count: int | None
     recipients_band: str | None = None
     counts: dict[str, int]

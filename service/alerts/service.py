@@ -17,6 +17,8 @@ from .targeting import choose_recipients
 from .text import MAX_SEGMENTS, segment_count
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from ..auth.keys import Principal
     from ..config import Settings
     from ..plans.store import PlanStore
@@ -177,8 +179,14 @@ def create_alert(
     plans: PlanStore,
     settings: Settings,
     now: datetime,
+    areas_at_centre: Sequence[str] = (),
 ) -> tuple[AlertRecord, bool]:
     """Store an alert with its outbox rows; returns the alert and whether it is new.
+
+    Only staff in plans of the areas the key may act on are chosen (every area's for a key
+    of every area). ``areas_at_centre`` are the areas whose box holds the alert's centre:
+    those the key may act on are recorded as areas the alert concerns, with its
+    recipients' plans' areas.
 
     The same idempotency key with the same body returns the first alert (even once its
     validity is over); with another body it raises ``IdempotencyConflictError``.
@@ -188,8 +196,9 @@ def create_alert(
     if replay is not None:
         return replay, False
     valid_from, valid_until = check_alert(body, settings=settings, now=now)
+    scope = principal.visible()
     recipients = choose_recipients(
-        plans.staff_plans_since(valid_from - PLAN_LOOKBACK),
+        plans.staff_plans_since(valid_from - PLAN_LOOKBACK, areas=scope),
         body.area,
         valid_from,
         valid_until,
@@ -208,5 +217,6 @@ def create_alert(
         targeting=body.targeting,
         segments=segment_count(body.text()),
         sms_provider=settings.sms_provider,
+        areas=tuple(a for a in areas_at_centre if principal.may_see(a)),
     )
     return store.create(alert, recipients, now=now)

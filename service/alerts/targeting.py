@@ -35,6 +35,8 @@ class Recipient:
     plan_id: str
     plan_date: date
     reason: str
+    area: str | None = None
+    """The area of the plan they were chosen from."""
 
 
 def area_centre(area: CircleArea | PolygonArea) -> tuple[float, float]:
@@ -105,5 +107,7 @@ def choose_recipients(
                 continue
             local = datetime.fromtimestamp(moment, LOCAL_TZ)
             reason = f"near_route: planned route passes the area at {hhmm(local)}"
-        chosen[phone] = Recipient(staff.staff_id, phone, staff.plan_id, staff.day, reason)
+        chosen[phone] = Recipient(
+            staff.staff_id, phone, staff.plan_id, staff.day, reason, staff.area or None
+        )
     return list(chosen.values())

@@ -42,7 +42,7 @@ def sms_text(message: str, area_name: str) -> str:
     Written in the deployment's language (``EYES_LANGUAGE``): the staff read it, not
     whoever sent the alert.
     """
-    with i18n.use_language(i18n.deployment_language()):
+    with i18n.use_language(i18n.staff_language()):
         return i18n._("{message} Area: {area}", message=message.strip(), area=area_name.strip())
 
 

@@ -27,6 +27,7 @@ from ..plans.store import PlanStore
 from .contract import install_contract
 from .docs import install_docs
 from .edge import install_edge
+from .heavy import HeavyReads
 from .metrics import Metrics
 from .problems import BODY_ERRORS, KEY_ERRORS, install_error_handlers
 from .routers import (
@@ -130,6 +131,9 @@ def create_app(
     app.state.job_queue = queue
     app.state.db = db
     app.state.field_store = FieldStore(store.engine)
+    app.state.heavy_reads = HeavyReads(
+        settings.heavy_reads_at_once, keep_s=settings.heavy_read_cache_s
+    )
     app.state.clock = functools.partial(datetime.now, UTC)
     app.state.tip_limiter = RateLimiter(settings.tip_rate_per_hour, window_s=3600.0)
     app.state.metrics = metrics

@@ -23,6 +23,7 @@ from ..jobs.service import JobQueue
 from ..jobs.store import JobStore
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
+from .heavy import HeavyReads
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -73,6 +74,11 @@ def _now(request: Request) -> datetime:
     return clock()
 
 
+def _heavy_reads(request: Request) -> HeavyReads:
+    heavy: HeavyReads = request.app.state.heavy_reads
+    return heavy
+
+
 def _incident_store(request: Request) -> IncidentStore:
     return IncidentStore(_database(request))
 
@@ -87,6 +93,7 @@ DatabaseDep = Annotated[Database, Depends(_database)]
 IncidentStoreDep = Annotated[IncidentStore, Depends(_incident_store)]
 FieldStoreDep = Annotated[FieldStore, Depends(_field_store)]
 NowDep = Annotated[datetime, Depends(_now)]
+HeavyReadsDep = Annotated[HeavyReads, Depends(_heavy_reads)]
 """The time now, aware (``app.state.clock``: tests set the evening they play)."""
 
 PlannerDep = Annotated[Principal, Depends(require(*PLANNERS))]

@@ -18,6 +18,7 @@ from graphs import GraphError
 from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
+from ..auth.scope import AreaForbiddenError
 from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
 from ..field.errors import (
     LinkGoneError,
@@ -25,11 +26,12 @@ from ..field.errors import (
     LinkNotFoundError,
     StaffNotInPlanError,
 )
-from ..field.service import ShiftOverError
+from ..field.service import PublishError, ShiftOverError
 from ..i18n import N_, _
 from ..jobs.errors import JobNotFoundError, QueueFullError, QueueUnavailableError
 from ..outcomes import OUTCOMES
 from ..plans.errors import PlanNotFoundError, VersionConflictError
+from .heavy import BusyError
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -46,7 +48,11 @@ PROBLEM: dict[str, Any] = {"content": {PROBLEM_JSON: {}}}
 """An OpenAPI response whose body is problem+json (spread into each documented status)."""
 KEY_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"description": "No valid API key (checked before the body is read)", **PROBLEM},
-    403: {"description": "The key's role may not do this", **PROBLEM},
+    403: {
+        "description": "The key's role may not do this, or the key may not act on the area "
+        "the request names (`area` names it)",
+        **PROBLEM,
+    },
 }
 """Documented on every route that needs a key."""
 BODY_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -184,6 +190,9 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     LinkGoneError,
     StaffNotInPlanError,
     ShiftOverError,
+    PublishError,
+    BusyError,
+    AreaForbiddenError,
 )
 """The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``)."""
 

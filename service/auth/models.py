@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, DateTime, Integer, String
+from sqlalchemy import JSON, Boolean, DateTime, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -21,6 +21,9 @@ class ApiKeyRecord(Base):
     label: Mapped[str] = mapped_column(String(100), default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The area names the key sees and acts on; NULL (or empty): every area, as for keys
+    # made before keys were scoped (admin keys always see every area).
+    areas: Mapped[list[str] | None] = mapped_column(JSON, nullable=True, default=None)
 
 
 class AuditRecord(Base):

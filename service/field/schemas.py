@@ -53,6 +53,24 @@ class LinkPublic(BaseModel):
     token: str
     url: str
     expires_at: datetime
+    link_id: str | None = Field(default=None, exclude=True)
+
+
+class PublishSkip(BaseModel):
+    """A staff member not texted, and why."""
+
+    staff_id: str
+    reason: Literal["already_texted", "no_phone", "shift_over"]
+
+
+class PublishOut(BaseModel):
+    """Links texted to the staff through the SMS outbox."""
+
+    message_id: str | None = Field(
+        description="The outbox record of the texts (GET /v1/alerts/{id} shows delivery)."
+    )
+    texted: list[str]
+    skipped: list[PublishSkip]
 
 
 class FieldStop(BaseModel):
@@ -65,8 +83,8 @@ class FieldStop(BaseModel):
     start: datetime
     departure: datetime
     dwell_min: float
-    lat: float
-    lon: float
+    lat: float | None = Field(description="Null on a plan made on its own matrix.")
+    lon: float | None
     done: bool
 
 
@@ -142,3 +160,50 @@ class PlanProgress(BaseModel):
     plan_id: str
     version: int
     staff: list[StaffProgress]
+
+
+class DoseOut(BaseModel):
+    """Visits and minutes of presence, planned and delivered (checked in)."""
+
+    planned_visits: int
+    planned_min: float
+    delivered_visits: int
+    delivered_min: float
+    delivered_share: float | None = Field(description="Delivered over planned minutes.")
+
+
+class NightDoseOut(DoseOut):
+    """One night's dose."""
+
+    date: date
+
+
+class HotspotDoseOut(DoseOut):
+    """One hotspot's dose over the nights."""
+
+    id: str
+    lat: float | None
+    lon: float | None
+    local_area: str | None
+
+
+class LocalAreaDoseOut(DoseOut):
+    """One local area's dose over the nights."""
+
+    name: str
+
+
+class DosageOut(BaseModel):
+    """Presence at the hotspots of an area from one night to another."""
+
+    area: str
+    first: date = Field(alias="from")
+    last: date = Field(alias="to")
+    rule: str
+    local_areas_from: str
+    total: DoseOut
+    nights: list[NightDoseOut]
+    local_areas: list[LocalAreaDoseOut]
+    hotspots: list[HotspotDoseOut]
+
+    model_config = ConfigDict(populate_by_name=True)

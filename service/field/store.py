@@ -128,8 +128,8 @@ class FieldStore:
             lineage_id=lineage_id,
             staff_id=staff_id,
             area=area,
-            created_at=now,
-            expires_at=expires_at,
+            created_at=now.astimezone(UTC),
+            expires_at=expires_at.astimezone(UTC),
             created_by=created_by,
         )
 
@@ -167,6 +167,34 @@ class FieldStore:
             raise LinkGoneError(_("this staff link has expired"))
         return StaffLink(record.id, record.lineage_id, record.staff_id, record.area, expires_at)
 
+    def published(self, lineage_id: str, *, now: datetime) -> set[str]:
+        """The staff of the plan with a live link already texted to them."""
+        with self.sessions() as session:
+            rows = session.scalars(
+                select(StaffLinkRecord.staff_id).where(
+                    StaffLinkRecord.lineage_id == lineage_id,
+                    StaffLinkRecord.published_at.is_not(None),
+                    StaffLinkRecord.revoked_at.is_(None),
+                    StaffLinkRecord.expires_at > now.astimezone(UTC),
+                )
+            ).all()
+        return set(rows)
+
+    def mark_published(self, link_ids: list[str], *, now: datetime) -> None:
+        """Record that these links were queued as SMS."""
+        if not link_ids:
+            return
+
+        def write() -> None:
+            with self.sessions() as session, session.begin():
+                session.execute(
+                    update(StaffLinkRecord)
+                    .where(StaffLinkRecord.id.in_(link_ids))
+                    .values(published_at=now.astimezone(UTC))
+                )
+
+        retry_busy(write)
+
     def revoke(self, lineage_id: str, staff_id: str, *, now: datetime) -> int:
         """Revoke every live link of ``staff_id`` on the plan; returns how many."""
 
@@ -179,7 +207,7 @@ class FieldStore:
                         StaffLinkRecord.staff_id == staff_id,
                         StaffLinkRecord.revoked_at.is_(None),
                     )
-                    .values(revoked_at=now)
+                    .values(revoked_at=now.astimezone(UTC))
                 )
                 return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
@@ -198,8 +226,8 @@ class FieldStore:
             staff_id=link.staff_id,
             area=link.area,
             stop_id=body.stop_id,
-            at=at,
-            received_at=now,
+            at=at.astimezone(UTC),
+            received_at=now.astimezone(UTC),
             lat=None if body.location is None else body.location.lat,
             lon=None if body.location is None else body.location.lon,
         )
@@ -222,8 +250,8 @@ class FieldStore:
             category=body.category,
             text=body.text,
             for_police=body.for_police,
-            at=at,
-            received_at=now,
+            at=at.astimezone(UTC),
+            received_at=now.astimezone(UTC),
             lat=None if body.location is None else body.location.lat,
             lon=None if body.location is None else body.location.lon,
         )

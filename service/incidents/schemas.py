@@ -148,6 +148,14 @@ class PeriodOut(BaseModel):
     last: dt.date
 
 
+class TipCountOut(BaseModel):
+    """Tips from the staff in the report's last 4 weeks, per local area and category."""
+
+    local_area: str | None = Field(description="Null: in none of the local areas.")
+    category: str
+    count: int
+
+
 class ReportOut(BaseModel):
     """Burglaries per local area: the last 4 weeks against the 4 before and the same weeks
     a year earlier, the trend, the top streets and the forecast."""
@@ -161,6 +169,11 @@ class ReportOut(BaseModel):
     local_areas: list[LocalAreaOut]
     hotspots: list[HotspotOut]
     map_png: str = Field(description="Where the map picture of this report is.")
+    tips: list[TipCountOut] = Field(
+        default_factory=list,
+        description="What the staff noticed in the last 4 weeks (their page's tips), per "
+        "local area and category; a police key counts those marked for the police.",
+    )
 
     @classmethod
     def of(cls, report: AreaReport, *, map_png: str) -> ReportOut:

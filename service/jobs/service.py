@@ -205,13 +205,16 @@ def lost_after(job: Job, settings: Settings) -> timedelta:
     return timedelta(seconds=hard)
 
 
-def current_job(store: JobStore, job_id: str, settings: Settings) -> Job:
-    """The job, failed as lost if it has shown running for far too long.
+def current_job(
+    store: JobStore, job_id: str, settings: Settings, *, owner: str | None = None
+) -> Job:
+    """The job, failed as lost if it has shown running for far too long; with ``owner``,
+    only a job that key queued.
 
     Raises
     ------
     JobNotFoundError
-        If there is none.
+        If there is none (or another key's, when ``owner`` is given).
     """
-    job = store.get(job_id)
+    job = store.get(job_id, owner=owner)
     return store.expire_lost(job, lost_after=lost_after(job, settings), now=datetime.now(UTC))

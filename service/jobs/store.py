@@ -128,17 +128,17 @@ class JobStore:
         retry_busy(write)
         return Job.from_record(record)
 
-    def get(self, job_id: str) -> Job:
-        """The job ``job_id``.
+    def get(self, job_id: str, *, owner: str | None = None) -> Job:
+        """The job ``job_id``; with ``owner``, only if that key queued it.
 
         Raises
         ------
         JobNotFoundError
-            If there is none.
+            If there is none (or another key's, when ``owner`` is given).
         """
         with self.sessions() as session:
             record = session.get(JobRecord, job_id)
-        if record is None:
+        if record is None or (owner is not None and record.owner != owner):
             msg = f"no job with id {job_id!r}."
             raise JobNotFoundError(msg)
         return Job.from_record(record)

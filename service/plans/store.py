@@ -27,6 +27,8 @@ from .errors import PlanNotFoundError, VersionTakenError
 from .schemas import PlanResponse, PlanVersion, RouteOut
 
 if TYPE_CHECKING:
+    from collections.abc import Collection
+
     from sqlalchemy.engine import Engine
 
 
@@ -78,7 +80,7 @@ class StaffPlan:
 
     ``shift_start``/``shift_end`` are the shift as requested (local time); ``route`` is the
     planned route (None if the plan has none for them) and ``line`` its street line as
-    ``(lon, lat)`` pairs (None for a plan on an explicit matrix).
+    ``(lon, lat)`` pairs (None for a plan on an explicit matrix); ``area`` is the plan's.
     """
 
     plan_id: str
@@ -90,6 +92,7 @@ class StaffPlan:
     shift_end: datetime
     route: RouteOut | None
     line: tuple[tuple[float, float], ...] | None
+    area: str = ""
 
 
 def _clock(value: str) -> datetime | time:
@@ -125,6 +128,7 @@ def staff_plans(record: PlanRecord) -> list[StaffPlan]:
             shift_end=to_local(_clock(shift["end_time"]), plan.date),
             route=routes.get(shift["id"]),
             line=lines.get(shift["id"]),
+            area=record.area,
         )
         for shift in record.request.get("shifts", [])
     ]
@@ -144,7 +148,7 @@ def _staff_row(staff: StaffPlan) -> PlanStaffRecord:
     )
 
 
-def _from_row(row: PlanStaffRecord) -> StaffPlan:
+def _from_row(row: PlanStaffRecord, area: str) -> StaffPlan:
     return StaffPlan(
         plan_id=row.plan_id,
         created_at=aware_utc(row.created_at),
@@ -155,6 +159,7 @@ def _from_row(row: PlanStaffRecord) -> StaffPlan:
         shift_end=aware_utc(row.shift_end).astimezone(LOCAL_TZ),
         route=None if row.route is None else RouteOut.model_validate(row.route),
         line=None if row.line is None else tuple((c[0], c[1]) for c in row.line),
+        area=area,
     )
 
 
@@ -232,6 +237,22 @@ class PlanStore:
             msg = _("no plan with id {id!r}.", id=plan_id)
             raise PlanNotFoundError(msg)
         return record
+
+    def check_area(self, plan_id: str, *, within: Collection[str] | None) -> None:
+        """Pass if plan ``plan_id`` exists and its area is one of ``within`` (None: any).
+
+        Raises
+        ------
+        PlanNotFoundError
+            If there is none, or its area is not one of ``within`` (answered alike, so that
+            a key scoped to other areas learns nothing of the plan).
+        """
+        with self.sessions() as session:
+            area = session.scalar(select(PlanRecord.area).where(PlanRecord.id == plan_id))
+        if area is None or (within is not None and area not in within):
+            # The very message of an unknown plan (`_record`), in every language.
+            msg = _("no plan with id {id!r}.", id=plan_id)
+            raise PlanNotFoundError(msg)
 
     def get(self, plan_id: str) -> PlanResponse:
         """The stored plan ``plan_id``.
@@ -315,19 +336,25 @@ class PlanStore:
             ).first()
         return None if record is None else PlanResponse.model_validate(record.plan)
 
-    def staff_plans_since(self, since: datetime) -> list[StaffPlan]:
+    def staff_plans_since(
+        self, since: datetime, *, areas: Collection[str] | None = None
+    ) -> list[StaffPlan]:
         """Every staff member's part of the plans created at or after ``since`` that are
         the newest version of their plan, oldest plan first (read from the small
         ``plan_staff`` table, never the plans' requests): staff who left in a re-plan are
-        not in it, staff who joined are."""
+        not in it, staff who joined are. With ``areas``, only plans of those areas."""
+        query = (
+            select(PlanStaffRecord, PlanRecord.area)
+            .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
+            .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~_superseded())
+        )
+        if areas is not None:
+            query = query.where(PlanRecord.area.in_(sorted(areas)))
         with self.sessions() as session:
-            rows = session.scalars(
-                select(PlanStaffRecord)
-                .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
-                .where(PlanStaffRecord.created_at >= since.astimezone(UTC), ~_superseded())
-                .order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
+            rows = session.execute(
+                query.order_by(PlanStaffRecord.created_at, PlanStaffRecord.id)
             ).all()
-        return [_from_row(row) for row in rows]
+        return [_from_row(row, area) for row, area in rows]
 
     def lineage_of(self, plan_id: str) -> str:
         """The id every version of plan ``plan_id`` shares (its first version's).
@@ -362,24 +389,44 @@ class PlanStore:
             ).first()
             if newest is None:
                 raise PlanNotFoundError(_("no plan with id {id!r}.", id=lineage_id))
-            row = session.scalars(
-                select(PlanStaffRecord)
+            found = session.execute(
+                select(PlanStaffRecord, PlanRecord.area)
                 .join(PlanRecord, PlanRecord.id == PlanStaffRecord.plan_id)
                 .where(of_lineage, PlanStaffRecord.staff_id == staff_id)
                 .order_by(PlanRecord.version.desc(), PlanRecord.created_at.desc())
                 .limit(1)
             ).first()
-        if row is None:
+        if found is None:
             return None, newest.version, False
-        return _from_row(row), newest.version, row.plan_id == newest.id
+        row, area = found
+        return _from_row(row, area), newest.version, row.plan_id == newest.id
 
-    def recent(self, *, limit: int = 20) -> list[PlanResponse]:
-        """The latest plans, newest first: each plan's newest version only."""
+    def newest_plans_between(
+        self, area: str, first: date, last: date
+    ) -> list[tuple[str, PlanResponse]]:
+        """Each plan of ``area`` for a day from ``first`` to ``last`` (both included), as
+        its newest version, with the id its versions share; by day, then creation."""
         with self.sessions() as session:
             rows = session.scalars(
                 select(PlanRecord)
-                .where(~_superseded())
-                .order_by(PlanRecord.created_at.desc())
-                .limit(limit)
+                .where(
+                    PlanRecord.area == area,
+                    PlanRecord.plan_date >= first,
+                    PlanRecord.plan_date <= last,
+                    ~_superseded(),
+                )
+                .order_by(PlanRecord.plan_date, PlanRecord.created_at)
             ).all()
+        return [(r.lineage_id or r.id, PlanResponse.model_validate(r.plan)) for r in rows]
+
+    def recent(
+        self, *, limit: int = 20, areas: Collection[str] | None = None
+    ) -> list[PlanResponse]:
+        """The latest plans, newest first: each plan's newest version only (of ``areas``
+        only, when given)."""
+        query = select(PlanRecord).where(~_superseded())
+        if areas is not None:
+            query = query.where(PlanRecord.area.in_(sorted(areas)))
+        with self.sessions() as session:
+            rows = session.scalars(query.order_by(PlanRecord.created_at.desc()).limit(limit)).all()
         return [PlanResponse.model_validate(row.plan) for row in rows]

@@ -8,6 +8,7 @@ import pytest
 
 from graphs import Area, AreaCatalog, UnknownAreaError
 from graphs.areas import area_name_from_file
+from graphs.errors import AreaFileError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -81,3 +82,48 @@ def test_area_rejects_invalid_name(tmp_path: Path) -> None:
     """An Area cannot be made with a name outside [a-z0-9][a-z0-9_-]*."""
     with pytest.raises(ValueError, match="must match"):
         Area(name="../etc", path=tmp_path / "x.osm")
+
+
+def test_shipped_catalogue_names_areas_and_their_municipality(areas_dir: Path) -> None:
+    """data/areas/areas.toml gives Sindal its name and puts it in Hjørring municipality."""
+    catalog = AreaCatalog([areas_dir])
+    sindal = catalog.get("sindal")
+    assert (sindal.display_name, sindal.municipality) == ("Sindal", "Hjørring")
+    assert catalog.in_municipality(" hjørring ") == ["sindal"]
+    assert catalog.in_municipality("Bornholm") == []
+
+
+def test_area_without_an_entry_is_its_own_municipality_in_title_case(tmp_path: Path) -> None:
+    """A file the catalogue does not name reads as its name in title case, and is a
+    municipality of its own (named by the file name)."""
+    (tmp_path / "north-ronne.osm").write_text("<osm/>")
+    area = AreaCatalog([tmp_path]).get("north-ronne")
+    assert (area.display_name, area.municipality) == ("North Ronne", "north-ronne")
+
+
+def test_earlier_directory_catalogue_wins_per_area(tmp_path: Path, areas_dir: Path) -> None:
+    """An areas.toml in a local directory (EYES_AREAS_DIR) renames an area of a later
+    directory; entries it lacks come from the later one."""
+    local = tmp_path / "local"
+    local.mkdir()
+    (local / "ronne.osm").write_text("<osm/>")
+    (local / "areas.toml").write_text(
+        '[ronne]\nname = "Rønne"\nmunicipality = "Bornholm"\n[sindal]\nname = "Sindal By"\n',
+        encoding="utf-8",
+    )
+    catalog = AreaCatalog([local, areas_dir])
+    assert catalog.get("ronne").display_name == "Rønne"
+    assert catalog.get("ronne").municipality == "Bornholm"
+    assert catalog.get("sindal").display_name == "Sindal By"
+    assert catalog.get("sindal").municipality == "sindal"  # the local entry names none
+    assert [a.name for a in catalog.areas()] == ["liechtenstein", "ronne", "sindal"]
+
+
+@pytest.mark.parametrize("text", ["[ronne\nname = 1", "[ronne]\nname = 3\n", 'ronne = "x"\n'])
+def test_bad_catalogue_file_is_an_area_file_error(tmp_path: Path, text: str) -> None:
+    """A catalogue that is not TOML, or whose entry is not a table of text, is refused
+    naming the file."""
+    (tmp_path / "ronne.osm").write_text("<osm/>")
+    (tmp_path / "areas.toml").write_text(text)
+    with pytest.raises(AreaFileError, match=r"areas\.toml"):
+        AreaCatalog([tmp_path]).names()

@@ -269,3 +269,51 @@ def test_plans_stored_before_the_track_table_still_reach_alerts(
     assert [s.route for s in after] == [s.route for s in before]
     assert [s.line for s in after] == [s.line for s in before]
     assert len(after) == len(plan.routes)
+
+
+def _keys_and_alerts_survive_scoping(engine: Engine) -> None:
+    """A database at 0007 with a police key and an alert, upgraded: the key works and sees
+    every area; the alert reads as before (its recipient queued, no merge, no areas)."""
+    from service.alerts.store import AlertStore
+    from service.auth.keys import authenticate, digest
+
+    with engine.begin() as connection:
+        command.upgrade(alembic_config(connection), "0007")
+        for table in ("plans", "alerts", "alert_outbox", "api_keys"):
+            row = ROWS[table] | (
+                {"key_hash": digest("eyes_old-key")} if table == "api_keys" else {}
+            )
+            columns = ", ".join(f'"{c}"' for c in row)
+            values = ", ".join(f":{c}" for c in row)
+            connection.execute(
+                sqlalchemy.text(f"INSERT INTO {table} ({columns}) VALUES ({values})"), row
+            )
+    upgrade_to_head(engine)
+    store = AlertStore(engine)
+    principal = authenticate(store, "eyes_old-key")
+    assert principal is not None
+    assert (principal.key_id, principal.role, principal.areas) == ("k1", "police", None)
+    assert principal.may_see("sindal")
+    assert principal.may_see("ronne")
+    alert = store.get("a1")
+    assert [r.status for r in alert.recipients] == ["queued"]
+    assert alert.recipient_count == 1
+    assert store.recent(areas={"sindal"}) == []  # no areas known: keys of every area only
+    assert _schema_differences(engine) == []
+
+
+def test_existing_keys_keep_working_after_the_scoping_upgrade_on_sqlite(tmp_path: Path) -> None:
+    """Upgrading from 0007 on SQLite breaks no key: NULL areas mean every area."""
+    _keys_and_alerts_survive_scoping(create_db_engine(f"sqlite:///{tmp_path / 'keys.db'}"))
+
+
+@pytest.mark.postgres
+def test_existing_keys_keep_working_after_the_scoping_upgrade_on_postgres(
+    postgres_url: str,
+) -> None:
+    """The same on PostgreSQL."""
+    engine = create_db_engine(postgres_url)
+    try:
+        _keys_and_alerts_survive_scoping(engine)
+    finally:
+        engine.dispose()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Query, Request, Response
 
@@ -17,7 +17,9 @@ from ...alerts.service import (
     find_replay,
 )
 from ...alerts.store import body_hash, for_police, summary_for_police
+from ...alerts.targeting import area_centre
 from ...auth.audit import audit
+from ...auth.scope import AreaForbiddenError
 from ...jobs.service import replan_and_wait
 from ...patrol import patrol_replans
 from ..deps import (
@@ -30,6 +32,11 @@ from ..deps import (
     SettingsDep,
 )
 from ..problems import KEY_ERRORS, PROBLEM
+
+if TYPE_CHECKING:
+    from graphs import Area
+
+    from ...plans.networks import AreaNetworks
 
 router = APIRouter(prefix="/v1/alerts", tags=["alerts"])
 
@@ -46,6 +53,26 @@ ERRORS: dict[int | str, dict[str, Any]] = {
         **PROBLEM,
     },
 }
+
+
+@functools.lru_cache(maxsize=64)
+def _box(area: Area, _mtime_ns: int) -> tuple[float, float, float, float] | None:
+    """An area file's box, read once per file version."""
+    return area.bounds()
+
+
+def _areas_at(body: AlertCreate, networks: AreaNetworks) -> list[str]:
+    """The areas whose box (from the area file's header) holds the alert's centre."""
+    lat, lon = area_centre(body.area)
+    found = []
+    for area in networks.catalog.areas():
+        try:
+            box = _box(area, area.path.stat().st_mtime_ns)
+        except OSError:
+            continue
+        if box is not None and box[0] <= lat <= box[2] and box[1] <= lon <= box[3]:
+            found.append(area.name)
+    return found
 
 
 @router.post("", status_code=202, responses=ERRORS)
@@ -77,6 +104,10 @@ def post_alert(
     """
     police = principal.role == "police"
     floor = settings.alert_count_floor
+    at_centre = _areas_at(body, networks)
+    if principal.scoped and at_centre and not any(principal.may_see(a) for a in at_centre):
+        audit(store, principal, "alert.create", target=at_centre[0], outcome="403 area")
+        raise AreaForbiddenError(at_centre[0])
     replay = find_replay(body, principal=principal, idempotency_key=idempotency_key, store=store)
     if replay is not None:
         audit(store, principal, "alert.replay", target=replay.id, outcome="replayed")
@@ -122,6 +153,7 @@ def post_alert(
                     settings=settings,
                     owner=principal.key_id,
                 ),
+                may_act=principal.may_see,
             )
         record, new = create_alert(
             body,
@@ -131,6 +163,7 @@ def post_alert(
             plans=plans,
             settings=settings,
             now=now,
+            areas_at_centre=at_centre,
         )
     except Exception:
         limiter.refund(limit_key)  # only newly stored alerts count
@@ -165,12 +198,13 @@ def list_alerts(
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> list[AlertSummary]:
     """Recent alerts, newest first (a police key sees its own, near-route counts banded)."""
+    areas = principal.visible()
     if principal.role != "police":
-        return store.recent(limit=limit)
+        return store.recent(areas=areas, limit=limit)
     floor = settings.alert_count_floor
     return [
         summary_for_police(summary, floor=floor)
-        for summary in store.recent(owner=principal.owner, limit=limit)
+        for summary in store.recent(owner=principal.owner, areas=areas, limit=limit)
     ]
 
 
@@ -185,6 +219,8 @@ def get_alert(
     `EYES_ALERT_COUNT_FLOOR` (3) it sees no per-recipient list. Dispatchers and admins see
     the details."""
     police = principal.role == "police"
-    alert = store.get(alert_id, owner=principal.owner if police else None)
+    alert = store.get(
+        alert_id, owner=principal.owner if police else None, areas=principal.visible()
+    )
     audit(store, principal, "alert.read", target=alert_id)
     return for_police(alert, floor=settings.alert_count_floor) if police else alert

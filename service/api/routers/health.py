@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from ..deps import AnyKeyDep, DatabaseDep, JobQueueDep, NetworksDep
@@ -44,11 +44,26 @@ class Readiness(BaseModel):
     checks: dict[str, Check]
 
 
-class AreasPublic(BaseModel):
-    """The named areas a plan may use."""
+class AreaPublic(BaseModel):
+    """One named area: its name in requests, the name people read, its municipality."""
 
-    default: str
+    name: str = Field(examples=["sindal"])
+    display_name: str = Field(examples=["Sindal"])
+    municipality: str = Field(examples=["Hjørring"])
+
+
+class AreasPublic(BaseModel):
+    """The named areas a plan may use (a key scoped to areas: its own)."""
+
+    default: str = Field(
+        description="The area a plan naming none uses (for a key scoped to other areas: "
+        "the first of its own)."
+    )
     areas: list[str]
+    details: list[AreaPublic] = Field(
+        description="Each area of `areas`, in the same order, with its display name and "
+        "municipality (from `areas.toml` beside the area files)."
+    )
 
 
 @router.get("/healthz")
@@ -134,6 +149,19 @@ async def metrics(request: Request) -> Response:
 
 
 @router.get("/v1/areas", responses=KEY_ERRORS)
-def areas(networks: NetworksDep, _: AnyKeyDep) -> AreasPublic:
-    """Named areas (street data files registered on this server)."""
-    return AreasPublic(default=networks.default_area, areas=networks.catalog.names())
+def areas(networks: NetworksDep, principal: AnyKeyDep) -> AreasPublic:
+    """Named areas (street data files registered on this server) the key sees: every
+    area, or a scoped key's own."""
+    shown = [a for a in networks.catalog.areas() if principal.may_see(a.name)]
+    names = [a.name for a in shown]
+    default = networks.default_area
+    if default not in names and names:
+        default = names[0]
+    return AreasPublic(
+        default=default,
+        areas=names,
+        details=[
+            AreaPublic(name=a.name, display_name=a.display_name, municipality=a.municipality)
+            for a in shown
+        ],
+    )

@@ -13,6 +13,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from ...auth.scope import check_area
 from ...errors import RequestError
 from ...plans.imports import CsvImport, request_from_csv
 from ...plans.rerun import Rerun, rerun_request
@@ -21,6 +22,7 @@ from ...plans.whereabouts import far_from_area
 from ..answers import POST_RESPONSES, PreferHeader, answer_as_job
 from ..deps import JobQueueDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
+from ..scoping import plan_request_area
 
 router = APIRouter(tags=["imports"])
 
@@ -32,7 +34,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.post("/v1/imports/csv", responses=ERRORS)
-def import_csv(body: CsvImport, _: PlannerDep, networks: NetworksDep) -> PlanRequest:
+def import_csv(body: CsvImport, principal: PlannerDep, networks: NetworksDep) -> PlanRequest:
     """A plan request from the shifts, hotspots and visits CSV files (their text).
 
     Nothing is planned or stored: post the answer to `/v1/plans`. A problem is a 422 whose
@@ -41,6 +43,7 @@ def import_csv(body: CsvImport, _: PlannerDep, networks: NetworksDep) -> PlanReq
     the area they lie in.
     """
     request = request_from_csv(body)
+    check_area(principal, plan_request_area(request, default_area=networks.default_area))
     far = far_from_area(request, catalog=networks.catalog, default_area=networks.default_area)
     if far is not None:
         raise RequestError([far])
@@ -67,6 +70,7 @@ async def rerun(
     Solved as a job, like `POST /v1/plans`: 201 with the new plan (`Location`) when it is
     done within the wait, else 202 with the job. The old plan is kept.
     """
+    await run_in_threadpool(store.check_area, plan_id, within=principal.visible())
     again = await run_in_threadpool(rerun_request, store, plan_id, body)
     return await answer_as_job(
         again,

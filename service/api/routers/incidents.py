@@ -1,12 +1,14 @@
 """Burglary records in (CSV, GeoJSON, JSON), local areas, hotspots and local-area reports.
 
 Records are personal data: only police and dispatcher keys (and admin) may import them,
-no route gives them back one by one, and the audit log names ids and counts only.
+no route gives them back one by one, and the audit log names ids and counts only. A key
+scoped to areas reads and imports its areas' only (another area is a 403 naming it).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
@@ -17,9 +19,12 @@ from ...auth.audit import audit
 from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
+from ...auth.scope import check_area
+from ...i18n import language
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
 from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
+from ...incidents.localareas import assign_local_areas
 from ...incidents.schemas import (
     HotspotOut,
     HotspotsOut,
@@ -27,14 +32,28 @@ from ...incidents.schemas import (
     IncidentsSummary,
     LocalAreasImported,
     ReportOut,
+    TipCountOut,
 )
 from ...incidents.service import area_report, import_incidents, import_local_areas, stored_hotspots
 from ...timeutil import LOCAL_TZ, as_of_moment, today_local
-from ..deps import AnyKeyDep, DatabaseDep, IncidentStoreDep, NetworksDep, SettingsDep
+from ..deps import (
+    AnyKeyDep,
+    DatabaseDep,
+    FieldStoreDep,
+    HeavyReadsDep,
+    IncidentStoreDep,
+    NetworksDep,
+    SettingsDep,
+)
 from ..problems import KEY_ERRORS, PROBLEM, PROBLEM_BASE, PROBLEM_JSON, problem_response
 
 if TYPE_CHECKING:
+    from ...field.store import Tip
     from ...incidents.errors import RowProblem
+    from ...incidents.reports import AreaReport
+    from ...incidents.store import IncidentStore
+    from ...plans.networks import AreaNetworks
+    from ..heavy import HeavyReads
 
 router = APIRouter(tags=["incidents"])
 
@@ -132,6 +151,7 @@ async def post_incidents(
     store: IncidentStoreDep,
     db: DatabaseDep,
     settings: SettingsDep,
+    heavy: HeavyReadsDep,
     epsg: Annotated[
         int | None,
         Query(ge=1024, le=999_999, description="EPSG code of x/y columns, e.g. 25832."),
@@ -144,6 +164,7 @@ async def post_incidents(
     again updates the record. A file with any bad row is refused whole (422, every bad line
     and column named); nothing is half-imported.
     """
+    check_area(principal, area)
     fmt = format_from_content_type(request.headers.get("content-type"))
     if fmt is None:
         names = ", ".join(FORMATS)
@@ -165,6 +186,7 @@ async def post_incidents(
             audit, db, principal, "incidents.import", target=area, outcome="422 unreadable"
         )
         return _format_problem(error)
+    heavy.forget(area)
     target = imported.audit_target()
     outcome = f"{imported.created} new, {imported.updated} updated"
     await run_in_threadpool(
@@ -178,9 +200,10 @@ async def post_incidents(
 
 @router.get("/v1/incidents", responses=ERRORS)
 def get_incidents(
-    area: AreaQuery, networks: NetworksDep, store: IncidentStoreDep, _: ImporterDep
+    area: AreaQuery, networks: NetworksDep, store: IncidentStoreDep, principal: ImporterDep
 ) -> IncidentsSummary:
     """How many records the area has and the days they span (no positions)."""
+    check_area(principal, area)
     networks.catalog.get(area)
     count, first, last = store.count(area)
     return IncidentsSummary(
@@ -210,9 +233,11 @@ async def post_local_areas(
     principal: ImporterDep,
     db: DatabaseDep,
     settings: SettingsDep,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Make a GeoJSON FeatureCollection of named polygons (`name` or `navn` property) the
     area's local areas; they replace the earlier ones. Reports count per local area."""
+    check_area(principal, area)
     data = await _body(request)
     try:
         names = await run_in_threadpool(
@@ -222,6 +247,7 @@ async def post_local_areas(
         return rows_problem(error, limit=settings.max_validation_errors)
     except ImportFormatError as error:
         return _format_problem(error)
+    heavy.forget(area)
     target = f"{area}: {len(names)} local areas"
     await run_in_threadpool(audit, db, principal, "local_areas.import", target=target)
     return JSONResponse(LocalAreasImported(area=area, names=names).model_dump())
@@ -232,7 +258,7 @@ def get_hotspots(
     area: AreaQuery,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
     as_of: Annotated[
         dt.datetime | dt.date | None,
         Query(
@@ -241,17 +267,25 @@ def get_hotspots(
         ),
     ] = None,
     count: Annotated[int, Query(ge=1, le=200)] = 10,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Hotspots for the next 7 days from the area's stored records, on its streets, ranked
     by weight (highest first), each with its reason and evening windows."""
+    check_area(principal, area)
     moment = (
         as_of_moment(as_of, default=today_local())
         if as_of is not None
         else dt.datetime.now(LOCAL_TZ)
     )
+    # Asked for now: the day's answer is reused (records change by imports, which forget).
+    when = moment if as_of is not None else moment.date()
     try:
-        hotspots = stored_hotspots(
-            area=area, as_of=moment, count=count, store=store, networks=networks
+        hotspots = heavy.run(
+            ("hotspots", area, when, count, language(), store.count(area)),
+            lambda: stored_hotspots(
+                area=area, as_of=moment, count=count, store=store, networks=networks
+            ),
         )
     except NoIncidentsError as error:
         return _not_found(error)
@@ -264,8 +298,36 @@ def get_hotspots(
     return JSONResponse(body.model_dump(mode="json"))
 
 
+def _tip_counts(report: AreaReport, tips: list[Tip]) -> list[TipCountOut]:
+    """The tips noticed in the report's last 4 weeks, counted per local area and category."""
+    first, last = report.periods["last_4_weeks"]
+    counts: Counter[tuple[str | None, str]] = Counter()
+    for tip in tips:
+        if not first <= tip.at.astimezone(LOCAL_TZ).date() <= last:
+            continue
+        name = None
+        if tip.lat is not None and tip.lon is not None:
+            (index,) = assign_local_areas(report.polygons, [tip.lat], [tip.lon])
+            name = report.polygons[int(index)].name if index >= 0 else None
+        counts[name, tip.category] += 1
+    return [
+        TipCountOut(local_area=name, category=category, count=n)
+        for (name, category), n in sorted(counts.items(), key=lambda kv: (str(kv[0][0]), kv[0][1]))
+    ]
+
+
 def _report_day(as_of: dt.date | None) -> dt.date:
     return as_of or today_local()
+
+
+def _report(
+    area: str, day: dt.date, *, store: IncidentStore, networks: AreaNetworks, heavy: HeavyReads
+) -> AreaReport:
+    """The report, reused for the same area, day and records (at most a few at once)."""
+    return heavy.run(
+        ("report", area, day, language(), store.count(area)),
+        lambda: area_report(area=area, as_of=day, store=store, networks=networks),
+    )
 
 
 @router.get("/v1/reports/{area}", responses={200: {"model": ReportOut}, **ERRORS})
@@ -273,17 +335,22 @@ def get_report(
     area: str,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
+    field: FieldStoreDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """Burglaries per local area: the last 4 weeks against the 4 before and the same weeks
     last year, the trend, the top streets, the forecast and the hotspots."""
+    check_area(principal, area)
     day = _report_day(as_of)
     try:
-        report = area_report(area=area, as_of=day, store=store, networks=networks)
+        report = _report(area, day, store=store, networks=networks, heavy=heavy)
     except NoIncidentsError as error:
         return _not_found(error)
     body = ReportOut.of(report, map_png=f"/v1/reports/{area}/map.png?as_of={day.isoformat()}")
+    body.tips = _tip_counts(report, field.tips(area=area, police=principal.role == "police"))
     return JSONResponse(body.model_dump(mode="json"))
 
 
@@ -296,17 +363,25 @@ def get_report_map(
     area: str,
     networks: NetworksDep,
     store: IncidentStoreDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
     as_of: Annotated[dt.date | None, Query(description="The report's day; default today.")] = None,
+    *,
+    heavy: HeavyReadsDep,
 ) -> Response:
     """The report's map (PNG, 1200 x 960): local areas shaded by expected burglaries,
     hotspots circled, the streets drawn thin, © OpenStreetMap contributors."""
+    check_area(principal, area)
     from ...incidents.maps import report_map_png
 
     day = _report_day(as_of)
     try:
-        report = area_report(area=area, as_of=day, store=store, networks=networks)
+        png = heavy.run(
+            ("report.png", area, day, language(), store.count(area)),
+            lambda: report_map_png(
+                _report(area, day, store=store, networks=networks, heavy=heavy),
+                network=networks.get(area, "drive"),
+            ),
+        )
     except NoIncidentsError as error:
         return _not_found(error)
-    png = report_map_png(report, network=networks.get(area, "drive"))
     return Response(png, media_type="image/png")

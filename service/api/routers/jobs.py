@@ -22,8 +22,12 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 
 @router.get("/{job_id}", responses=ERRORS)
-def get_job(job_id: str, jobs: JobStoreDep, settings: SettingsDep, _: PlannerDep) -> JobPublic:
+def get_job(
+    job_id: str, jobs: JobStoreDep, settings: SettingsDep, principal: PlannerDep
+) -> JobPublic:
     """Where a plan job is: queued, running (with elapsed time against the time limit),
-    done (``plan`` links to the plan) or failed (``error`` is the problem it ended with)."""
-    job = current_job(jobs, job_id, settings)
+    done (``plan`` links to the plan) or failed (``error`` is the problem it ended with).
+    A key scoped to areas reads the jobs it queued (another key's is a 404)."""
+    owner = principal.owner if principal.scoped else None
+    job = current_job(jobs, job_id, settings, owner=owner)
     return job_public(job, now=datetime.now(UTC))

@@ -21,7 +21,9 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel
 
 from graphs import TravelMode
+from graphs.areas import display_name_from_name
 
+from ...auth.scope import check_area
 from ...i18n import language
 from ...plans.streets import streets_geojson_bytes
 from ...web import STATIC_DIR
@@ -42,6 +44,8 @@ class PlanListItem(BaseModel):
     id: str
     created_at: datetime
     area: str
+    area_display_name: str
+    municipality: str
     date: date
     staff: int
     hotspots_visited: int
@@ -102,13 +106,14 @@ def map_plan_page(plan_id: str, settings: SettingsDep) -> HTMLResponse:
 def area_streets(
     area: str,
     networks: NetworksDep,
-    _: AnyKeyDep,
+    principal: AnyKeyDep,
     mode: TravelMode = "drive",
     if_none_match: Annotated[str | None, Header()] = None,
 ) -> Response:
     """The area's streets for a travel mode, from its street graph: one MultiLineString per
     street class (major, minor, other), simplified to about a metre, two-way streets once.
-    Street data © OpenStreetMap contributors, ODbL."""
+    Street data © OpenStreetMap contributors, ODbL. Another area than the key's is a 403."""
+    check_area(principal, area)
     if area not in networks.catalog.names():
         raise HTTPException(404, f"No area named {area!r}.")
     body = streets_geojson_bytes(networks.get(area, mode), area=area)
@@ -122,19 +127,27 @@ def area_streets(
 @router.get("/v1/map/plans", responses={401: PROBLEM, 403: PROBLEM})
 def recent_plans(
     store: PlanStoreDep,
-    _: PlannerDep,
+    principal: PlannerDep,
+    networks: NetworksDep,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> list[PlanListItem]:
-    """The newest plans first, for the map's plan list."""
+    """The newest plans first, for the map's plan list (of the key's areas), each with its
+    area's name as people read it and its municipality."""
+    labels = {a.name: a for a in networks.catalog.areas()}
+    plans = store.recent(limit=limit, areas=principal.visible())
     return [
         PlanListItem(
             id=plan.id,
             created_at=plan.created_at,
             area=plan.area,
+            area_display_name=labels[plan.area].display_name
+            if plan.area in labels
+            else display_name_from_name(plan.area),
+            municipality=labels[plan.area].municipality if plan.area in labels else plan.area,
             date=plan.date,
             staff=len(plan.routes),
             hotspots_visited=plan.summary.hotspots_visited,
             coverage_ratio=plan.summary.coverage_ratio,
         )
-        for plan in store.recent(limit=limit)
+        for plan in plans
     ]

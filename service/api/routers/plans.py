@@ -8,11 +8,13 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
 
+from ...auth.scope import check_area
 from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..answers import ERRORS, POST_RESPONSES, PreferHeader, answer_as_job, plan_etag
-from ..deps import JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import JobQueueDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..scoping import plan_request_area
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
@@ -24,6 +26,7 @@ async def post_plan(
     settings: SettingsDep,
     store: PlanStoreDep,
     principal: PlannerDep,
+    networks: NetworksDep,
     prefer: PreferHeader = None,
 ) -> JSONResponse:
     """Plan tonight's routes and store the plan.
@@ -35,17 +38,22 @@ async def post_plan(
     The plan is solved by a worker, off this request. If it is done within
     ``EYES_PLAN_WAIT_S`` the answer is 201 with the plan (``Location: /v1/plans/{id}``);
     otherwise 202 with the job (``Location: /v1/jobs/{id}``). A full queue is a 503 with
-    ``Retry-After``.
+    ``Retry-After``. A key scoped to areas plans on its areas only (403 naming the area).
     """
+    check_area(principal, plan_request_area(body, default_area=networks.default_area))
     return await answer_as_job(
         body, queue=queue, settings=settings, store=store, owner=principal.key_id, prefer=prefer
     )
 
 
 @router.get("/{plan_id}", responses=ERRORS)
-def get_plan(plan_id: str, store: PlanStoreDep, _: PlannerDep, response: Response) -> PlanResponse:
+def get_plan(
+    plan_id: str, store: PlanStoreDep, principal: PlannerDep, response: Response
+) -> PlanResponse:
     """A stored plan (one version of it). Its `ETag` names the version: send it as
-    `If-Match` with a re-plan to be told (409) when someone else re-planned first."""
+    `If-Match` with a re-plan to be told (409) when someone else re-planned first.
+    A plan of an area outside the key's is a 404, as an unknown one."""
+    store.check_area(plan_id, within=principal.visible())
     plan = store.get(plan_id)
     response.headers["ETag"] = plan_etag(plan.version)
     return plan
@@ -58,8 +66,9 @@ def get_plan(plan_id: str, store: PlanStoreDep, _: PlannerDep, response: Respons
         **ERRORS,
     },
 )
-def get_plan_geojson(plan_id: str, store: PlanStoreDep, _: PlannerDep) -> JSONResponse:
+def get_plan_geojson(plan_id: str, store: PlanStoreDep, principal: PlannerDep) -> JSONResponse:
     """The plan's routes (LineStrings along the streets) and stops (Points) as GeoJSON."""
+    store.check_area(plan_id, within=principal.visible())
     geojson = store.geojson(plan_id)
     if geojson is None:
         msg = f"plan {plan_id!r} was made on an explicit matrix and has no map geometry."

@@ -82,7 +82,8 @@ async def post_replan(
     """
     if if_match is not None:
         body = body.model_copy(update={"base_version": version_of_etag(if_match)})
-    # An unknown plan is a 404 now, a stale version a 409 now, not a job.
+    # An unknown plan (or another area's) is a 404 now, a stale version a 409 now, not a job.
+    await run_in_threadpool(store.check_area, plan_id, within=principal.visible())
     newest = await run_in_threadpool(store.newest_version, plan_id)
     if body.base_version is not None and body.base_version != newest.version:
         raise VersionConflictError(plan_id, body.base_version, newest)
@@ -96,6 +97,7 @@ async def post_replan(
 
 
 @router.get("/{plan_id}/versions", responses=ERRORS)
-def get_versions(plan_id: str, store: PlanStoreDep, _: PlannerDep) -> list[PlanVersion]:
+def get_versions(plan_id: str, store: PlanStoreDep, principal: PlannerDep) -> list[PlanVersion]:
     """Every version of the plan (the first plan and each re-plan), oldest first."""
+    store.check_area(plan_id, within=principal.visible())
     return store.versions(plan_id)

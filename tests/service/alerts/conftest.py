@@ -99,4 +99,4 @@ def sqlite_store(tmp_path: Path) -> AlertStore:
 def staff_read_danish(monkeypatch: pytest.MonkeyPatch) -> None:
     """The staff's SMS speak the deployment's language: Danish here, as in Denmark (the
     suite's other texts read English)."""
-    monkeypatch.setattr("service.i18n.deployment_language", lambda: "da")
+    monkeypatch.setattr("service.i18n.staff_language", lambda: "da")

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from fastapi.testclient import TestClient
 
+from service.alerts.store import AlertStore
 from service.api.app import create_app
 from service.auth.audit import audit_entries
 from service.auth.keys import authenticate, create_key, digest
@@ -21,10 +22,12 @@ from ..databases import migrated_engine
 from .conftest import as_
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from fastapi import FastAPI
 
+    from service.auth.keys import Principal
     from service.plans.networks import AreaNetworks
 
 
@@ -216,3 +219,75 @@ def test_auth_off_makes_every_caller_admin(tmp_path: Path, networks: AreaNetwork
     with TestClient(create_app(settings, networks=networks)) as client:
         assert client.post("/v1/alerts", json=_alert()).status_code == 202
         assert client.get("/v1/areas").status_code == 200
+
+
+@pytest.fixture
+def municipalities(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """EYES_AREAS_DIR with Sindal and Hjørring (Hjørring municipality) and Rønne (Bornholm),
+    and a fresh database; yields its URL."""
+    from service.config import get_settings
+
+    areas = tmp_path / "areas"
+    areas.mkdir()
+    for name in ("sindal", "hjoerring", "ronne"):
+        (areas / f"{name}.osm").write_text("<osm/>")
+    (areas / "areas.toml").write_text(
+        '[sindal]\nname = "Sindal"\nmunicipality = "Hjørring"\n'
+        '[hjoerring]\nname = "Hjørring"\nmunicipality = "Hjørring"\n'
+        '[ronne]\nname = "Rønne"\nmunicipality = "Bornholm"\n',
+        encoding="utf-8",
+    )
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    monkeypatch.setenv("EYES_DATABASE_URL", url)
+    monkeypatch.setenv("EYES_AREAS_DIR", str(areas))
+    get_settings.cache_clear()
+    yield url
+    get_settings.cache_clear()
+
+
+def _created(url: str, capsys: pytest.CaptureFixture[str]) -> tuple[Principal, str]:
+    out = capsys.readouterr()
+    principal = authenticate(AlertStore(migrated_engine(url)), out.out.strip())
+    assert principal is not None
+    return principal, out.err
+
+
+def test_keys_create_with_areas_or_municipality(
+    municipalities: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """``--areas sindal,hjoerring`` scopes the key to those areas; ``--municipality`` to the
+    municipality's areas as they are now; the key id and scope are printed on stderr."""
+    argv = ["keys", "create", "--role", "police", "--areas", "sindal,hjoerring"]
+    assert main(argv) == 0
+    principal, err = _created(municipalities, capsys)
+    assert principal.areas == frozenset({"sindal", "hjoerring"})
+    assert principal.may_see("sindal")
+    assert not principal.may_see("ronne")
+    assert "areas hjoerring, sindal" in err
+    assert main(["keys", "create", "--role", "dispatcher", "--municipality", "bornholm"]) == 0
+    principal, err = _created(municipalities, capsys)
+    assert principal.areas == frozenset({"ronne"})
+
+
+def test_keys_create_without_areas_warns_and_admin_takes_none(
+    municipalities: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A non-admin key without --areas sees every area, with a warning; an admin key sees
+    every area and refuses --areas; unknown areas and municipalities exit 2 naming the
+    known ones."""
+    assert main(["keys", "create", "--role", "police"]) == 0
+    principal, err = _created(municipalities, capsys)
+    assert principal.areas is None
+    assert principal.may_see("ronne")
+    assert "warning: name the key's areas with --areas" in err
+    assert main(["keys", "create", "--role", "admin"]) == 0
+    _, err = _created(municipalities, capsys)
+    assert "every area:" in err
+    assert "warning" not in err
+    assert main(["keys", "create", "--role", "admin", "--areas", "sindal"]) == 2
+    assert "an admin key sees every area" in capsys.readouterr().err
+    assert main(["keys", "create", "--role", "police", "--areas", "sindal,aarhus"]) == 2
+    assert "unknown area aarhus; known areas: hjoerring, ronne, sindal" in capsys.readouterr().err
+    assert main(["keys", "create", "--role", "police", "--municipality", "Aarhus"]) == 2
+    err = capsys.readouterr().err
+    assert "no area belongs to municipality Aarhus; municipalities: Bornholm, Hjørring" in err

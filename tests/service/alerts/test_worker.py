@@ -348,7 +348,15 @@ def test_an_expired_row_in_doubt_is_looked_up_before_it_is_failed(
     """A send that timed out just before the alert expired may have gone out: the provider
     is asked first; found, the row is sent (not failed); absent, it is failed, never sent."""
     for find_kind, expected in (("found", "sent"), ("absent", "failed")):
-        store_alert(sqlite_store, 1, now=T0, valid_for=timedelta(minutes=5))
+        # Another text each round: the same text to the same phone within 10 minutes would
+        # be merged into the first round's message (sent once).
+        store_alert(
+            sqlite_store,
+            1,
+            now=T0,
+            valid_for=timedelta(minutes=5),
+            message=f"Hold øje {find_kind}.",
+        )
         sender = ScriptedSender([TIMEOUT], find_kind=find_kind)
         clock = Clock()
         worker = _worker(sqlite_store, sender, clock, base_s=1, max_s=1)

@@ -241,3 +241,101 @@ def test_a_replan_takes_the_check_ins_as_done_and_the_newest_as_the_position(
     following = next(s for s in busy["stops"] if s["id"] and not s["done"])
     assert following["id"] == second["id"]
     assert following["arrival"] == busy["stops"][0]["departure"]
+
+
+def test_the_dosage_adds_up_against_the_check_ins(evening: Evening, client: TestClient) -> None:
+    """Planned: every hotspot stop of the plan; delivered: the two checked in, with their
+    planned dwell; nights, hotspots and local areas each add up to the total."""
+    hotspot_stops = [
+        s for r in evening.plan["routes"] for s in r["stops"] if s["kind"] == "hotspot"
+    ]
+    done = [s for s in evening.route("care-1")["stops"] if s["kind"] == "hotspot"][:2]
+    evening.set_clock(datetime.fromisoformat(done[-1]["start"]) + timedelta(minutes=5))
+    with phone(evening.app) as anonymous:
+        for stop in done:
+            answer = anonymous.post(
+                f"/v1/field/{evening.tokens['care-1']}/checkins",
+                json={"id": new_id(), "stop_id": stop["id"], "at": stop["start"]},
+            )
+            assert answer.status_code == 201, answer.text
+    day = evening.plan["date"]
+    report = client.get("/v1/reports/sindal/dosage", params={"from": day, "to": day}).json()
+    total = report["total"]
+    assert total["planned_visits"] == len(hotspot_stops)
+    assert total["planned_min"] == round(sum(s["dwell_min"] for s in hotspot_stops), 1)
+    assert total["delivered_visits"] == 2
+    assert total["delivered_min"] == round(sum(s["dwell_min"] for s in done), 1)
+    for part in ("nights", "hotspots", "local_areas"):
+        rows = report[part]
+        assert sum(r["planned_visits"] for r in rows) == total["planned_visits"], part
+        assert sum(r["delivered_visits"] for r in rows) == 2, part
+    assert [n["date"] for n in report["nights"]] == [day]
+    png = client.get("/v1/reports/sindal/dosage.png", params={"from": day, "to": day})
+    assert png.status_code == 200
+    assert png.content.startswith(b"\x89PNG")
+    backwards = client.get("/v1/reports/sindal/dosage", params={"from": day, "to": "2020-01-01"})
+    assert backwards.status_code == 422
+    assert (
+        client.get("/v1/reports/nowhere/dosage", params={"from": day, "to": day}).status_code == 404
+    )
+
+
+def test_a_key_of_another_area_learns_nothing_of_the_evening(
+    evening: Evening, client: TestClient
+) -> None:
+    """A dispatcher scoped to Liechtenstein: Sindal's plan is unknown to it (links,
+    progress), Sindal's tips and dosage are refused, its tip list leaves them out."""
+    store = evening.app.state.alert_store
+    _, other = create_key(store, "dispatcher", areas=["liechtenstein"])
+    headers = {"X-API-Key": other}
+    plan_id = evening.plan["id"]
+    with phone(evening.app) as anonymous:
+        anonymous.post(f"/v1/field/{evening.tokens['care-1']}/tips", json=tip())
+    assert client.post(f"/v1/plans/{plan_id}/staff/care-1/link", headers=headers).status_code == 404
+    assert (
+        client.delete(f"/v1/plans/{plan_id}/staff/care-1/link", headers=headers).status_code == 404
+    )
+    assert client.get(f"/v1/plans/{plan_id}/progress", headers=headers).status_code == 404
+    assert client.get("/v1/tips", params={"area": "sindal"}, headers=headers).status_code == 403
+    assert client.get("/v1/tips", headers=headers).json() == []
+    assert len(client.get("/v1/tips").json()) == 1
+    day = evening.plan["date"]
+    dosage = client.get(
+        "/v1/reports/sindal/dosage", params={"from": day, "to": day}, headers=headers
+    )
+    assert dosage.status_code == 403
+
+
+def test_publishing_texts_each_staff_member_their_link_once(
+    evening: Evening, client: TestClient
+) -> None:
+    """Each staff member with a phone gets one SMS with a link of their own that opens
+    their page; publishing again texts no one; without a public address it is refused."""
+    from sqlalchemy import select
+
+    from service.alerts.models import OutboxRecord
+
+    plan_id = evening.plan["id"]
+    refused = client.post(f"/v1/plans/{plan_id}/publish")
+    assert refused.status_code == 409
+    settings = evening.app.state.settings
+    evening.app.state.settings = settings.model_copy(
+        update={"public_base_url": "https://eyes.example.dk"}
+    )
+    first = client.post(f"/v1/plans/{plan_id}/publish")
+    assert first.status_code == 202, first.text
+    assert sorted(first.json()["texted"]) == ["care-1", "guard-1"]
+    again = client.post(f"/v1/plans/{plan_id}/publish").json()
+    assert again["texted"] == []
+    assert {s["reason"] for s in again["skipped"]} == {"already_texted"}
+    with evening.app.state.alert_store.sessions() as session:
+        rows = session.scalars(select(OutboxRecord)).all()
+    texts = {row.staff_id: (row.phone, row.text or "") for row in rows}
+    assert sorted(texts) == ["care-1", "guard-1"]
+    assert len(rows) == 2
+    for staff_id, (_phone, text) in texts.items():
+        token = text.rsplit("/s/", 1)[1]
+        with phone(evening.app) as anonymous:
+            assert anonymous.get(f"/v1/field/{token}").json()["staff_id"] == staff_id
+        assert text.startswith("https://") is False
+        assert "https://eyes.example.dk/s/" in text

@@ -84,10 +84,14 @@ async function run(submit, onPlanned) {
   }
 }
 
-// The areas the server has (GET /v1/areas), the shown plan's or the default chosen.
+// The areas the server has (GET /v1/areas), shown by their display names; the shown
+// plan's or the default chosen.
 export function setAreas(areas, chosen) {
   const picker = form().elements.area;
-  picker.replaceChildren(...areas.areas.map((name) => el("option", { value: name, text: name })));
+  const shown = new Map((areas.details || []).map((a) => [a.name, a.display_name]));
+  picker.replaceChildren(
+    ...areas.areas.map((name) => el("option", { value: name, text: shown.get(name) || name })),
+  );
   picker.value = chosen || areas.default;
 }
 
