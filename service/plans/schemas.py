@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..geo import Point
+from ..spreadsheets import iso_moment_text
 from ..timeutil import ClockOrDateTime, today_local
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
@@ -86,8 +87,14 @@ def _near_today(value: Any) -> Any:
     return value
 
 
-PlanDate = Annotated[dt.date, AfterValidator(_near_today)]
-PlanTime = Annotated[ClockOrDateTime, AfterValidator(_near_today)]
+def _danish_moment(value: Any) -> Any:
+    """Times and dates as Danish files and people write them (``17.00``, ``7/12/2026``)
+    as ISO text; anything else unchanged (`service.spreadsheets.iso_moment_text`)."""
+    return iso_moment_text(value) if isinstance(value, str) else value
+
+
+PlanDate = Annotated[dt.date, BeforeValidator(_danish_moment), AfterValidator(_near_today)]
+PlanTime = Annotated[ClockOrDateTime, BeforeValidator(_danish_moment), AfterValidator(_near_today)]
 
 
 class _Strict(BaseModel):
