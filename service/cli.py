@@ -433,6 +433,8 @@ def cmd_incidents_import(args: argparse.Namespace) -> None:
     )
     outcome = f"{imported.created} new, {imported.updated} updated"
     audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
+    for warning in imported.warnings:
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)
     print(f"{args.area}: {imported.received} records read: {outcome}")
 
 

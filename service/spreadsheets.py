@@ -15,6 +15,7 @@ plan CSV import (``service.plans.imports``) and the burglary records import
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Final
 
 from .i18n import _
@@ -80,9 +81,10 @@ def _day(text: str) -> str | None:
     if found is None:
         return None
     day, month, year = (int(part) for part in found.groups())
-    if not (1 <= day <= 31 and 1 <= month <= 12):
+    try:  # no such day (31-02-2026): left as written, for the reader to name as written
+        return date(year, month, day).isoformat()
+    except ValueError:
         return None
-    return f"{year:04d}-{month:02d}-{day:02d}"
 
 
 def iso_moment_text(raw: str) -> str:
