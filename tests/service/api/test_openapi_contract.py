@@ -33,11 +33,20 @@ if TYPE_CHECKING:
     from service.plans.networks import AreaNetworks
 
 NEAR_TODAY = r"must be within 366 days of today|is not a plausible date"
+ADDRESS = r"\.address: |not as an address"
+"""An address the area's OSM file does not have (or one given on a matrix area)."""
+EITHER = r"give hotspots or hotspots_from, not both|needs a named area"
+"""Cross-field rules of a plan request's top level."""
 FILE_ROWS = r"^(\[\d+\]|features\[\d+\]|line \d+)"
 UNSTATABLE: dict[str, str] = {
-    # Relative dates, and a matrix area's rows and columns agreeing.
-    "POST /v1/plans": NEAR_TODAY + r"|must be square|the same shape as travel_time_s",
-    "POST /v1/plans/{plan_id}/replan": NEAR_TODAY,
+    # Relative dates, a matrix area's rows and columns agreeing, addresses the area has,
+    # hotspots or their forecast.
+    "POST /v1/plans": NEAR_TODAY
+    + r"|must be square|the same shape as travel_time_s|"
+    + ADDRESS
+    + "|"
+    + EITHER,
+    "POST /v1/plans/{plan_id}/replan": NEAR_TODAY + "|" + ADDRESS,
     # The files' content (lines and columns), and relative dates in them.
     "POST /v1/imports/csv": r"^(shifts|hotspots|visits) CSV line \d+|" + NEAR_TODAY,
     # Relative dates; a polygon ring ending where it starts; the text with the area name
