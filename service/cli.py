@@ -376,12 +376,13 @@ def _plan_date(text: str) -> date:
     """``--date``: ISO, or day first as Danish files write it (``07-12-2026``)."""
     from datetime import date
 
+    from .i18n import _
     from .spreadsheets import iso_moment_text
 
     try:
         return date.fromisoformat(iso_moment_text(text))
     except ValueError:
-        msg = f"not a date: {text!r}; expected YYYY-MM-DD or DD-MM-YYYY"
+        msg = _("not a date: {text!r}; expected YYYY-MM-DD or DD-MM-YYYY", text=text)
         raise argparse.ArgumentTypeError(msg) from None
 
 

@@ -87,6 +87,11 @@ def _day(text: str) -> str | None:
         return None
 
 
+def clock_text(raw: str) -> str:
+    """``"17.00"`` -> ``"17:00"``; anything else unchanged."""
+    return _clock(raw.strip()) or raw
+
+
 def iso_moment_text(raw: str) -> str:
     """
     A time, date or date and time as Danish files write them, as ISO 8601 text.

@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from forecast import IncidentRowsError, incidents_from_rows
 
+from ..i18n import _
 from ..spreadsheets import decimal_text, decode_text, delimiter_of, iso_moment_text
 from .errors import ImportFormatError, ImportRowsError, RowProblem
 
@@ -345,7 +346,7 @@ def _position(
     has_xy = bool(values.get("x") or values.get("y"))
     if not (values.get("lat") or values.get("lon") or has_xy) and values.get("address"):
         if locate is None:
-            message = "an address needs an area to look it up in"
+            message = _("an address needs an area to look it up in (give the area)")
             problems.append(RowProblem(row.where, "address", message, row.line))
             return None
         try:

@@ -16,16 +16,16 @@ import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..errors import FieldProblem, RequestError, problems_from_validation
 from ..i18n import _
-from ..spreadsheets import decimal_text, delimiter_of
+from ..spreadsheets import decimal_text, delimiter_of, iso_moment_text
 from .geocode import geocode_request
 from .resolve import resolve_request
-from .schemas import PlanDate, PlanOptions, PlanRequest
+from .schemas import PlanOptions, PlanRequest
 
 if TYPE_CHECKING:
     from collections.abc import Iterator, Sequence
@@ -128,6 +128,16 @@ _COLUMN_PLACE = re.compile(r"^(\w+) CSV line \d+, column (.+)$")
 _ITEM_PATH = re.compile(r"^(shifts|hotspots|visits)\[(\d+)\](?:\.(.+))?$")
 
 
+def _day_first(value: Any) -> Any:
+    return iso_moment_text(value) if isinstance(value, str) else value
+
+
+CsvDate = Annotated[dt.date, BeforeValidator(_day_first)]
+"""The plan date of CSV files: ISO, or day first as Danish files write it (``26-11-2026``)."""
+TIMES = frozenset({"start_time", "end_time", "window_start", "window_end"})
+"""Columns of times: ``17.00`` and day-first dates (``26-11-2026 17.30``) read as ISO."""
+
+
 class CsvImport(BaseModel):
     """The files and the plan's settings, as the map page sends them."""
 
@@ -137,7 +147,7 @@ class CsvImport(BaseModel):
     hotspots_csv: str | None = Field(default=None, max_length=MAX_CSV_CHARS)
     visits_csv: str | None = Field(default=None, max_length=MAX_CSV_CHARS)
     area: str | None = Field(default=None, min_length=1, max_length=64)
-    date: PlanDate | None = None
+    date: CsvDate | None = None
     latest_end: dt.time | None = dt.time(22, 0)
     options: PlanOptions = Field(default_factory=PlanOptions)
 
@@ -262,6 +272,8 @@ def _value(table: Table, row: _Row, column: str, problems: list[FieldProblem]) -
         return [item for item in re.split(r"[,;|\s]+", raw) if item]
     if column == "windows":
         return _windows(table, row, raw, problems)
+    if column in TIMES:
+        return iso_moment_text(raw)
     return raw
 
 
@@ -280,7 +292,9 @@ def _windows(
             )
             problems.append(FieldProblem(_where(table, row.line, "windows"), message))
             continue
-        windows.append({"start": pieces[0].strip(), "end": pieces[1].strip()})
+        windows.append(
+            {"start": iso_moment_text(pieces[0].strip()), "end": iso_moment_text(pieces[1].strip())}
+        )
     return windows
 
 
@@ -350,8 +364,10 @@ def _item(
             item["end_location"] = end
     if table == "visits":
         item["window"] = {
-            "start": row.cells.get("window_start"),
-            "end": row.cells.get("window_end"),
+            end: _value(table, row, f"window_{end}", problems)
+            if f"window_{end}" in row.cells
+            else None
+            for end in ("start", "end")
         }
     return item
 

@@ -23,7 +23,7 @@ from pydantic import (
 )
 
 from ..geo import Point
-from ..spreadsheets import iso_moment_text
+from ..spreadsheets import clock_text
 from ..timeutil import ClockOrDateTime, today_local
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
@@ -87,14 +87,15 @@ def _near_today(value: Any) -> Any:
     return value
 
 
-def _danish_moment(value: Any) -> Any:
-    """Times and dates as Danish files and people write them (``17.00``, ``7/12/2026``)
-    as ISO text; anything else unchanged (`service.spreadsheets.iso_moment_text`)."""
-    return iso_moment_text(value) if isinstance(value, str) else value
+def _danish_clock(value: Any) -> Any:
+    """A clock time as Danes write it (``17.00``) as ``17:00`` (else pydantic reads it as
+    seconds since 1970); anything else unchanged. Dates stay ISO in JSON: a day-first date
+    (``07-12-2026``) is read in CSV files only, where it is the local convention."""
+    return clock_text(value) if isinstance(value, str) else value
 
 
-PlanDate = Annotated[dt.date, BeforeValidator(_danish_moment), AfterValidator(_near_today)]
-PlanTime = Annotated[ClockOrDateTime, BeforeValidator(_danish_moment), AfterValidator(_near_today)]
+PlanDate = Annotated[dt.date, AfterValidator(_near_today)]
+PlanTime = Annotated[ClockOrDateTime, BeforeValidator(_danish_clock), AfterValidator(_near_today)]
 
 
 class _Strict(BaseModel):

@@ -5,16 +5,20 @@ the closest addresses (issue 18)."""
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from service.cli import main
 from service.errors import RequestError
 from service.plans.geocode import geocode_request
 from service.plans.schemas import AddressIn, PlanRequest
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from fastapi.testclient import TestClient
 
     from service.config import Settings
@@ -130,3 +134,31 @@ def test_addresses_need_a_named_area(networks: AreaNetworks) -> None:
         geocode_request(request, networks=networks)
     assert error.value.problems[0].field == "shifts[0].start_location"
     assert "matrix" in error.value.problems[0].message
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, graph_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the CLI at a temporary database and the session's graph cache."""
+    from service.config import get_settings
+
+    monkeypatch.setenv("EYES_DATABASE_URL", f"sqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.setenv("EYES_GRAPH_CACHE_DIR", str(graph_cache))
+    get_settings.cache_clear()
+    yield tmp_path
+    get_settings.cache_clear()
+
+
+def test_eyes_geocode(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``eyes geocode`` prints each address's point as a JSON line (the default area is
+    Sindal); an address not found exits 2 naming the closest, and prints no points."""
+    assert main(["geocode", "nørregade 1a, 2. th.", "Dalgaardsvej 9", "--area", "sindal"]) == 0
+    first, second = (json.loads(line) for line in capsys.readouterr().out.splitlines())
+    assert first == {"address": "Nørregade 1A, 9870 Sindal", **NORREGADE_1A, "area": "sindal"}
+    assert second["address"] == "Dalgårdsvej 9, 9870 Sindal"
+    assert main(["geocode", "Nørregade 1A", "Nørregade 12"]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert err == (
+        "error: address 'Nørregade 12' not found in sindal; closest: Nørregade 12A, 9870 "
+        "Sindal; Nørregade 12B, 9870 Sindal; Nørregade 11, 9870 Sindal\n"
+    )

@@ -5,16 +5,19 @@ CLI and the API alike."""
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
+from pydantic import ValidationError
 
 from service.cli import main
 from service.errors import RequestError
 from service.plans.imports import MAX_CSV_CHARS, CsvImport, request_from_csv
-from service.plans.schemas import AddressIn
+from service.plans.schemas import AddressIn, PlanRequest
 
 from ..conftest import PLAN_DAY
 
@@ -235,3 +238,20 @@ def test_an_address_stays_an_address_without_the_areas() -> None:
     shifts = "navn;telefon;adresse;start;slut\nA;+4520000001;Torvegade 2;17.00;22.00\n"
     request = request_from_csv(CsvImport(shifts_csv=shifts))
     assert request.shifts[0].start_location == AddressIn(address="Torvegade 2")
+
+
+def test_a_request_takes_17_00_as_a_clock_time_and_keeps_dates_iso(
+    small_request: dict[str, Any],
+) -> None:
+    """In JSON too, ``"17.00"`` is 17:00 (pydantic alone read it as seconds since 1970: "must
+    be within 366 days of today"); a day-first date stays refused in JSON, where a client
+    from elsewhere could mean month first."""
+    request = copy.deepcopy(small_request)
+    request["shifts"][0]["start_time"] = "17.00"
+    request["visits"][0]["window"] = {"start": "17.45", "end": "18.30"}
+    parsed = PlanRequest.model_validate(request)
+    assert parsed.shifts[0].start_time == dt.time(17, 0)
+    assert parsed.visits[0].window.end == dt.time(18, 30)
+    request["date"] = DAY_FIRST
+    with pytest.raises(ValidationError, match="date"):
+        PlanRequest.model_validate(request)
