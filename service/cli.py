@@ -1,4 +1,4 @@
-"""The ``eyes`` command: demo, plan, import, serve, worker, beat, areas, keys, sender,
+"""The ``eyes`` command: demo, plan, import, geocode, serve, worker, beat, areas, keys, sender,
 retention, migrate, and burglary records: incidents import, areas local import, hotspots,
 report.
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
     from .alerts.store import AlertStore
     from .config import Settings
@@ -90,32 +90,57 @@ def _read_request(path: str) -> PlanRequest:
 
 
 def _read_csv(path: str) -> str:
+    """A CSV file's text: UTF-8, or Windows-1252 with a warning on stderr; a file over the
+    import's limit is refused before it is read."""
+    from .i18n import _
+    from .plans.imports import MAX_CSV_CHARS
+    from .spreadsheets import decode_text
+
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        size = Path(path).stat().st_size
+        if size > MAX_CSV_CHARS:
+            msg = _(
+                "{path} is {size_mb:.1f} MB; a CSV file to import may be at most {limit_mb:g} "
+                "MB (split it, or leave out columns not needed)",
+                path=path,
+                size_mb=size / 1e6,
+                limit_mb=MAX_CSV_CHARS / 1e6,
+            )
+            raise CliError(msg, EXIT_BAD_INPUT)
+        data = Path(path).read_bytes()
     except OSError as exc:
         msg = f"cannot read {path}: {exc.strerror}"
         raise CliError(msg, EXIT_BAD_INPUT) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{path} is not UTF-8 text: save it as CSV UTF-8"
-        raise CliError(msg, EXIT_BAD_INPUT) from exc
+    text, warning = decode_text(data, name=path)
+    if warning is not None:
+        print(f"warning: {warning}", file=sys.stderr)
+    return text
 
 
 def _request_from_csv(args: argparse.Namespace) -> PlanRequest:
-    """The request the CSV files of ``args`` make (``--shifts-csv`` and the others)."""
+    """The request the CSV files of ``args`` make (``--shifts-csv`` and the others), with
+    addresses looked up on the area's OSM file."""
+    from pydantic import ValidationError
+
+    from .errors import RequestError, problems_from_validation
     from .plans.imports import CsvImport, request_from_csv
+    from .plans.networks import AreaNetworks
 
     options: dict[str, Any] = {"seed": args.seed}
     if args.time_limit is not None:
         options["time_limit_s"] = args.time_limit
-    source = CsvImport(
-        shifts_csv=_read_csv(args.shifts_csv),
-        hotspots_csv=_read_csv(args.hotspots_csv) if args.hotspots_csv else None,
-        visits_csv=_read_csv(args.visits_csv) if args.visits_csv else None,
-        area=args.area,
-        date=args.date,
-        options=options,
-    )
-    return request_from_csv(source)
+    try:
+        source = CsvImport(
+            shifts_csv=_read_csv(args.shifts_csv),
+            hotspots_csv=_read_csv(args.hotspots_csv) if args.hotspots_csv else None,
+            visits_csv=_read_csv(args.visits_csv) if args.visits_csv else None,
+            area=args.area,
+            date=args.date,
+            options=options,
+        )
+    except ValidationError as exc:
+        raise RequestError(problems_from_validation(exc.errors())) from exc
+    return request_from_csv(source, networks=AreaNetworks.from_settings(_settings()))
 
 
 def _plan_input(args: argparse.Namespace) -> PlanRequest:
@@ -181,6 +206,29 @@ def cmd_import(args: argparse.Namespace) -> None:
     """Print the plan request the CSV files make (nothing is planned)."""
     body = _request_from_csv(args).model_dump(mode="json")
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
+
+
+def cmd_geocode(args: argparse.Namespace) -> None:
+    """Print each address's point on the area, one JSON object a line; exit 2 naming each
+    address not found, with the closest addresses the area has."""
+    from .plans.errors import AddressError
+    from .plans.networks import AreaNetworks
+
+    networks = AreaNetworks.from_settings(_settings())
+    area = args.area or networks.default_area
+    lines: list[str] = []
+    errors: list[str] = []
+    for text in args.addresses:
+        try:
+            found = networks.find_address(area, text)
+        except AddressError as exc:
+            errors.append(str(exc))
+            continue
+        answer = {"address": found.label, "lat": found.lat, "lon": found.lon, "area": area}
+        lines.append(json.dumps(answer, ensure_ascii=False))
+    if errors:
+        raise CliError("\nerror: ".join(errors), EXIT_BAD_INPUT)
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -379,15 +427,29 @@ def cmd_migrate(_: argparse.Namespace) -> None:
         print(f"database upgraded from revision {before or 'none'} to {head}")
 
 
-def _csv_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
+def _plan_date(text: str) -> date:
+    """``--date``: ISO, or day first as Danish files write it (``07-12-2026``)."""
     from datetime import date
 
+    from .i18n import _
+    from .spreadsheets import iso_moment_text
+
+    try:
+        return date.fromisoformat(iso_moment_text(text))
+    except ValueError:
+        msg = _("not a date: {text!r}; expected YYYY-MM-DD or DD-MM-YYYY", text=text)
+        raise argparse.ArgumentTypeError(msg) from None
+
+
+def _csv_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
     parser.add_argument("--shifts-csv", required=required, help="shifts, one row each")
     parser.add_argument("--hotspots-csv", help="hotspots, one row each")
     parser.add_argument("--visits-csv", help="client visits, one row each")
     parser.add_argument("--area", help="with CSV files: the area (default: the server's)")
     parser.add_argument(
-        "--date", type=date.fromisoformat, help="with CSV files: YYYY-MM-DD (default: today)"
+        "--date",
+        type=_plan_date,
+        help="with CSV files: YYYY-MM-DD or DD-MM-YYYY (default: today)",
     )
     parser.add_argument("--time-limit", type=float, help="with CSV files: seconds of search")
     parser.add_argument("--seed", type=int, default=0, help="with CSV files: search seed")
@@ -427,6 +489,8 @@ def cmd_incidents_import(args: argparse.Namespace) -> None:
     )
     outcome = f"{imported.created} new, {imported.updated} updated"
     audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
+    for warning in imported.warnings:
+        print(f"warning: {args.file}: {warning}", file=sys.stderr)
     print(f"{args.area}: {imported.received} records read: {outcome}")
 
 
@@ -594,6 +658,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--csv", help="also write one CSV row per stop")
     plan.add_argument("--ics-dir", help="also write a calendar per staff member, STAFF_ID.ics")
     plan.set_defaults(func=cmd_plan)
+    geocode = sub.add_parser(
+        "geocode", help="the point of a Danish address, from the area's OSM file (offline)"
+    )
+    geocode.add_argument("addresses", nargs="+", help='e.g. "Nørregade 1A, 9870 Sindal"')
+    geocode.add_argument("--area", help="the area (default: the server's)")
+    geocode.set_defaults(func=cmd_geocode)
+
     imports = sub.add_parser("import", help="print the plan request the CSV files make")
     _csv_arguments(imports, required=True)
     imports.set_defaults(func=cmd_import)
@@ -680,7 +751,7 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
 
 # Commands that run once and exit: the cyclic garbage collector only costs them time (two or
 # three full collections over a plan's objects, then the collection at exit).
-ONE_SHOT_COMMANDS = frozenset({"demo", "plan", "import", "hotspots", "report"})
+ONE_SHOT_COMMANDS = frozenset({"demo", "plan", "import", "geocode", "hotspots", "report"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
