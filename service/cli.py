@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .plans.store import PlanStore
 
 from .auth.roles import ROLES
+from .i18n import _
 from .outcomes import EXIT_BAD_INPUT
 
 DEMO_REQUEST = Path(__file__).resolve().parents[1] / "examples" / "sindal_request.json"
@@ -75,12 +76,18 @@ def _read_request(path: str) -> PlanRequest:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        msg = _(
+            "{path} is not valid JSON: {reason} at line {line}, column {column}",
+            path=path,
+            reason=exc.msg,
+            line=exc.lineno,
+            column=exc.colno,
+        )
         raise CliError(msg, EXIT_BAD_INPUT) from exc
     try:
         return PlanRequest.model_validate(data)
@@ -92,7 +99,6 @@ def _read_request(path: str) -> PlanRequest:
 def _read_csv(path: str) -> str:
     """A CSV file's text: UTF-8, or Windows-1252 with a warning on stderr; a file over the
     import's limit is refused before it is read."""
-    from .i18n import _
     from .plans.imports import MAX_CSV_CHARS
     from .spreadsheets import decode_text
 
@@ -109,11 +115,11 @@ def _read_csv(path: str) -> str:
             raise CliError(msg, EXIT_BAD_INPUT)
         data = Path(path).read_bytes()
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
     text, warning = decode_text(data, name=path)
     if warning is not None:
-        print(f"warning: {warning}", file=sys.stderr)
+        print(_("warning: {warning}", warning=warning), file=sys.stderr)
     return text
 
 
@@ -146,7 +152,7 @@ def _request_from_csv(args: argparse.Namespace) -> PlanRequest:
 def _plan_input(args: argparse.Namespace) -> PlanRequest:
     """The request to plan: a JSON file, or the CSV files."""
     if (args.request is None) == (args.shifts_csv is None):
-        msg = "give a request file or --shifts-csv (with --hotspots-csv, --visits-csv), not both"
+        msg = _("give a request file or --shifts-csv (with --hotspots-csv, --visits-csv), not both")
         raise CliError(msg, EXIT_BAD_INPUT)
     if args.request is not None:
         return _read_request(args.request)
@@ -160,7 +166,7 @@ def _write_exports(planned: PlannedRoutes, args: argparse.Namespace) -> None:
     plan = planned.plan
     if args.gpx:
         if planned.geojson is None:
-            msg = "--gpx: a plan on an explicit matrix has no coordinates"
+            msg = _("--gpx: a plan on an explicit matrix has no coordinates")
             raise CliError(msg, EXIT_BAD_INPUT)
         Path(args.gpx).write_text(plan_to_gpx(plan, planned.geojson), encoding="utf-8")
     if args.csv:
@@ -241,8 +247,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
     if planned.geojson is not None:
         _write_json(out / "routes.geojson", planned.geojson)
     print(plan_to_text(planned.plan))
-    print(f"\nWrote {out / 'plan.json'} and {out / 'routes.geojson'} (open it on any web map).")
-    print("Street data © OpenStreetMap contributors, ODbL.")
+    print(
+        "\n"
+        + _(
+            "Wrote {plan} and {geojson} (open it on any web map).",
+            plan=out / "plan.json",
+            geojson=out / "routes.geojson",
+        )
+    )
+    print(_("Street data © OpenStreetMap contributors, ODbL."))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -264,7 +277,7 @@ def _celery() -> Any:
 
     settings = _settings()
     if not settings.broker_url:
-        msg = "EYES_BROKER_URL is not set: without a broker the API solves plans itself."
+        msg = _("EYES_BROKER_URL is not set: without a broker the API solves plans itself.")
         raise CliError(msg, EXIT_BAD_INPUT)
     return make_celery(settings)
 
@@ -293,7 +306,7 @@ def cmd_beat(args: argparse.Namespace) -> None:
     app.start(["beat", f"--loglevel={args.loglevel}", f"--schedule={args.schedule}"])
 
 
-def cmd_areas(_: argparse.Namespace) -> None:
+def cmd_areas(_args: argparse.Namespace) -> None:
     """List the registered areas."""
     from .plans.networks import AreaNetworks
 
@@ -306,7 +319,6 @@ def cmd_areas(_: argparse.Namespace) -> None:
 def _key_areas(args: argparse.Namespace) -> list[str] | None:
     """The areas ``--areas`` and ``--municipality`` name, checked against the area catalogue
     (None: neither was given, a key of every area)."""
-    from .i18n import _
     from .plans.networks import AreaNetworks
 
     if args.areas is None and args.municipality is None:
@@ -345,7 +357,6 @@ def _key_areas(args: argparse.Namespace) -> list[str] | None:
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """Create an API key and print it once (only its digest is stored)."""
     from .auth.keys import create_key
-    from .i18n import _
 
     areas = _key_areas(args)
     key_id, key = create_key(_alert_store(), args.role, label=args.label, areas=areas)
@@ -370,7 +381,7 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_sender(_: argparse.Namespace) -> None:
+def cmd_sender(_args: argparse.Namespace) -> None:
     """Run the SMS sender in the foreground until SIGINT/SIGTERM."""
     import signal
 
@@ -394,7 +405,7 @@ def cmd_sender(_: argparse.Namespace) -> None:
         sender.close()
 
 
-def cmd_retention(_: argparse.Namespace) -> None:
+def cmd_retention(_args: argparse.Namespace) -> None:
     """Delete staff phones and alert texts older than EYES_RETENTION_DAYS, and burglary
     records older than EYES_INCIDENT_RETENTION_DAYS."""
     from datetime import UTC, datetime
@@ -407,31 +418,46 @@ def cmd_retention(_: argparse.Namespace) -> None:
     store = _plan_store()
     forgotten = forget_before(store, cutoff)
     print(
-        f"retention ({settings.retention_days} days, before {cutoff:%Y-%m-%d %H:%M} UTC): "
-        f"{forgotten.alerts} alert texts and the phones of {forgotten.plans} plans deleted"
+        _(
+            "retention ({days} days, before {cutoff} UTC): {alerts} alert texts and the phones "
+            "of {plans} plans deleted; client visits removed from {visits} plans and jobs; "
+            "{tips} tips and {checkins} check-in positions forgotten",
+            days=settings.retention_days,
+            cutoff=f"{cutoff:%Y-%m-%d %H:%M}",
+            alerts=forgotten.alerts,
+            plans=forgotten.plans,
+            visits=forgotten.visits,
+            tips=forgotten.tips,
+            checkins=forgotten.checkins,
+        )
     )
     days = settings.incident_retention_days
     old = forget_incidents_before(store, retention_cutoff(now, days))
-    print(f"burglary records ({days} days): {old} deleted")
+    print(_("burglary records ({days} days): {old} deleted", days=days, old=old))
 
 
-def cmd_migrate(_: argparse.Namespace) -> None:
+def cmd_migrate(_args: argparse.Namespace) -> None:
     """Bring the database schema to the newest revision."""
     from .db import create_db_engine
     from .migrations import upgrade_to_head
 
     before, head = upgrade_to_head(create_db_engine(_settings().database_url))
     if before == head:
-        print(f"database already at revision {head}")
+        print(_("database already at revision {head}", head=head))
     else:
-        print(f"database upgraded from revision {before or 'none'} to {head}")
+        print(
+            _(
+                "database upgraded from revision {before} to {head}",
+                before=before or _("none"),
+                head=head,
+            )
+        )
 
 
 def _plan_date(text: str) -> date:
     """``--date``: ISO, or day first as Danish files write it (``07-12-2026``)."""
     from datetime import date
 
-    from .i18n import _
     from .spreadsheets import iso_moment_text
 
     try:
@@ -459,7 +485,7 @@ def _read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
 
 
@@ -468,7 +494,7 @@ def _file_format(path: str, given: str | None) -> Format:
 
     fmt = given or format_from_name(path)
     if fmt is None:
-        msg = f"{path}: say --format csv, geojson or json (the name does not tell)"
+        msg = _("{path}: say --format csv, geojson or json (the name does not tell)", path=path)
         raise CliError(msg, EXIT_BAD_INPUT)
     return fmt  # type: ignore[return-value]
 
@@ -487,11 +513,18 @@ def cmd_incidents_import(args: argparse.Namespace) -> None:
     imported = import_incidents(
         data, fmt, area=args.area, store=IncidentStore(store), networks=networks, epsg=args.epsg
     )
-    outcome = f"{imported.created} new, {imported.updated} updated"
+    outcome = _("{new} new, {updated} updated", new=imported.created, updated=imported.updated)
     audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
     for warning in imported.warnings:
-        print(f"warning: {args.file}: {warning}", file=sys.stderr)
-    print(f"{args.area}: {imported.received} records read: {outcome}")
+        print(_("warning: {warning}", warning=f"{args.file}: {warning}"), file=sys.stderr)
+    print(
+        _(
+            "{area}: {n} records read: {outcome}",
+            area=args.area,
+            n=imported.received,
+            outcome=outcome,
+        )
+    )
 
 
 def cmd_local_areas_import(args: argparse.Namespace) -> None:
@@ -508,7 +541,14 @@ def cmd_local_areas_import(args: argparse.Namespace) -> None:
         name_property=args.name_property,
     )
     more = ", ..." if len(names) > 8 else ""
-    print(f"{args.area}: {len(names)} local areas ({', '.join(names[:8])}{more})")
+    print(
+        _(
+            "{area}: {n} local areas ({names})",
+            area=args.area,
+            n=len(names),
+            names=", ".join(names[:8]) + more,
+        )
+    )
 
 
 def _as_of(text: str, tz: str) -> datetime:
@@ -522,7 +562,7 @@ def _as_of(text: str, tz: str) -> datetime:
             datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         )
     except ValueError:
-        msg = f"--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO datetime"
+        msg = _("--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO datetime", text=text)
         raise CliError(msg, EXIT_BAD_INPUT) from None
     return as_of_moment(value, default=date.today(), tz=ZoneInfo(tz))
 
@@ -553,14 +593,14 @@ def cmd_hotspots(args: argparse.Namespace) -> None:
         if not incidents:
             raise CliError(no_records_message(args.area), EXIT_BAD_INPUT)
     else:
-        raise CliError("give a records FILE, or --area for the area's stored records", 2)
+        raise CliError(_("give a records FILE, or --area for the area's stored records"), 2)
     hotspots = area_hotspots(incidents, as_of=as_of, count=args.count, network=network, tz=args.tz)
     note = shortfall_note(args.count, len(hotspots))
     body = HotspotsOut(
         area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots], note=note
     )
     if note:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}", note=note), file=sys.stderr)
     sys.stdout.write(json.dumps(body.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -578,7 +618,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     try:
         day = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
-        msg = f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)"
+        msg = _("--as-of {text!r} is not a date (YYYY-MM-DD)", text=args.as_of)
         raise CliError(msg, EXIT_BAD_INPUT) from None
     networks = AreaNetworks.from_settings(_settings())
     store = IncidentStore(_plan_store())
@@ -590,8 +630,8 @@ def cmd_report(args: argparse.Namespace) -> None:
     _write_json(out / f"{stem}.json", body.model_dump(mode="json"))
     png.write_bytes(report_map_png(report, network=networks.get(args.area, "drive")))
     print(report_to_text(report))
-    print(f"\nWrote {out / (stem + '.json')} and {png}.")
-    print("Street data © OpenStreetMap contributors, ODbL.")
+    print("\n" + _("Wrote {json} and {png}.", json=out / (stem + ".json"), png=png))
+    print(_("Street data © OpenStreetMap contributors, ODbL."))
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -718,9 +758,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(problems: Sequence[object], *, limit: int = 20) -> str:
     """One ``error:`` line per problem, at most ``limit`` (EYES_MAX_VALIDATION_ERRORS) as
     the API lists, then how many more there were."""
-    lines = [f"error: {p}" for p in problems[:limit]]
+    lines = [_("error: {problem}", problem=p) for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"error: ... and {len(problems) - limit:,} more")
+        lines.append(_("error: ... and {n} more", n=f"{len(problems) - limit:,}"))
     return "\n".join(lines)
 
 
@@ -739,14 +779,14 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
     from .errors import failure_of
 
     if isinstance(exc, CliError):
-        return f"error: {exc}", exc.status
+        return _("error: {problem}", problem=exc), exc.status
     failure = failure_of(exc)
     if failure.outcome.kind == "internal":
         return None
     rows = getattr(exc, "problems", None) or failure.problems
     if rows:
         return _report(rows, limit=_settings().max_validation_errors), failure.outcome.exit_code
-    return f"error: {failure.detail}", failure.outcome.exit_code
+    return _("error: {problem}", problem=failure.detail), failure.outcome.exit_code
 
 
 # Commands that run once and exit: the cyclic garbage collector only costs them time (two or
