@@ -628,8 +628,11 @@ def cmd_report(args: argparse.Namespace) -> None:
     png = out / f"{stem}.png"
     body = ReportOut.of(report, map_png=png.name)
     _write_json(out / f"{stem}.json", body.model_dump(mode="json"))
-    png.write_bytes(report_map_png(report, network=networks.get(args.area, "drive")))
-    print(report_to_text(report))
+    title = networks.catalog.get(args.area).display_name
+    png.write_bytes(
+        report_map_png(report, network=networks.get(args.area, "drive"), area_title=title)
+    )
+    print(report_to_text(report, area_title=title))
     print("\n" + _("Wrote {json} and {png}.", json=out / (stem + ".json"), png=png))
     print(_("Street data © OpenStreetMap contributors, ODbL."))
 

@@ -386,6 +386,7 @@ def get_report_map(
             lambda: report_map_png(
                 _report(area, day, store=store, networks=networks, heavy=heavy),
                 network=networks.get(area, "drive"),
+                area_title=networks.catalog.get(area).display_name,
             ),
         )
     except NoIncidentsError as error:
