@@ -11,9 +11,16 @@ to build a graph from an OSM file: importing this package, loading a cached grap
 indexing, snapping, matrices and route geometry never load it.
 """
 
+from graphs.addresses import Address, AddressIndex, load_addresses
 from graphs.areas import AREA_SUFFIXES, Area, AreaCatalog
 from graphs.closures import close_streets
-from graphs.errors import AreaFileError, GraphError, UnknownAreaError, UnreachableError
+from graphs.errors import (
+    AddressNotFoundError,
+    AreaFileError,
+    GraphError,
+    UnknownAreaError,
+    UnreachableError,
+)
 from graphs.geometry import PathGeometry, street_route_geometry
 from graphs.load import (
     BIKE_SPEED_KPH,
@@ -44,6 +51,9 @@ __all__ = [
     "TRAVEL_MODES",
     "UNREACHABLE_S",
     "WALK_SPEED_KPH",
+    "Address",
+    "AddressIndex",
+    "AddressNotFoundError",
     "Area",
     "AreaCatalog",
     "AreaFileError",
@@ -58,6 +68,7 @@ __all__ = [
     "close_streets",
     "download_area",
     "keeps_way",
+    "load_addresses",
     "load_graph",
     "snap_to_streets",
     "street_matrices",

@@ -7,7 +7,13 @@ Every class subclasses `ValueError` through `GraphError`, following osmnx's
 
 from __future__ import annotations
 
-__all__ = ["AreaFileError", "GraphError", "UnknownAreaError", "UnreachableError"]
+__all__ = [
+    "AddressNotFoundError",
+    "AreaFileError",
+    "GraphError",
+    "UnknownAreaError",
+    "UnreachableError",
+]
 
 
 class GraphError(ValueError):
@@ -24,3 +30,28 @@ class AreaFileError(GraphError):
 
 class UnreachableError(GraphError):
     """No path along the street network joins two requested nodes."""
+
+
+class AddressNotFoundError(GraphError):
+    """An address the area's file does not hold (or holds more than once).
+
+    Parameters
+    ----------
+    message
+        One sentence, in English.
+    text
+        The address as it was given.
+    suggestions
+        The closest addresses the area has, best first (or, when ``reason`` is
+        ``"ambiguous"``, those it could mean), as ``Street 12, 9870 Town``.
+    reason
+        ``"not_found"``, ``"ambiguous"`` or ``"unreadable"`` (no street and house number).
+    """
+
+    def __init__(
+        self, message: str, *, text: str, suggestions: tuple[str, ...], reason: str
+    ) -> None:
+        super().__init__(message)
+        self.text = text
+        self.suggestions = suggestions
+        self.reason = reason

@@ -1,4 +1,4 @@
-"""The ``eyes`` command: demo, plan, import, serve, worker, beat, areas, keys, sender,
+"""The ``eyes`` command: demo, plan, import, geocode, serve, worker, beat, areas, keys, sender,
 retention, migrate, and burglary records: incidents import, areas local import, hotspots,
 report.
 
@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-    from datetime import datetime
+    from datetime import date, datetime
 
     from .alerts.store import AlertStore
     from .config import Settings
@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from .plans.store import PlanStore
 
 from .auth.roles import ROLES
+from .i18n import _
 from .outcomes import EXIT_BAD_INPUT
 
 DEMO_REQUEST = Path(__file__).resolve().parents[1] / "examples" / "sindal_request.json"
@@ -75,12 +76,18 @@ def _read_request(path: str) -> PlanRequest:
     try:
         text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        msg = f"{path} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
+        msg = _(
+            "{path} is not valid JSON: {reason} at line {line}, column {column}",
+            path=path,
+            reason=exc.msg,
+            line=exc.lineno,
+            column=exc.colno,
+        )
         raise CliError(msg, EXIT_BAD_INPUT) from exc
     try:
         return PlanRequest.model_validate(data)
@@ -90,38 +97,62 @@ def _read_request(path: str) -> PlanRequest:
 
 
 def _read_csv(path: str) -> str:
+    """A CSV file's text: UTF-8, or Windows-1252 with a warning on stderr; a file over the
+    import's limit is refused before it is read."""
+    from .plans.imports import MAX_CSV_CHARS
+    from .spreadsheets import decode_text
+
     try:
-        return Path(path).read_bytes().decode("utf-8-sig")
+        size = Path(path).stat().st_size
+        if size > MAX_CSV_CHARS:
+            msg = _(
+                "{path} is {size_mb:.1f} MB; a CSV file to import may be at most {limit_mb:g} "
+                "MB (split it, or leave out columns not needed)",
+                path=path,
+                size_mb=size / 1e6,
+                limit_mb=MAX_CSV_CHARS / 1e6,
+            )
+            raise CliError(msg, EXIT_BAD_INPUT)
+        data = Path(path).read_bytes()
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
-    except UnicodeDecodeError as exc:
-        msg = f"{path} is not UTF-8 text: save it as CSV UTF-8"
-        raise CliError(msg, EXIT_BAD_INPUT) from exc
+    text, warning = decode_text(data, name=path)
+    if warning is not None:
+        print(_("warning: {warning}", warning=warning), file=sys.stderr)
+    return text
 
 
 def _request_from_csv(args: argparse.Namespace) -> PlanRequest:
-    """The request the CSV files of ``args`` make (``--shifts-csv`` and the others)."""
+    """The request the CSV files of ``args`` make (``--shifts-csv`` and the others), with
+    addresses looked up on the area's OSM file."""
+    from pydantic import ValidationError
+
+    from .errors import RequestError, problems_from_validation
     from .plans.imports import CsvImport, request_from_csv
+    from .plans.networks import AreaNetworks
 
     options: dict[str, Any] = {"seed": args.seed}
     if args.time_limit is not None:
         options["time_limit_s"] = args.time_limit
-    source = CsvImport(
-        shifts_csv=_read_csv(args.shifts_csv),
-        hotspots_csv=_read_csv(args.hotspots_csv) if args.hotspots_csv else None,
-        visits_csv=_read_csv(args.visits_csv) if args.visits_csv else None,
-        area=args.area,
-        date=args.date,
-        options=options,
-    )
-    return request_from_csv(source)
+    try:
+        source = CsvImport(
+            shifts_csv=_read_csv(args.shifts_csv),
+            hotspots_csv=_read_csv(args.hotspots_csv) if args.hotspots_csv else None,
+            visits_csv=_read_csv(args.visits_csv) if args.visits_csv else None,
+            area=args.area,
+            date=args.date,
+            options=options,
+        )
+    except ValidationError as exc:
+        raise RequestError(problems_from_validation(exc.errors())) from exc
+    return request_from_csv(source, networks=AreaNetworks.from_settings(_settings()))
 
 
 def _plan_input(args: argparse.Namespace) -> PlanRequest:
     """The request to plan: a JSON file, or the CSV files."""
     if (args.request is None) == (args.shifts_csv is None):
-        msg = "give a request file or --shifts-csv (with --hotspots-csv, --visits-csv), not both"
+        msg = _("give a request file or --shifts-csv (with --hotspots-csv, --visits-csv), not both")
         raise CliError(msg, EXIT_BAD_INPUT)
     if args.request is not None:
         return _read_request(args.request)
@@ -135,7 +166,7 @@ def _write_exports(planned: PlannedRoutes, args: argparse.Namespace) -> None:
     plan = planned.plan
     if args.gpx:
         if planned.geojson is None:
-            msg = "--gpx: a plan on an explicit matrix has no coordinates"
+            msg = _("--gpx: a plan on an explicit matrix has no coordinates")
             raise CliError(msg, EXIT_BAD_INPUT)
         Path(args.gpx).write_text(plan_to_gpx(plan, planned.geojson), encoding="utf-8")
     if args.csv:
@@ -183,6 +214,29 @@ def cmd_import(args: argparse.Namespace) -> None:
     sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
 
 
+def cmd_geocode(args: argparse.Namespace) -> None:
+    """Print each address's point on the area, one JSON object a line; exit 2 naming each
+    address not found, with the closest addresses the area has."""
+    from .plans.errors import AddressError
+    from .plans.networks import AreaNetworks
+
+    networks = AreaNetworks.from_settings(_settings())
+    area = args.area or networks.default_area
+    lines: list[str] = []
+    errors: list[str] = []
+    for text in args.addresses:
+        try:
+            found = networks.find_address(area, text)
+        except AddressError as exc:
+            errors.append(str(exc))
+            continue
+        answer = {"address": found.label, "lat": found.lat, "lon": found.lon, "area": area}
+        lines.append(json.dumps(answer, ensure_ascii=False))
+    if errors:
+        raise CliError("\nerror: ".join(errors), EXIT_BAD_INPUT)
+    sys.stdout.write("".join(f"{line}\n" for line in lines))
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     """Plan the shipped sample request on the default area and write plan + GeoJSON."""
     from .plans.report import plan_to_text
@@ -193,8 +247,15 @@ def cmd_demo(args: argparse.Namespace) -> None:
     if planned.geojson is not None:
         _write_json(out / "routes.geojson", planned.geojson)
     print(plan_to_text(planned.plan))
-    print(f"\nWrote {out / 'plan.json'} and {out / 'routes.geojson'} (open it on any web map).")
-    print("Street data © OpenStreetMap contributors, ODbL.")
+    print(
+        "\n"
+        + _(
+            "Wrote {plan} and {geojson} (open it on any web map).",
+            plan=out / "plan.json",
+            geojson=out / "routes.geojson",
+        )
+    )
+    print(_("Street data © OpenStreetMap contributors, ODbL."))
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
@@ -216,7 +277,7 @@ def _celery() -> Any:
 
     settings = _settings()
     if not settings.broker_url:
-        msg = "EYES_BROKER_URL is not set: without a broker the API solves plans itself."
+        msg = _("EYES_BROKER_URL is not set: without a broker the API solves plans itself.")
         raise CliError(msg, EXIT_BAD_INPUT)
     return make_celery(settings)
 
@@ -245,7 +306,7 @@ def cmd_beat(args: argparse.Namespace) -> None:
     app.start(["beat", f"--loglevel={args.loglevel}", f"--schedule={args.schedule}"])
 
 
-def cmd_areas(_: argparse.Namespace) -> None:
+def cmd_areas(_args: argparse.Namespace) -> None:
     """List the registered areas."""
     from .plans.networks import AreaNetworks
 
@@ -258,7 +319,6 @@ def cmd_areas(_: argparse.Namespace) -> None:
 def _key_areas(args: argparse.Namespace) -> list[str] | None:
     """The areas ``--areas`` and ``--municipality`` name, checked against the area catalogue
     (None: neither was given, a key of every area)."""
-    from .i18n import _
     from .plans.networks import AreaNetworks
 
     if args.areas is None and args.municipality is None:
@@ -297,7 +357,6 @@ def _key_areas(args: argparse.Namespace) -> list[str] | None:
 def cmd_keys_create(args: argparse.Namespace) -> None:
     """Create an API key and print it once (only its digest is stored)."""
     from .auth.keys import create_key
-    from .i18n import _
 
     areas = _key_areas(args)
     key_id, key = create_key(_alert_store(), args.role, label=args.label, areas=areas)
@@ -322,7 +381,7 @@ def cmd_keys_create(args: argparse.Namespace) -> None:
     )
 
 
-def cmd_sender(_: argparse.Namespace) -> None:
+def cmd_sender(_args: argparse.Namespace) -> None:
     """Run the SMS sender in the foreground until SIGINT/SIGTERM."""
     import signal
 
@@ -346,7 +405,7 @@ def cmd_sender(_: argparse.Namespace) -> None:
         sender.close()
 
 
-def cmd_retention(_: argparse.Namespace) -> None:
+def cmd_retention(_args: argparse.Namespace) -> None:
     """Delete staff phones and alert texts older than EYES_RETENTION_DAYS, and burglary
     records older than EYES_INCIDENT_RETENTION_DAYS."""
     from datetime import UTC, datetime
@@ -359,35 +418,64 @@ def cmd_retention(_: argparse.Namespace) -> None:
     store = _plan_store()
     forgotten = forget_before(store, cutoff)
     print(
-        f"retention ({settings.retention_days} days, before {cutoff:%Y-%m-%d %H:%M} UTC): "
-        f"{forgotten.alerts} alert texts and the phones of {forgotten.plans} plans deleted"
+        _(
+            "retention ({days} days, before {cutoff} UTC): {alerts} alert texts and the phones "
+            "of {plans} plans deleted; client visits removed from {visits} plans and jobs; "
+            "{tips} tips and {checkins} check-in positions forgotten",
+            days=settings.retention_days,
+            cutoff=f"{cutoff:%Y-%m-%d %H:%M}",
+            alerts=forgotten.alerts,
+            plans=forgotten.plans,
+            visits=forgotten.visits,
+            tips=forgotten.tips,
+            checkins=forgotten.checkins,
+        )
     )
     days = settings.incident_retention_days
     old = forget_incidents_before(store, retention_cutoff(now, days))
-    print(f"burglary records ({days} days): {old} deleted")
+    print(_("burglary records ({days} days): {old} deleted", days=days, old=old))
 
 
-def cmd_migrate(_: argparse.Namespace) -> None:
+def cmd_migrate(_args: argparse.Namespace) -> None:
     """Bring the database schema to the newest revision."""
     from .db import create_db_engine
     from .migrations import upgrade_to_head
 
     before, head = upgrade_to_head(create_db_engine(_settings().database_url))
     if before == head:
-        print(f"database already at revision {head}")
+        print(_("database already at revision {head}", head=head))
     else:
-        print(f"database upgraded from revision {before or 'none'} to {head}")
+        print(
+            _(
+                "database upgraded from revision {before} to {head}",
+                before=before or _("none"),
+                head=head,
+            )
+        )
+
+
+def _plan_date(text: str) -> date:
+    """``--date``: ISO, or day first as Danish files write it (``07-12-2026``)."""
+    from datetime import date
+
+    from .spreadsheets import iso_moment_text
+
+    try:
+        return date.fromisoformat(iso_moment_text(text))
+    except ValueError:
+        msg = _("not a date: {text!r}; expected YYYY-MM-DD or DD-MM-YYYY", text=text)
+        raise argparse.ArgumentTypeError(msg) from None
 
 
 def _csv_arguments(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    from datetime import date
-
     parser.add_argument("--shifts-csv", required=required, help="shifts, one row each")
     parser.add_argument("--hotspots-csv", help="hotspots, one row each")
     parser.add_argument("--visits-csv", help="client visits, one row each")
     parser.add_argument("--area", help="with CSV files: the area (default: the server's)")
     parser.add_argument(
-        "--date", type=date.fromisoformat, help="with CSV files: YYYY-MM-DD (default: today)"
+        "--date",
+        type=_plan_date,
+        help="with CSV files: YYYY-MM-DD or DD-MM-YYYY (default: today)",
     )
     parser.add_argument("--time-limit", type=float, help="with CSV files: seconds of search")
     parser.add_argument("--seed", type=int, default=0, help="with CSV files: search seed")
@@ -397,7 +485,7 @@ def _read_file(path: str) -> bytes:
     try:
         return Path(path).read_bytes()
     except OSError as exc:
-        msg = f"cannot read {path}: {exc.strerror}"
+        msg = _("cannot read {path}: {reason}", path=path, reason=exc.strerror)
         raise CliError(msg, EXIT_BAD_INPUT) from exc
 
 
@@ -406,7 +494,7 @@ def _file_format(path: str, given: str | None) -> Format:
 
     fmt = given or format_from_name(path)
     if fmt is None:
-        msg = f"{path}: say --format csv, geojson or json (the name does not tell)"
+        msg = _("{path}: say --format csv, geojson or json (the name does not tell)", path=path)
         raise CliError(msg, EXIT_BAD_INPUT)
     return fmt  # type: ignore[return-value]
 
@@ -425,9 +513,18 @@ def cmd_incidents_import(args: argparse.Namespace) -> None:
     imported = import_incidents(
         data, fmt, area=args.area, store=IncidentStore(store), networks=networks, epsg=args.epsg
     )
-    outcome = f"{imported.created} new, {imported.updated} updated"
+    outcome = _("{new} new, {updated} updated", new=imported.created, updated=imported.updated)
     audit(store, None, "incidents.import (cli)", target=imported.audit_target(), outcome=outcome)
-    print(f"{args.area}: {imported.received} records read: {outcome}")
+    for warning in imported.warnings:
+        print(_("warning: {warning}", warning=f"{args.file}: {warning}"), file=sys.stderr)
+    print(
+        _(
+            "{area}: {n} records read: {outcome}",
+            area=args.area,
+            n=imported.received,
+            outcome=outcome,
+        )
+    )
 
 
 def cmd_local_areas_import(args: argparse.Namespace) -> None:
@@ -444,7 +541,14 @@ def cmd_local_areas_import(args: argparse.Namespace) -> None:
         name_property=args.name_property,
     )
     more = ", ..." if len(names) > 8 else ""
-    print(f"{args.area}: {len(names)} local areas ({', '.join(names[:8])}{more})")
+    print(
+        _(
+            "{area}: {n} local areas ({names})",
+            area=args.area,
+            n=len(names),
+            names=", ".join(names[:8]) + more,
+        )
+    )
 
 
 def _as_of(text: str, tz: str) -> datetime:
@@ -458,7 +562,7 @@ def _as_of(text: str, tz: str) -> datetime:
             datetime.fromisoformat(text) if "T" in text else date.fromisoformat(text)
         )
     except ValueError:
-        msg = f"--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO datetime"
+        msg = _("--as-of {text!r} is not a date (YYYY-MM-DD) or an ISO datetime", text=text)
         raise CliError(msg, EXIT_BAD_INPUT) from None
     return as_of_moment(value, default=date.today(), tz=ZoneInfo(tz))
 
@@ -489,14 +593,14 @@ def cmd_hotspots(args: argparse.Namespace) -> None:
         if not incidents:
             raise CliError(no_records_message(args.area), EXIT_BAD_INPUT)
     else:
-        raise CliError("give a records FILE, or --area for the area's stored records", 2)
+        raise CliError(_("give a records FILE, or --area for the area's stored records"), 2)
     hotspots = area_hotspots(incidents, as_of=as_of, count=args.count, network=network, tz=args.tz)
     note = shortfall_note(args.count, len(hotspots))
     body = HotspotsOut(
         area=args.area, as_of=as_of, hotspots=[HotspotOut.of(h) for h in hotspots], note=note
     )
     if note:
-        print(f"note: {note}", file=sys.stderr)
+        print(_("note: {note}", note=note), file=sys.stderr)
     sys.stdout.write(json.dumps(body.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n")
 
 
@@ -514,7 +618,7 @@ def cmd_report(args: argparse.Namespace) -> None:
     try:
         day = date.fromisoformat(args.as_of) if args.as_of else date.today()
     except ValueError:
-        msg = f"--as-of {args.as_of!r} is not a date (YYYY-MM-DD)"
+        msg = _("--as-of {text!r} is not a date (YYYY-MM-DD)", text=args.as_of)
         raise CliError(msg, EXIT_BAD_INPUT) from None
     networks = AreaNetworks.from_settings(_settings())
     store = IncidentStore(_plan_store())
@@ -524,10 +628,13 @@ def cmd_report(args: argparse.Namespace) -> None:
     png = out / f"{stem}.png"
     body = ReportOut.of(report, map_png=png.name)
     _write_json(out / f"{stem}.json", body.model_dump(mode="json"))
-    png.write_bytes(report_map_png(report, network=networks.get(args.area, "drive")))
-    print(report_to_text(report))
-    print(f"\nWrote {out / (stem + '.json')} and {png}.")
-    print("Street data © OpenStreetMap contributors, ODbL.")
+    title = networks.catalog.get(args.area).display_name
+    png.write_bytes(
+        report_map_png(report, network=networks.get(args.area, "drive"), area_title=title)
+    )
+    print(report_to_text(report, area_title=title))
+    print("\n" + _("Wrote {json} and {png}.", json=out / (stem + ".json"), png=png))
+    print(_("Street data © OpenStreetMap contributors, ODbL."))
 
 
 def _add_file_options(parser: argparse.ArgumentParser) -> None:
@@ -594,6 +701,13 @@ def build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--csv", help="also write one CSV row per stop")
     plan.add_argument("--ics-dir", help="also write a calendar per staff member, STAFF_ID.ics")
     plan.set_defaults(func=cmd_plan)
+    geocode = sub.add_parser(
+        "geocode", help="the point of a Danish address, from the area's OSM file (offline)"
+    )
+    geocode.add_argument("addresses", nargs="+", help='e.g. "Nørregade 1A, 9870 Sindal"')
+    geocode.add_argument("--area", help="the area (default: the server's)")
+    geocode.set_defaults(func=cmd_geocode)
+
     imports = sub.add_parser("import", help="print the plan request the CSV files make")
     _csv_arguments(imports, required=True)
     imports.set_defaults(func=cmd_import)
@@ -647,9 +761,9 @@ def build_parser() -> argparse.ArgumentParser:
 def _report(problems: Sequence[object], *, limit: int = 20) -> str:
     """One ``error:`` line per problem, at most ``limit`` (EYES_MAX_VALIDATION_ERRORS) as
     the API lists, then how many more there were."""
-    lines = [f"error: {p}" for p in problems[:limit]]
+    lines = [_("error: {problem}", problem=p) for p in problems[:limit]]
     if len(problems) > limit:
-        lines.append(f"error: ... and {len(problems) - limit:,} more")
+        lines.append(_("error: ... and {n} more", n=f"{len(problems) - limit:,}"))
     return "\n".join(lines)
 
 
@@ -668,19 +782,19 @@ def _failure(exc: Exception) -> tuple[str, int] | None:
     from .errors import failure_of
 
     if isinstance(exc, CliError):
-        return f"error: {exc}", exc.status
+        return _("error: {problem}", problem=exc), exc.status
     failure = failure_of(exc)
     if failure.outcome.kind == "internal":
         return None
     rows = getattr(exc, "problems", None) or failure.problems
     if rows:
         return _report(rows, limit=_settings().max_validation_errors), failure.outcome.exit_code
-    return f"error: {failure.detail}", failure.outcome.exit_code
+    return _("error: {problem}", problem=failure.detail), failure.outcome.exit_code
 
 
 # Commands that run once and exit: the cyclic garbage collector only costs them time (two or
 # three full collections over a plan's objects, then the collection at exit).
-ONE_SHOT_COMMANDS = frozenset({"demo", "plan", "import", "hotspots", "report"})
+ONE_SHOT_COMMANDS = frozenset({"demo", "plan", "import", "geocode", "hotspots", "report"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:

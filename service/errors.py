@@ -250,7 +250,17 @@ def _models_in(annotation: Any) -> list[type[BaseModel]]:
 def _is_union_tag(part: int | str) -> bool:
     return isinstance(part, str) and (
         part
-        in {"Point", "MatrixIndex", "MatrixArea", "str", "datetime", "time", "Circle", "Polygon"}
+        in {
+            "Point",
+            "MatrixIndex",
+            "Address",
+            "MatrixArea",
+            "str",
+            "datetime",
+            "time",
+            "Circle",
+            "Polygon",
+        }
         or part.startswith(("function-", "constrained-"))
     )
 

@@ -50,8 +50,9 @@ def state_server_constraints(
     for operations in doc.get("paths", {}).values():
         for operation in operations.values():
             for parameter in operation.get("parameters", []):
-                if parameter.get("name") == "area" and parameter["schema"].get("type") == "string":
-                    parameter["schema"]["enum"] = list(areas)
+                if parameter.get("name") == "area":
+                    for string in _name_schemas(parameter["schema"]):
+                        string["enum"] = list(areas)
     schemas = doc.get("components", {}).get("schemas", {})
     for name in AREA_BODIES:
         area = schemas.get(name, {}).get("properties", {}).get("area")

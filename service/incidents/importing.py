@@ -5,15 +5,22 @@ One record per row (CSV), per Point feature (GeoJSON) or per object (a JSON list
 are ignored):
 
 - ``id``: the record's id, unique in the file, at most 64 characters;
-- ``date`` (``YYYY-MM-DD``) and/or a span ``from``, ``to`` ("between 08:00 and 16:00":
-  ``HH:MM`` on ``date``, or ISO datetimes; no offset means Copenhagen time; a ``to``
+- ``date`` (``YYYY-MM-DD``, or day first as Danish files write it: ``07-12-2026``,
+  ``7/12/2026``) and/or a span ``from``, ``to`` ("between 08:00 and 16:00": ``HH:MM`` or
+  ``HH.MM`` on ``date``, or ISO datetimes; no offset means Copenhagen time; a ``to``
   earlier than ``from`` runs past midnight). ``start``/``end`` are accepted for
   ``from``/``to``;
-- position: ``lat``, ``lon`` (WGS84 degrees) or ``x``, ``y`` in the coordinate system
-  given by ``epsg`` (e.g. 25832, ETRS89 / UTM 32N, Denmark's usual one), converted with
-  pyproj. A GeoJSON point's coordinates are lon/lat (RFC 7946) unless ``epsg`` is given or
-  the file carries a legacy ``crs`` member;
+- position: ``lat``, ``lon`` (WGS84 degrees, decimal point or comma) or ``x``, ``y`` in
+  the coordinate system given by ``epsg``, else ETRS89 / UTM 32N (EPSG:25832, what
+  Danish authorities use), converted with pyproj; or an ``address`` looked up in the
+  area's own OSM file (``locate``). A GeoJSON point's coordinates are lon/lat (RFC 7946)
+  unless ``epsg`` is given or the file carries a legacy ``crs`` member;
 - ``kind`` (optional, at most 40 characters): residential, attempt, ...
+
+Danish column names are read as these (`ALIASES`: ``sagsnr``, ``dato``, ``tid_fra``,
+``tid_til``, ``adresse``, ``bredde``, ``længde``), and problems name a CSV column as the
+file writes it. Text is UTF-8 (with or without a byte-order mark), else Windows-1252 with
+a warning.
 
 The rows are checked by ``forecast.incidents_from_rows`` plus the checks here (positions,
 lengths, the area's extent); every bad value is reported with its line (or feature) and
@@ -27,15 +34,17 @@ import io
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from forecast import IncidentRowsError, incidents_from_rows
 
+from ..i18n import _
+from ..spreadsheets import decimal_text, decode_text, delimiter_of, iso_moment_text
 from .errors import ImportFormatError, ImportRowsError, RowProblem
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
 
     from forecast import Incident
 
@@ -44,9 +53,26 @@ FORMATS: tuple[Format, ...] = ("csv", "geojson", "json")
 
 MAX_ID_LENGTH = 64
 MAX_KIND_LENGTH = 40
-ALIASES = {"start": "from", "end": "to"}
+ALIASES = {
+    "start": "from",
+    "end": "to",
+    "sagsnr": "id",
+    "dato": "date",
+    "tid_fra": "from",
+    "tid_til": "to",
+    "fra": "from",
+    "til": "to",
+    "adresse": "address",
+    "bredde": "lat",
+    "længde": "lon",
+    "laengde": "lon",
+    "art": "kind",
+}
 """Columns read under another name: the forecast reader's ``start``/``end`` are ``from``/``to``
-in a police export."""
+in a police export, and the Danish names of a Danish one."""
+DEFAULT_EPSG = 25832
+"""The coordinate system of ``x``/``y`` when none is given: ETRS89 / UTM zone 32N, what
+Danish authorities use."""
 
 _CRS_NAME = re.compile(r"EPSG:{1,2}(\d+)$", re.IGNORECASE)
 _PROBLEM = re.compile(r"^line (\d+), column (\w+): (.*)$", re.DOTALL)
@@ -60,6 +86,8 @@ class SourceRow:
     where: str
     line: int | None
     values: dict[str, str]
+    written: Mapping[str, str] = field(default_factory=dict)
+    """Each column's name as the file writes it, where it differs (shared by a file's rows)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,12 +129,17 @@ def format_from_name(name: str) -> Format | None:
     return None
 
 
-def _text(data: bytes) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        msg = f"the file is not UTF-8 text (byte {exc.start}); save it as UTF-8"
-        raise ImportFormatError(msg) from None
+def _text(data: bytes, warnings: list[str] | None) -> str:
+    text, warning = decode_text(data, name="the file")
+    if warning is not None and warnings is not None:
+        warnings.append(warning)
+    return text
+
+
+def _column(name: Any) -> str:
+    """A column's name as read: lower case, spaces and dashes as ``_``, aliases resolved."""
+    key = re.sub(r"[\s-]+", "_", str(name).strip().lower())
+    return ALIASES.get(key, key)
 
 
 def _cell(value: Any) -> str:
@@ -120,39 +153,45 @@ def _cell(value: Any) -> str:
 def _normalised(values: Mapping[str, Any]) -> dict[str, str]:
     row: dict[str, str] = {}
     for key, value in values.items():
-        name = str(key).strip().lower()
-        row[ALIASES.get(name, name)] = _cell(value)
+        row[_column(key)] = _cell(value)
     return row
 
 
-def rows_from_csv(data: bytes) -> list[SourceRow]:
+def rows_from_csv(data: bytes, *, warnings: list[str] | None = None) -> list[SourceRow]:
     """Rows of a CSV file with a header line (comma, semicolon or tab separated).
+
+    ``warnings`` gets a warning when the file is not UTF-8 (it is read as Windows-1252).
 
     Raises
     ------
     ImportFormatError
-        If the file is not UTF-8 or has no header.
+        If the file has no header.
     """
-    text = _text(data)
-    first = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first.count)
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
+    text = _text(data, warnings)
+    reader = csv.DictReader(
+        io.StringIO(text, newline=""), delimiter=delimiter_of(text.split("\n", 1)[0])
+    )
     if not reader.fieldnames:
         msg = "the CSV file is empty: it needs a header line (id,date,lat,lon,...)"
         raise ImportFormatError(msg)
+    written = {
+        _column(name): name.strip()
+        for name in reader.fieldnames
+        if name.strip() and _column(name) != name.strip().lower()
+    }
     rows: list[SourceRow] = []
     for row in reader:
         line = reader.line_num
         values = _normalised({k: v for k, v in row.items() if k is not None})
         if not any(values.values()):
             continue  # a blank line
-        rows.append(SourceRow(f"line {line}", line, values))
+        rows.append(SourceRow(f"line {line}", line, values, written))
     return rows
 
 
 def _json(data: bytes) -> Any:
     try:
-        return json.loads(_text(data))
+        return json.loads(_text(data, None))
     except json.JSONDecodeError as exc:
         msg = f"not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}"
         raise ImportFormatError(msg) from None
@@ -236,10 +275,13 @@ def rows_from_json(document: Any) -> list[SourceRow]:
     return rows
 
 
-def read_rows(data: bytes, fmt: Format) -> tuple[list[SourceRow], int | None]:
+def read_rows(
+    data: bytes, fmt: Format, *, warnings: list[str] | None = None
+) -> tuple[list[SourceRow], int | None]:
     """The rows of a file in ``fmt``, and the EPSG code the file itself names (GeoJSON).
 
-    A JSON document that is a FeatureCollection is read as GeoJSON.
+    A JSON document that is a FeatureCollection is read as GeoJSON. ``warnings`` gets a
+    warning when a CSV file is not UTF-8.
 
     Raises
     ------
@@ -247,7 +289,7 @@ def read_rows(data: bytes, fmt: Format) -> tuple[list[SourceRow], int | None]:
         If the file cannot be read as ``fmt``.
     """
     if fmt == "csv":
-        return rows_from_csv(data), None
+        return rows_from_csv(data, warnings=warnings), None
     document = _json(data)
     if fmt == "geojson" or (
         isinstance(document, dict) and document.get("type") == "FeatureCollection"
@@ -267,8 +309,8 @@ def _check_columns(rows: list[SourceRow], fmt: Format) -> None:
     missing = []
     if "id" not in columns:
         missing.append("id")
-    if not ({"lat", "lon"} <= columns or {"x", "y"} <= columns):
-        missing.append("lat and lon (or x and y with an EPSG code)")
+    if not ({"lat", "lon"} <= columns or {"x", "y"} <= columns or "address" in columns):
+        missing.append("lat and lon (or x and y, or address)")
     if "date" not in columns and "from" not in columns:
         missing.append("date (or from)")
     if missing:
@@ -289,19 +331,36 @@ def _transformer(epsg: int) -> Any:
 
 
 def _position(
-    row: SourceRow, transformer: Any, epsg: int | None, problems: list[RowProblem]
+    row: SourceRow,
+    transformer: Any,
+    epsg: int | None,
+    problems: list[RowProblem],
+    locate: Callable[[str], tuple[float, float]] | None,
 ) -> tuple[str, str] | None:
-    """The row's (lat, lon) as text, converting x/y; None (with problems) when unusable."""
+    """The row's (lat, lon) as text, converting x/y or looking up its address; None (with
+    problems) when unusable."""
     values = row.values
     if values.get("geometry", "").startswith("!"):
         problems.append(RowProblem(row.where, "geometry", "is not a GeoJSON Point", row.line))
         return None
-    if values.get("lat") or values.get("lon") or not (values.get("x") or values.get("y")):
-        return values.get("lat", ""), values.get("lon", "")
+    has_xy = bool(values.get("x") or values.get("y"))
+    if not (values.get("lat") or values.get("lon") or has_xy) and values.get("address"):
+        if locate is None:
+            message = _("an address needs an area to look it up in (give the area)")
+            problems.append(RowProblem(row.where, "address", message, row.line))
+            return None
+        try:
+            lat, lon = locate(values["address"])
+        except ValueError as exc:
+            problems.append(RowProblem(row.where, "address", str(exc), row.line))
+            return None
+        return f"{lat:.7f}", f"{lon:.7f}"
+    if values.get("lat") or values.get("lon") or not has_xy:
+        return decimal_text(values.get("lat", "")), decimal_text(values.get("lon", ""))
     numbers: dict[str, float] = {}
     for column in ("x", "y"):
         try:
-            numbers[column] = float(values.get(column, ""))
+            numbers[column] = float(decimal_text(values.get(column, "")))
         except ValueError:
             problems.append(
                 RowProblem(
@@ -323,16 +382,20 @@ def _position(
 
 
 def _own_checks(
-    rows: list[SourceRow], epsg: int | None, problems: list[RowProblem]
+    rows: list[SourceRow],
+    epsg: int | None,
+    problems: list[RowProblem],
+    locate: Callable[[str], tuple[float, float]] | None = None,
 ) -> list[dict[str, str]]:
-    """The rows as the forecast reader wants them, after the checks it does not make."""
+    """The rows as the forecast reader wants them, after the checks it does not make:
+    positions (converted or looked up), lengths, and Danish times and dates as ISO."""
     transformer = _transformer(epsg) if epsg is not None else None
     mapped: list[dict[str, str]] = []
     for row in rows:
         values = row.values
         if values.get("row", "").startswith("!"):
             problems.append(RowProblem(row.where, "row", "is not an object", row.line))
-        position = _position(row, transformer, epsg, problems)
+        position = _position(row, transformer, epsg, problems, locate)
         ident = values.get("id", "")
         if len(ident) > MAX_ID_LENGTH:
             message = f"is {len(ident)} characters long; at most {MAX_ID_LENGTH}"
@@ -347,9 +410,9 @@ def _own_checks(
                 "id": ident,
                 "lat": lat,
                 "lon": lon,
-                "date": values.get("date", ""),
-                "start": values.get("from", ""),
-                "end": values.get("to", ""),
+                "date": iso_moment_text(values.get("date", "")),
+                "start": iso_moment_text(values.get("from", "")),
+                "end": iso_moment_text(values.get("to", "")),
                 "kind": kind,
             }
         )
@@ -381,6 +444,8 @@ def incidents_from_file(
     epsg: int | None = None,
     tz: str = "Europe/Copenhagen",
     box: AreaBox | None = None,
+    locate: Callable[[str], tuple[float, float]] | None = None,
+    warnings: list[str] | None = None,
 ) -> list[Incident]:
     """Read and check every record of a file, all or nothing.
 
@@ -391,11 +456,17 @@ def incidents_from_file(
     fmt
         ``"csv"``, ``"geojson"`` or ``"json"``.
     epsg
-        Coordinate system of ``x``/``y`` columns (GeoJSON: of the point coordinates).
+        Coordinate system of ``x``/``y`` columns (GeoJSON: of the point coordinates);
+        `DEFAULT_EPSG` (25832) when neither this nor the file names one.
     tz
         Time zone of dates and of times without an offset.
     box
         When given, every record must lie in it (catches swapped columns and wrong codes).
+    locate
+        Looks an ``address`` up: ``(lat, lon)``, or ValueError with a message (naming the
+        closest addresses). Without it a row placed by address only is refused.
+    warnings
+        Gets what was read with a doubt (a file that is not UTF-8).
 
     Returns
     -------
@@ -409,10 +480,13 @@ def incidents_from_file(
     ImportRowsError
         Naming every bad value by row and column.
     """
-    rows, file_epsg = read_rows(data, fmt)
+    rows, file_epsg = read_rows(data, fmt, warnings=warnings)
     _check_columns(rows, fmt)
     problems: list[RowProblem] = []
-    mapped = _own_checks(rows, epsg if epsg is not None else file_epsg, problems)
+    epsg = epsg if epsg is not None else file_epsg
+    if epsg is None and any(row.values.get("x") or row.values.get("y") for row in rows):
+        epsg = DEFAULT_EPSG
+    mapped = _own_checks(rows, epsg, problems, locate)
     incidents: list[Incident] = []
     try:
         incidents = incidents_from_rows(mapped, tz=tz, first_line=0)
@@ -425,10 +499,18 @@ def incidents_from_file(
                     f"({incident.lat:.5f}, {incident.lon:.5f}) lies outside area {box.label}; "
                     "are lat and lon (or x and y) swapped, or the EPSG code wrong?"
                 )
-                column = "lat" if row.values.get("lat") else "x"
+                column = (
+                    "lat" if row.values.get("lat") else "x" if row.values.get("x") else "address"
+                )
                 problems.append(RowProblem(row.where, column, message, row.line))
     if problems:
         order = {row.where: i for i, row in enumerate(rows)}
         problems.sort(key=lambda p: order.get(p.where, -1))
-        raise ImportRowsError(problems)
+        written = rows[0].written
+        raise ImportRowsError(
+            [
+                RowProblem(p.where, written.get(p.column, p.column), p.message, p.line)
+                for p in problems
+            ]
+        )
     return incidents

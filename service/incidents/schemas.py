@@ -21,6 +21,10 @@ class IncidentsImported(BaseModel):
     received: int = Field(description="Records in the file.")
     created: int = Field(description="Records new to the area.")
     updated: int = Field(description="Records whose id the area had: replaced by the file's.")
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the file was read with a doubt about (e.g. Windows-1252, not UTF-8).",
+    )
 
 
 class IncidentsSummary(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
@@ -73,11 +73,19 @@ def import_incidents(
     UnknownAreaError
         If the area does not exist.
     ImportFormatError, ImportRowsError
-        If the file cannot be read, or has bad rows (each named).
+        If the file cannot be read, or has bad rows (each named; an address not found
+        with the closest addresses the area has).
     """
     box = AreaExtent.of(networks, area).box(area)
-    incidents = incidents_from_file(data, fmt, epsg=epsg, box=box)
-    return store.upsert(area, incidents, now=datetime.now(UTC))
+
+    def locate(text: str) -> tuple[float, float]:
+        found = networks.find_address(area, text)  # AddressError is a ValueError
+        return found.lat, found.lon
+
+    warnings: list[str] = []
+    incidents = incidents_from_file(data, fmt, epsg=epsg, box=box, locate=locate, warnings=warnings)
+    imported = store.upsert(area, incidents, now=datetime.now(UTC))
+    return replace(imported, warnings=tuple(warnings))
 
 
 def import_local_areas(

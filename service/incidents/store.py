@@ -70,6 +70,8 @@ class Imported:
     updated: int
     first_id: str = ""
     last_id: str = ""
+    warnings: tuple[str, ...] = ()
+    """What the file was read with a doubt about (e.g. not UTF-8)."""
 
     def audit_target(self) -> str:
         """``sindal: 306 records, ids SND-00001..SND-00306``."""

@@ -8,6 +8,8 @@ from ..errors import FieldProblem
 from ..i18n import _
 
 if TYPE_CHECKING:
+    from graphs import AddressNotFoundError
+
     from .schemas import PlanResponse
 
 
@@ -15,6 +17,47 @@ class PlanNotFoundError(LookupError):
     """No stored plan has that id."""
 
     outcome_kind: ClassVar[str] = "not-found"
+
+
+class AddressError(ValueError):
+    """An address the area's OSM file does not hold (or holds in more than one town); the
+    message names the closest addresses there are, in the language of the moment."""
+
+    outcome_kind: ClassVar[str] = "invalid-request"
+
+    def __init__(self, found: AddressNotFoundError, area: str) -> None:
+        self.text = found.text
+        self.suggestions = found.suggestions
+        matches = "; ".join(found.suggestions)
+        if found.reason == "unreadable":
+            message = _(
+                "{address!r} is not an address: expected a street and a house number, "
+                "e.g. {example}",
+                address=found.text,
+                example="Nørregade 1A, 9870 Sindal",
+            )
+        elif found.reason == "ambiguous":
+            message = _(
+                "address {address!r} is in more than one town in {area}; add the postcode: "
+                "{matches}",
+                address=found.text,
+                area=area,
+                matches=matches,
+            )
+        elif matches:
+            message = _(
+                "address {address!r} not found in {area}; closest: {matches}",
+                address=found.text,
+                area=area,
+                matches=matches,
+            )
+        else:
+            message = _(
+                "address {address!r} not found in {area}, nor any street like it",
+                address=found.text,
+                area=area,
+            )
+        super().__init__(message)
 
 
 class AreaConfigError(ValueError):

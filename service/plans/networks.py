@@ -6,14 +6,21 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from graphs import AreaCatalog, StreetNetwork, load_graph
+from graphs import (
+    AddressIndex,
+    AddressNotFoundError,
+    AreaCatalog,
+    StreetNetwork,
+    load_addresses,
+    load_graph,
+)
 
-from .errors import AreaConfigError
+from .errors import AddressError, AreaConfigError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from graphs import TravelMode
+    from graphs import Address, TravelMode
 
     from ..config import Settings
 
@@ -87,6 +94,7 @@ class AreaNetworks:
         self._cache_dir = cache_dir
         self._networks: dict[tuple[str, TravelMode], StreetNetwork] = {}
         self._bounds: dict[tuple[str, TravelMode], Bounds] = {}
+        self._addresses: dict[str, AddressIndex] = {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -116,6 +124,38 @@ class AreaNetworks:
                 network = StreetNetwork.from_graph(graph)
                 self._networks[key] = network
             return network
+
+    def addresses(self, area: str) -> AddressIndex:
+        """The addresses of ``area``, read from its OSM file once (``graphs.addresses``).
+
+        Raises
+        ------
+        UnknownAreaError
+            If no area has that name.
+        """
+        with self._lock:
+            index = self._addresses.get(area)
+            if index is None:
+                path = self.catalog.get(area).path
+                index = load_addresses(path, cache_dir=self._cache_dir)
+                self._addresses[area] = index
+            return index
+
+    def find_address(self, area: str, text: str) -> Address:
+        """The address ``text`` names in ``area`` (see `graphs.AddressIndex.find`).
+
+        Raises
+        ------
+        AddressError
+            When the area has no such address (or has it in two towns), naming the
+            closest addresses it has.
+        UnknownAreaError
+            If no area has that name.
+        """
+        try:
+            return self.addresses(area).find(text)
+        except AddressNotFoundError as exc:
+            raise AddressError(exc, area) from None
 
     def bounds(self, area: str, mode: TravelMode) -> Bounds:
         """The box the streets of ``area`` for ``mode`` span (computed once)."""

@@ -26,6 +26,7 @@ from solver import (
 from ..errors import FieldProblem, Notice, RequestError
 from ..i18n import N_, SOURCE_LANGUAGE, _, language
 from ..timeutil import hhmm, today_local
+from .geocode import geocode_request
 from .geojson import plan_to_geojson
 from .passing import passes
 from .plan_input import plan_input
@@ -334,8 +335,10 @@ def create_plan(
     """Plan ``request`` and store the plan under a new id (same call for CLI and API).
 
     The newest stored plan of the day before on the same area, if any, is what tonight's
-    routes vary from (``options.variation``).
+    routes vary from (``options.variation``). Addresses are looked up first
+    (`geocode_request`): the stored request holds their points, never their text.
     """
+    request = geocode_request(request, networks=networks)
     previous = None
     if request.options.variation.enabled:
         area = request.area if isinstance(request.area, str) else networks.default_area

@@ -20,6 +20,7 @@ from pydantic import ValidationError
 from ..errors import FieldProblem, RequestError, problems_from_validation
 from ..timeutil import LOCAL_TZ, hhmm, to_local
 from .errors import VersionConflictError, VersionTakenError
+from .geocode import geocode_request
 from .planning import PlannedRoutes, plan_routes
 from .schemas import (
     MAX_CLOSED_STREETS,
@@ -422,7 +423,7 @@ def _replan_version(
         if r.staff_id in shifts
     }
     gone = _behind_ids(progress)
-    new_request = _next_request(request, body, progress, gone)
+    new_request = geocode_request(_next_request(request, body, progress, gone), networks=networks)
     hint = {
         r.staff_id: [
             (s.kind, s.id, s.start)

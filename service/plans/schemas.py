@@ -23,6 +23,7 @@ from pydantic import (
 )
 
 from ..geo import Point
+from ..spreadsheets import clock_text
 from ..timeutil import ClockOrDateTime, today_local
 
 Role = Literal["service_guard", "home_care", "road_park", "other"]
@@ -86,8 +87,15 @@ def _near_today(value: Any) -> Any:
     return value
 
 
+def _danish_clock(value: Any) -> Any:
+    """A clock time as Danes write it (``17.00``) as ``17:00`` (else pydantic reads it as
+    seconds since 1970); anything else unchanged. Dates stay ISO in JSON: a day-first date
+    (``07-12-2026``) is read in CSV files only, where it is the local convention."""
+    return clock_text(value) if isinstance(value, str) else value
+
+
 PlanDate = Annotated[dt.date, AfterValidator(_near_today)]
-PlanTime = Annotated[ClockOrDateTime, AfterValidator(_near_today)]
+PlanTime = Annotated[ClockOrDateTime, BeforeValidator(_danish_clock), AfterValidator(_near_today)]
 
 
 class _Strict(BaseModel):
@@ -100,9 +108,29 @@ class MatrixIndex(_Strict):
     index: int = Field(ge=0, lt=MAX_MATRIX_SIZE)
 
 
+MAX_ADDRESS_CHARS = 200
+
+
+class AddressIn(_Strict):
+    """A location given as a Danish address on a named area ("Nørregade 12B, 9870
+    Sindal"; postcode and town optional, floor and door ignored). It is looked up in the
+    area's own OSM file, offline, and replaced by its point before the request is planned
+    or stored: the text itself is never kept."""
+
+    address: str = Field(
+        min_length=1,
+        max_length=MAX_ADDRESS_CHARS,
+        examples=["Nørregade 1A, 9870 Sindal"],
+    )
+
+
 def _location_kind(value: Any) -> str:
     if isinstance(value, dict):
+        if value.get("address") is not None:
+            return "Address"
         return "MatrixIndex" if value.get("index") is not None else "Point"
+    if isinstance(value, AddressIn):
+        return "Address"
     return "MatrixIndex" if isinstance(value, MatrixIndex) else "Point"
 
 
@@ -117,7 +145,9 @@ def _without_null_coordinates(value: Any) -> Any:
 
 
 Location = Annotated[
-    Annotated[Point, Tag("Point")] | Annotated[MatrixIndex, Tag("MatrixIndex")],
+    Annotated[Point, Tag("Point")]
+    | Annotated[MatrixIndex, Tag("MatrixIndex")]
+    | Annotated[AddressIn, Tag("Address")],
     Discriminator(_location_kind),
     BeforeValidator(_without_null_coordinates),
 ]

@@ -20,13 +20,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
 def test_an_unknown_shifts_column_is_one_message() -> None:
-    """A shifts file whose header has one unknown column (``start`` for ``start_time``)
-    gives that one problem, not also ``line 2: no shifts`` for the rows it then skipped."""
-    text = (EXAMPLES / "sindal_shifts.csv").read_text().replace("start_time", "start", 1)
+    """A shifts file whose header has one unknown column (``start_tim`` for ``start_time``)
+    gives that one problem, not also ``line 2: no shifts`` for the rows it then skipped.
+    (``start`` itself is the Danish name of ``start_time``.)"""
+    text = (EXAMPLES / "sindal_shifts.csv").read_text().replace("start_time", "start_tim", 1)
     with pytest.raises(RequestError) as caught:
         request_from_csv(CsvImport(shifts_csv=text))
     assert [str(p) for p in caught.value.problems] == [
-        "shifts CSV line 1, column start: not a shifts column; did you mean start_time?"
+        "shifts CSV line 1, column start_tim: not a shifts column; did you mean start_time?"
     ]
 
 

@@ -386,5 +386,11 @@ def get_dosage_png(
         incidents=incidents,
     )
     return Response(
-        dosage_png(report, area_title=area, first=first, last=last), media_type="image/png"
+        dosage_png(
+            report,
+            area_title=networks.catalog.get(area).display_name,
+            first=first,
+            last=last,
+        ),
+        media_type="image/png",
     )

@@ -40,9 +40,10 @@ def import_csv(body: CsvImport, principal: PlannerDep, networks: NetworksDep) ->
     Nothing is planned or stored: post the answer to `/v1/plans`. A problem is a 422 whose
     `errors` name the file, line and column (`visits CSV line 4, column window_start`).
     When every location lies far outside the area, that is one problem on `area` naming
-    the area they lie in.
+    the area they lie in. A location may be an address (an `address` or `adresse`
+    column): it is looked up in the area's OSM file, and the request holds its point.
     """
-    request = request_from_csv(body)
+    request = request_from_csv(body, networks=networks)
     check_area(principal, plan_request_area(request, default_area=networks.default_area))
     far = far_from_area(request, catalog=networks.catalog, default_area=networks.default_area)
     if far is not None:

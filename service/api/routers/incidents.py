@@ -160,9 +160,11 @@ async def post_incidents(
     """Import burglary records: one per CSV row, GeoJSON Point feature or JSON object.
 
     Columns: `id`, `date` and/or `from`/`to` (a span: `HH:MM` on `date`, or ISO datetimes;
-    Copenhagen time), `lat`/`lon` (or `x`/`y` with `epsg`), optional `kind`. The same id
-    again updates the record. A file with any bad row is refused whole (422, every bad line
-    and column named); nothing is half-imported.
+    Copenhagen time), `lat`/`lon` (or `x`/`y` in `epsg`, by default 25832, or an `address`
+    in the area), optional `kind`; or their Danish names (`sagsnr`, `dato`, `tid_fra`,
+    `tid_til`, `adresse`, `bredde`, `længde`), with day-first dates, `17.00` times and
+    decimal commas. The same id again updates the record. A file with any bad row is
+    refused whole (422, every bad line and column named); nothing is half-imported.
     """
     check_area(principal, area)
     fmt = format_from_content_type(request.headers.get("content-type"))
@@ -193,7 +195,11 @@ async def post_incidents(
         audit, db, principal, "incidents.import", target=target, outcome=outcome
     )
     body = IncidentsImported(
-        area=area, received=imported.received, created=imported.created, updated=imported.updated
+        area=area,
+        received=imported.received,
+        created=imported.created,
+        updated=imported.updated,
+        warnings=list(imported.warnings),
     )
     return JSONResponse(body.model_dump())
 
@@ -380,6 +386,7 @@ def get_report_map(
             lambda: report_map_png(
                 _report(area, day, store=store, networks=networks, heavy=heavy),
                 network=networks.get(area, "drive"),
+                area_title=networks.catalog.get(area).display_name,
             ),
         )
     except NoIncidentsError as error:

@@ -7,10 +7,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Response
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from ...auth.scope import check_area
 from ...plans.errors import PlanNotFoundError
 from ...plans.examples import PLAN_REQUEST_EXAMPLES
+from ...plans.geocode import geocode_request
 from ...plans.schemas import PlanRequest, PlanResponse
 from ..answers import ERRORS, POST_RESPONSES, PreferHeader, answer_as_job, plan_etag
 from ..deps import JobQueueDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
@@ -39,8 +41,13 @@ async def post_plan(
     ``EYES_PLAN_WAIT_S`` the answer is 201 with the plan (``Location: /v1/plans/{id}``);
     otherwise 202 with the job (``Location: /v1/jobs/{id}``). A full queue is a 503 with
     ``Retry-After``. A key scoped to areas plans on its areas only (403 naming the area).
+
+    A location may be an address (`{"address": "Nørregade 1A, 9870 Sindal"}`), looked up
+    in the area's own OSM file before the job is queued: an address not found is a 422
+    naming the field and the closest addresses; only the point is kept.
     """
     check_area(principal, plan_request_area(body, default_area=networks.default_area))
+    body = await run_in_threadpool(geocode_request, body, networks=networks)
     return await answer_as_job(
         body, queue=queue, settings=settings, store=store, owner=principal.key_id, prefer=prefer
     )

@@ -12,11 +12,12 @@ from starlette.concurrency import run_in_threadpool
 
 from ...jobs.service import submit_replan
 from ...plans.errors import VersionConflictError
+from ...plans.geocode import geocode_replan
 from ...plans.replan_schemas import ReplanRequest
 from ...plans.schemas import PlanResponse, PlanVersion
 from ...usecases import with_checkins
 from ..answers import POST_RESPONSES, PreferHeader, answer_with_job, version_of_etag
-from ..deps import FieldStoreDep, JobQueueDep, PlannerDep, PlanStoreDep, SettingsDep
+from ..deps import FieldStoreDep, JobQueueDep, NetworksDep, PlannerDep, PlanStoreDep, SettingsDep
 from ..problems import BODY_ERRORS, KEY_ERRORS, PROBLEM
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
@@ -52,6 +53,7 @@ async def post_replan(
     store: PlanStoreDep,
     principal: PlannerDep,
     field: FieldStoreDep,
+    networks: NetworksDep,
     prefer: PreferHeader = None,
     if_match: Annotated[
         str | None,
@@ -87,6 +89,8 @@ async def post_replan(
     newest = await run_in_threadpool(store.newest_version, plan_id)
     if body.base_version is not None and body.base_version != newest.version:
         raise VersionConflictError(plan_id, body.base_version, newest)
+    # Addresses become points before the job is stored: their text is never kept.
+    body = await run_in_threadpool(geocode_replan, body, area=newest.area, networks=networks)
     body = await run_in_threadpool(
         functools.partial(with_checkins, body, plan_id=plan_id, store=store, field=field)
     )

@@ -42,7 +42,13 @@ def test_police_import_csv_then_reimport_updates(
     counts and the ids, no coordinates."""
     first = _import(police, sindal_csv)
     assert first.status_code == 200, first.text
-    assert first.json() == {"area": "sindal", "received": 306, "created": 306, "updated": 0}
+    assert first.json() == {
+        "area": "sindal",
+        "received": 306,
+        "created": 306,
+        "updated": 0,
+        "warnings": [],
+    }
     assert _import(police, sindal_csv).json()["updated"] == 306
     summary = police.get("/v1/incidents", params={"area": "sindal"}).json()
     assert summary["records"] == 306

@@ -92,7 +92,7 @@ def test_report_writes_json_and_png(cli_env: Path, capsys: pytest.CaptureFixture
     out = cli_env / "out"
     assert main(["report", "--area", "sindal", "--as-of", "2026-11-23", "--out", str(out)]) == 0
     text = capsys.readouterr().out
-    assert "Burglaries in sindal before 2026-11-23" in text
+    assert "Burglaries in Sindal before 2026-11-23" in text
     assert "Trend rule" in text
     report = json.loads((out / "report-sindal-2026-11-23.json").read_text())
     assert report["map_png"] == "report-sindal-2026-11-23.png"

@@ -128,10 +128,19 @@ def test_bad_json_records_are_named_by_position() -> None:
     assert str(problem) == "[0].lon: 'east' is not a number"
 
 
-def test_x_y_without_a_coordinate_system_is_refused() -> None:
-    """Projected x/y with no EPSG code cannot be placed: the row says what to add."""
-    with pytest.raises(ImportRowsError, match="give epsg"):
-        incidents_from_file(b"id,date,x,y\nX-1,2026-11-02,574000,6370000\n", "csv")
+def test_x_y_without_a_coordinate_system_are_utm_32n() -> None:
+    """Projected x/y with no EPSG code are read as EPSG:25832 (ETRS89 / UTM 32N, what
+    Danish authorities use); another code given is used instead."""
+    x, y = Transformer.from_crs("EPSG:4326", "EPSG:25832", always_xy=True).transform(
+        10.1840, 57.4719
+    )
+    (incident,) = incidents_from_file(f"id,date,x,y\nX-1,2026-11-02,{x},{y}\n".encode(), "csv")
+    assert (incident.lat, incident.lon) == pytest.approx((57.4719, 10.1840), abs=1e-7)
+    box = AreaBox(57.40, 10.0, 57.53, 10.4, "sindal")
+    with pytest.raises(ImportRowsError, match="EPSG code wrong"):
+        incidents_from_file(
+            f"id,date,x,y\nX-1,2026-11-02,{x},{y}\n".encode(), "csv", epsg=25833, box=box
+        )
 
 
 def test_records_outside_the_area_are_refused_with_a_hint() -> None:
@@ -149,7 +158,7 @@ def test_records_outside_the_area_are_refused_with_a_hint() -> None:
         (b"id,date\nA,2026-11-02\n", "csv", "no column lat and lon"),
         (b"", "csv", "empty"),
         (b"id,date,lat,lon\n", "csv", "no records"),
-        (b"\xff\xfeid", "csv", "not UTF-8"),
+        (b"\xff\xfeid", "csv", "no records"),
         (b"{", "json", "not valid JSON"),
         (b'{"type": "Feature"}', "geojson", "FeatureCollection"),
         (b'{"rows": []}', "json", "list of records"),

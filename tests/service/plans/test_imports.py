@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from fastapi import FastAPI
     from fastapi.testclient import TestClient
 
+    from service.plans.networks import AreaNetworks
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 SHIFTS = "id,phone,lat,lon,start_time,end_time\nguard-1,+4520000001,57.47083,10.20214,17:00,22:00\n"
 
@@ -64,15 +66,28 @@ def test_semicolons_decimal_commas_and_a_byte_order_mark() -> None:
     assert (shift.start_location.lat, shift.start_location.lon) == (57.47, 10.2)  # type: ignore[union-attr]
 
 
-def test_an_address_without_coordinates_names_the_line() -> None:
-    """Geocoding needs the internet, so an address alone is an error naming its line."""
+def test_an_address_without_coordinates_is_looked_up(networks: AreaNetworks) -> None:
+    """An address alone is looked up in the area's OSM file (offline); one the area does not
+    have is an error naming its line and column and the closest addresses. With lat and
+    lon the address is only for reading, and is never kept."""
     visits = (
         "id,lat,lon,window_start,window_end,duration_min,address\n"
         "v1,57.47,10.2,18:00,19:00,20,Torvet 1\n"
-        "v2,,,18:00,19:00,20,Hovedgaden 2\n"
+        "v2,,,18:00,19:00,20,Vestergade 13\n"
     )
-    [problem] = _problems(visits_csv=visits)
-    assert problem.startswith("visits CSV line 3, column lat: an address without coordinates")
+    source = CsvImport(shifts_csv=SHIFTS, visits_csv=visits, area="sindal")
+    request = request_from_csv(source, networks=networks)
+    located = request.visits[1].location
+    assert (located.lat, located.lon) == (57.47024, 10.1961)  # type: ignore[union-attr]
+    assert "Torvet" not in request.model_dump_json()
+    with pytest.raises(RequestError) as caught:
+        request_from_csv(
+            source.model_copy(update={"visits_csv": visits.replace("Vestergade 13", "Torvet 1")}),
+            networks=networks,
+        )
+    [problem] = caught.value.problems
+    assert problem.field == "visits CSV line 3, column address"
+    assert problem.message.startswith("address 'Torvet 1' not found in sindal; closest: ")
 
 
 def test_header_problems_name_the_column() -> None:
@@ -317,8 +332,9 @@ def test_cli_plans_from_csv_and_writes_every_file(
 
 
 def test_cli_import_and_its_errors(cli_env: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    """``eyes import`` prints the request; a bad file, a file that is not UTF-8, or both a
-    request and CSV files exit 2 saying why."""
+    """``eyes import`` prints the request; a bad file (one not UTF-8 is read as
+    Windows-1252, with a warning), a missing one, or both a request and CSV files exit 2
+    saying why."""
     shifts = cli_env / "shifts.csv"
     shifts.write_text(SHIFTS)
     assert main(["import", "--shifts-csv", str(shifts), "--area", "sindal"]) == 0
@@ -328,7 +344,9 @@ def test_cli_import_and_its_errors(cli_env: Path, capsys: pytest.CaptureFixture[
     assert "error: shifts CSV line 2, column start_time:" in capsys.readouterr().err
     shifts.write_bytes("id,phone\nø".encode("latin-1"))
     assert main(["import", "--shifts-csv", str(shifts)]) == 2
-    assert "is not UTF-8 text" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "is not UTF-8: read as Windows-1252" in err
+    assert "error: shifts CSV line 1: missing column start_time" in err
     assert main(["import", "--shifts-csv", str(cli_env / "missing.csv")]) == 2
     assert "cannot read" in capsys.readouterr().err
     assert main(["plan", "request.json", "--shifts-csv", str(shifts)]) == 2
