@@ -146,7 +146,10 @@ class StaffProgress(BaseModel):
 
     staff_id: str
     stops_planned: int
-    stops_done: list[str]
+    stops_done: list[str] = Field(
+        description='The stops done: a visit by its id, a hotspot by its id ("hs-3#2" for '
+        "its second visit)."
+    )
     last_position: tuple[float, float] | None = Field(description="[lat, lon]")
     last_seen_at: datetime | None
     behind_min: float | None = Field(

@@ -128,6 +128,12 @@ def evening_facts(
     return EveningFacts(done, positions)
 
 
+def _progress_id(phone_id: str, stop: StopOut) -> str:
+    """A stop done as the dispatcher names it: a visit by its own id, a hotspot by its id
+    ("#n" for its n-th visit, as the phone does)."""
+    return str(stop.id) if stop.kind == "visit" else phone_id
+
+
 def staff_progress(lineage_id: str, route: RouteOut, checkins: Sequence[Checkin]) -> StaffProgress:
     """Stops done, last position and minutes behind the plan (at the newest check-in at a
     stop of the route: when it happened against the planned start)."""
@@ -139,8 +145,8 @@ def staff_progress(lineage_id: str, route: RouteOut, checkins: Sequence[Checkin]
     if at_stops:
         last = at_stops[-1]
         behind = round((last.at - planned[last.stop_id].start).total_seconds() / 60, 1)
-    done_ids = [str(planned[c.stop_id].id) for c in at_stops]
-    done_ids += [str(s.id) for s in planned.values() if s.done and str(s.id) not in done_ids]
+    done_ids = [_progress_id(c.stop_id, planned[c.stop_id]) for c in at_stops]
+    done_ids += [_progress_id(key, s) for key, s in planned.items() if s.done]
     return StaffProgress(
         staff_id=route.staff_id,
         stops_planned=len(planned),

@@ -339,3 +339,23 @@ def test_publishing_texts_each_staff_member_their_link_once(
             assert anonymous.get(f"/v1/field/{token}").json()["staff_id"] == staff_id
         assert text.startswith("https://") is False
         assert "https://eyes.example.dk/s/" in text
+
+
+def test_progress_counts_each_visit_of_a_hotspot_visited_twice(
+    evening: Evening, client: TestClient
+) -> None:
+    """care-1 passes hs-01 twice: checking in at both visits counts two stops done."""
+    stops = evening.route("care-1")["stops"]
+    twice = [s for s in stops if s["kind"] == "hotspot" and s["id"] == "hs-01"]
+    assert [s["visit_number"] for s in twice] == [1, 2]
+    evening.set_clock(datetime.fromisoformat(twice[1]["start"]) + timedelta(minutes=1))
+    with phone(evening.app) as anonymous:
+        for stop_id, stop in (("hs-01", twice[0]), ("hs-01#2", twice[1])):
+            answer = anonymous.post(
+                f"/v1/field/{evening.tokens['care-1']}/checkins",
+                json={"id": new_id(), "stop_id": stop_id, "at": stop["start"]},
+            )
+            assert answer.status_code == 201, answer.text
+    progress = client.get(f"/v1/plans/{evening.plan['id']}/progress").json()
+    busy = next(s for s in progress["staff"] if s["staff_id"] == "care-1")
+    assert busy["stops_done"] == ["hs-01", "hs-01#2"]

@@ -2,6 +2,13 @@
 import { el, hhmm, km, routeColour, stopKind, weight } from "./format.js";
 import { t } from "./i18n.js";
 
+/** The id progress names a stop by: its own, "#n" for a hotspot's n-th visit. */
+function stopKey(stop) {
+  if (stop.id === null) return "";
+  const number = stop.visit_number || 1;
+  return stop.kind === "hotspot" && number > 1 ? `${stop.id}#${number}` : String(stop.id);
+}
+
 const REASONS = {
   unreachable_in_window: t("no one can reach it in its window"),
   not_enough_time: t("not enough time on the shifts"),
@@ -32,7 +39,7 @@ function stopItem(stop, order) {
   const time = stop.kind === "end" ? hhmm(stop.arrival) : hhmm(stop.start);
   return el(
     "li",
-    { class: `stop stop--${stop.kind}`, value: String(order), "data-stop": stop.id === null ? "" : String(stop.id) },
+    { class: `stop stop--${stop.kind}`, value: String(order), "data-stop": stopKey(stop) },
     el("time", { text: time }),
     ` ${label}`,
   );
