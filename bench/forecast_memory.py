@@ -96,26 +96,51 @@ def _peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def run_child(records: int, side_km: float, count: int, seed: int) -> dict[str, float | str]:
-    """Generate the records, forecast, and say what it cost (in this process)."""
+def _cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_child(
+    records: int, side_km: float, count: int, seed: int, *, report: bool = False
+) -> dict[str, float | str]:
+    """Generate the records, forecast (or, with ``report``, build the local-area report
+    with its map picture, as ``eyes report`` does without a street network), and say what
+    it cost (in this process)."""
     incidents = dense_city(records, side_km=side_km, seed=seed)
     records_mb = _peak_mb()
-    start = time.perf_counter()
-    hotspots = forecast_hotspots(incidents, as_of=AS_OF, count=count, tz=TZ)
-    seconds = time.perf_counter() - start
+    start, cpu = time.perf_counter(), _cpu_s()
+    if report:
+        from service.incidents.maps import report_map_png
+        from service.incidents.reports import build_report
+
+        built = build_report(
+            incidents, area="dense", as_of=AS_OF.date(), hotspot_count=count, tz=TZ
+        )
+        report_map_png(built)
+        hotspots: list[object] = list(built.hotspots)
+    else:
+        hotspots = list(forecast_hotspots(incidents, as_of=AS_OF, count=count, tz=TZ))
+    seconds, cpu = time.perf_counter() - start, _cpu_s() - cpu
     return {
         "records": float(len(incidents)),
         "side_km": side_km,
         "records_peak_mb": records_mb,
         "peak_mb": _peak_mb(),
         "forecast_s": seconds,
+        "forecast_cpu_s": cpu,
         "hotspots": float(len(hotspots)),
-        "first_weight": hotspots[0].weight if hotspots else 0.0,
     }
 
 
 def measure(
-    records: int, *, side_km: float = 3.0, count: int = 10, seed: int = 0, limit_gb: float = 6.0
+    records: int,
+    *,
+    side_km: float = 3.0,
+    count: int = 10,
+    seed: int = 0,
+    limit_gb: float = 6.0,
+    report: bool = False,
 ) -> dict[str, float | str]:
     """Run ``run_child`` in a fresh process under an address-space limit of ``limit_gb``."""
     command = [
@@ -132,6 +157,7 @@ def measure(
         str(seed),
         "--limit-gb",
         str(limit_gb),
+        *(["--report"] if report else []),
     ]
     env = {**os.environ, "OPENBLAS_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
@@ -186,6 +212,9 @@ def main() -> None:
     parser.add_argument("--limit-gb", type=float, default=6.0)
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--report", action="store_true", help="the local-area report (and its PNG) instead"
+    )
+    parser.add_argument(
         "--hit-rate",
         type=int,
         nargs="*",
@@ -207,23 +236,31 @@ def main() -> None:
     if args.child:
         limit = int(args.limit_gb * 1024**3)
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-        result = run_child(args.records[0], args.side_km, args.count, args.seed)
+        result = run_child(args.records[0], args.side_km, args.count, args.seed, report=args.report)
         print(json.dumps(result))
         return
-    print(f"Forecast on seven years of records over {args.side_km:g} km x {args.side_km:g} km")
+    what = "Local-area report" if args.report else "Forecast"
+    print(f"{what} on seven years of records over {args.side_km:g} km x {args.side_km:g} km")
     print()
-    print("| records | peak RSS, MB | of which the records, MB | forecast s | hotspots |")
-    print("| ---: | ---: | ---: | ---: | ---: |")
+    print(f"(1-minute load average {os.getloadavg()[0]:.1f} at the start)")
+    print()
+    print("| records | peak RSS, MB | of which the records, MB | wall s | CPU s | hotspots |")
+    print("| ---: | ---: | ---: | ---: | ---: | ---: |")
     for records in args.records:
         r = measure(
-            records, side_km=args.side_km, count=args.count, seed=args.seed, limit_gb=args.limit_gb
+            records,
+            side_km=args.side_km,
+            count=args.count,
+            seed=args.seed,
+            limit_gb=args.limit_gb,
+            report=args.report,
         )
         if "error" in r:
-            row = f"| {records:,} | failed: {r['error']} | | | |"
+            row = f"| {records:,} | failed: {r['error']} | | | | |"
         else:
             row = (
                 f"| {int(r['records']):,} | {r['peak_mb']:.0f} | {r['records_peak_mb']:.0f} "
-                f"| {r['forecast_s']:.1f} | {int(r['hotspots'])} |"
+                f"| {r['forecast_s']:.1f} | {r['forecast_cpu_s']:.1f} | {int(r['hotspots'])} |"
             )
         print(row, flush=True)
 

@@ -78,14 +78,16 @@ MIN_FIT_INCIDENTS = 1
 posterior mode already weighs an area's evidence against the prior, so a town with a
 handful of burglaries stays near the pooled values and a city moves away from them."""
 
-PAIR_BUDGET = 4_000_000
-"""Most (earlier record, scored burglary) pairs within reach a fit keeps. Each pair is
-evaluated at every step of the optimiser, so their number sets the fit's memory and time;
-it grows with the square of the records' density (seven years of 150,000 records over
-9 km^2 bring about 130 million). Beyond the budget the fit scores an even random sample of
+PAIR_BUDGET = 8_000_000
+"""Most (scored burglary, earlier record within reach) pairs a fit keeps. Each pair is
+evaluated at every step of the optimiser, so their number sets the fit's memory and time,
+and it grows with the square of the records' density: seven years of 150,000 records over
+9 km^2 bring about 180 million. Beyond the budget the fit scores an even random sample of
 the burglaries (seeded, so the same records give the same fit) whose pairs fit in it, each
 counting for as many as the sample stands for. Chicago's first half of 2016 brings at most
-0.6 million pairs, a town far fewer: their fits score every burglary, as before."""
+0.6 million pairs, a town far fewer: their fits score every burglary, as before. On the
+dense city of ``bench/forecast_memory.py`` a budget of 4 million lost 0.1-0.55 points of
+hit rate against 16 million, 8 million none (``bench/RESULTS.md``, issue 18)."""
 
 PAIR_CHUNK = 1_000_000
 """Pairs the objective evaluates at once: its temporary arrays (about 15 numbers per pair)
