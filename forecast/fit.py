@@ -394,7 +394,10 @@ def scoring_data(
     near = target_tree.sparse_distance_matrix(tree, _REACH_M, output_type="ndarray")
     pt = np.asarray(near["i"], dtype=np.intp)
     source = np.asarray(near["j"], dtype=np.intp)
-    # sparse_distance_matrix leaves out exact zero distances; add same-position pairs back.
+    # Same-position pairs are added here on the belief that sparse_distance_matrix leaves
+    # out zero distances; with output_type="ndarray" it keeps them, so they count twice.
+    # The pooled parameters were fitted that way, so it stays until measured on its own
+    # (tests/forecast/test_pairs.py, SAME_SPOT_TWICE).
     same = target_tree.query_ball_tree(tree, 1e-9)
     zero_t = np.repeat(np.arange(len(same)), [len(s) for s in same]).astype(np.intp)
     zero_s = np.fromiter(
