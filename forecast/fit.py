@@ -78,6 +78,24 @@ MIN_FIT_INCIDENTS = 1
 posterior mode already weighs an area's evidence against the prior, so a town with a
 handful of burglaries stays near the pooled values and a city moves away from them."""
 
+PAIR_BUDGET = 8_000_000
+"""Most (scored burglary, earlier record within reach) pairs a fit keeps. Each pair is
+evaluated at every step of the optimiser, so their number sets the fit's memory and time,
+and it grows with the square of the records' density: seven years of 150,000 records over
+9 km^2 bring about 180 million. Beyond the budget the fit scores an even random sample of
+the burglaries (seeded, so the same records give the same fit) whose pairs fit in it, each
+counting for as many as the sample stands for. Chicago's first half of 2016 brings at most
+0.6 million pairs, a town far fewer: their fits score every burglary, as before. On the
+dense city of ``bench/forecast_memory.py`` a budget of 4 million lost 0.1-0.55 points of
+hit rate against 16 million, 8 million none (``bench/RESULTS.md``, issue 18)."""
+
+PAIR_CHUNK = 1_000_000
+"""Pairs the objective evaluates at once: its temporary arrays (about 15 numbers per pair)
+stay within about 120 MB however many pairs the fit keeps."""
+
+SAMPLE_SEED = 18
+"""Seed of the sample of scored burglaries when their pairs exceed ``PAIR_BUDGET``."""
+
 _NAMES = tuple(BOUNDS)
 _REACH_M = 3.0 * max(BOUNDS["long_term_bandwidth_m"][1], BOUNDS["near_repeat_bandwidth_m"][1])
 
@@ -130,7 +148,9 @@ class ScoringData:
     """What the fitting objective needs, fixed for one fit.
 
     Pairs are (earlier record known at the origin, scored burglary) within reach; ``age``
-    is the earlier record's age at the origin in days.
+    is the earlier record's age at the origin in days. ``target_origin`` lists the scored
+    burglaries the pairs refer to: all of them, or a sample when their pairs exceed the
+    fit's budget; each then counts ``target_weight`` times (``scored`` / sample size).
     """
 
     pair_target: NDArray[np.intp]
@@ -142,11 +162,13 @@ class ScoringData:
     origin_mean: FloatArray
     area_m2: float
     horizon_days: float
+    scored: int = -1
+    target_weight: float = 1.0
 
     @property
     def n_targets(self) -> int:
-        """Burglaries scored."""
-        return int(self.target_origin.size)
+        """Burglaries scored (those the sample stands for, when sampled)."""
+        return int(self.target_origin.size) if self.scored < 0 else self.scored
 
 
 def _gauss(d2: FloatArray, bandwidth_m: float) -> FloatArray:
@@ -197,32 +219,19 @@ def negative_log_posterior(
 
 
 def negative_log_likelihood(z: FloatArray, data: ScoringData) -> tuple[float, FloatArray]:
-    """Minus the one-week-ahead log likelihood of ``data`` and its gradient in ``z``."""
+    """Minus the one-week-ahead log likelihood of ``data`` and its gradient in ``z``.
+
+    The pairs are evaluated ``PAIR_CHUNK`` at a time, so the temporary arrays stay bounded
+    however many pairs there are.
+    """
     rho = 1.0 / (1.0 + math.exp(-float(z[0])))
     eta, tau_b, theta, tau_n, sigma = (math.exp(float(v)) for v in z[1:])
     horizon = data.horizon_days
-    n = data.n_targets
-    age, d2, tgt = data.pair_age, data.pair_d2, data.pair_target
-
-    u = np.exp(-age / tau_b)
-    u2 = u * age / tau_b
-    kb = _gauss(d2, eta)
-    kb1 = kb * (d2 / (eta * eta) - 2.0)
-    decay = np.exp(-age / tau_n)
     c = -math.expm1(-horizon / tau_n)
     c4 = (horizon / tau_n) * math.exp(-horizon / tau_n)
-    v = decay * c
-    v4 = decay * (age / tau_n * c - c4)
-    kn = _gauss(d2, sigma)
-    kn5 = kn * (d2 / (sigma * sigma) - 2.0)
-
-    def per_target(values: FloatArray) -> FloatArray:
-        return np.asarray(np.bincount(tgt, weights=values, minlength=n), dtype=float)
-
-    fine, fine2 = per_target(u * data.pair_fine), per_target(u2 * data.pair_fine)
-    broad, broad1, broad2 = per_target(u * kb), per_target(u * kb1), per_target(u2 * kb)
-    near, near4, near5 = per_target(v * kn), per_target(v4 * kn), per_target(v * kn5)
-
+    fine, fine2, broad, broad1, broad2, near, near4, near5 = _pair_sums(
+        data, eta=eta, tau_b=tau_b, tau_n=tau_n, sigma=sigma
+    )
     sums = np.empty((len(data.origin_ages), 4))
     for k, ages in enumerate(data.origin_ages):
         uk = np.exp(-ages / tau_b)
@@ -255,7 +264,49 @@ def negative_log_likelihood(z: FloatArray, data: ScoringData) -> tuple[float, Fl
             np.sum(w * theta * near5),
         ]
     )
-    return -float(np.sum(np.log(density))), -grad
+    weight = data.target_weight
+    return -weight * float(np.sum(np.log(density))), -weight * grad
+
+
+def _pair_sums(
+    data: ScoringData, *, eta: float, tau_b: float, tau_n: float, sigma: float
+) -> list[FloatArray]:
+    """Per scored burglary, the sums over its pairs that ``negative_log_likelihood`` needs:
+    fine, fine2, broad, broad1, broad2, near, near4, near5 (see there)."""
+    n = int(data.target_origin.size)
+    horizon = data.horizon_days
+    c = -math.expm1(-horizon / tau_n)
+    c4 = (horizon / tau_n) * math.exp(-horizon / tau_n)
+    totals: list[FloatArray] = []
+    for lo in range(0, max(data.pair_target.size, 1), PAIR_CHUNK):
+        part = slice(lo, lo + PAIR_CHUNK)
+        age, d2, tgt = data.pair_age[part], data.pair_d2[part], data.pair_target[part]
+        pair_fine = data.pair_fine[part]
+        u = np.exp(-age / tau_b)
+        u2 = u * age / tau_b
+        kb = _gauss(d2, eta)
+        kb1 = kb * (d2 / (eta * eta) - 2.0)
+        decay = np.exp(-age / tau_n)
+        v = decay * c
+        v4 = decay * (age / tau_n * c - c4)
+        kn = _gauss(d2, sigma)
+        kn5 = kn * (d2 / (sigma * sigma) - 2.0)
+
+        def per_target(values: FloatArray, tgt: NDArray[np.intp] = tgt) -> FloatArray:
+            return np.asarray(np.bincount(tgt, weights=values, minlength=n), dtype=float)
+
+        sums = [
+            per_target(u * pair_fine),
+            per_target(u2 * pair_fine),
+            per_target(u * kb),
+            per_target(u * kb1),
+            per_target(u2 * kb),
+            per_target(v * kn),
+            per_target(v4 * kn),
+            per_target(v * kn5),
+        ]
+        totals = sums if not totals else [t + s for t, s in zip(totals, sums, strict=True)]
+    return totals
 
 
 def _origins(as_of: datetime, tz: ZoneInfo, weeks: int) -> list[datetime]:
@@ -269,6 +320,7 @@ def scoring_data(
     *,
     history_days: float,
     horizon_days: float,
+    max_pairs: int = PAIR_BUDGET,
 ) -> tuple[ScoringData, list[datetime]]:
     """Pairs and per-origin sums for the objective.
 
@@ -282,6 +334,9 @@ def scoring_data(
         How far back each origin looks.
     horizon_days
         Length of each scored period.
+    max_pairs
+        Most pairs to keep: beyond it a sample of the scored burglaries
+        (``sample_targets``), each counting for as many as the sample stands for.
 
     Returns
     -------
@@ -326,21 +381,33 @@ def scoring_data(
     target_origin = np.concatenate(
         [np.full(t.size, k, dtype=np.intp) for k, t in enumerate(targets)]
     )
+    n_scored = int(target_index.size)
     xy = np.column_stack([history.x_m, history.y_m])
-    near = cKDTree(xy[target_index]).sparse_distance_matrix(
-        cKDTree(xy), _REACH_M, output_type="ndarray"
+    tree = cKDTree(xy)
+    sample = sample_targets(
+        np.asarray(tree.query_ball_point(xy[target_index], _REACH_M, return_length=True)),
+        max_pairs=max_pairs,
     )
+    if sample is not None:
+        target_index, target_origin = target_index[sample], target_origin[sample]
+    target_tree = cKDTree(xy[target_index])
+    near = target_tree.sparse_distance_matrix(tree, _REACH_M, output_type="ndarray")
     pt = np.asarray(near["i"], dtype=np.intp)
     source = np.asarray(near["j"], dtype=np.intp)
-    # sparse_distance_matrix leaves out exact zero distances; add same-position pairs back.
-    same = cKDTree(xy[target_index]).query_ball_tree(cKDTree(xy), 1e-9)
+    # Same-position pairs are added here on the belief that sparse_distance_matrix leaves
+    # out zero distances; with output_type="ndarray" it keeps them, so they count twice.
+    # The pooled parameters were fitted that way, so it stays until measured on its own
+    # (tests/forecast/test_pairs.py, SAME_SPOT_TWICE).
+    same = target_tree.query_ball_tree(tree, 1e-9)
     zero_t = np.repeat(np.arange(len(same)), [len(s) for s in same]).astype(np.intp)
     zero_s = np.fromiter(
         (s for group in same for s in group), dtype=np.intp, count=int(zero_t.size)
     )
+    del same
     pt = np.concatenate([pt, zero_t])
     source = np.concatenate([source, zero_s])
     d2 = np.concatenate([np.asarray(near["v"], dtype=float) ** 2, np.zeros(zero_t.size)])
+    del near
     backs = np.array([(now - o.astimezone(UTC)) / timedelta(days=1) for o in used])
     back = backs[target_origin[pt]]
     age = history.age_days[source] - back
@@ -358,8 +425,34 @@ def scoring_data(
         origin_mean=np.array(means),
         area_m2=span_x * span_y,
         horizon_days=horizon_days,
+        scored=n_scored,
+        target_weight=n_scored / target_index.size,
     )
     return data, used
+
+
+def sample_targets(pairs: NDArray[np.intp], *, max_pairs: int) -> NDArray[np.intp] | None:
+    """Which scored burglaries to keep so their pairs fit in ``max_pairs``.
+
+    Parameters
+    ----------
+    pairs
+        Pairs within reach of each scored burglary.
+    max_pairs
+        The budget.
+
+    Returns
+    -------
+    ndarray or None
+        None when all fit. Otherwise the positions, in increasing order, of the longest
+        prefix of a seeded random order (``SAMPLE_SEED``) of the burglaries whose pairs fit,
+        at least one: an even random sample, the same for the same records.
+    """
+    if int(pairs.sum()) <= max_pairs:
+        return None
+    order = np.random.default_rng(SAMPLE_SEED).permutation(pairs.size)
+    fits = int(np.searchsorted(np.cumsum(pairs[order]), max_pairs, side="right"))
+    return np.sort(order[: max(fits, 1)])
 
 
 def fit_risk_params(
@@ -373,6 +466,7 @@ def fit_risk_params(
     min_fit_incidents: int = MIN_FIT_INCIDENTS,
     prior: RiskParams | None = None,
     prior_sd: float | None = None,
+    max_pairs: int = PAIR_BUDGET,
 ) -> RiskFit:
     """Fit the risk model's parameters on the records before ``as_of``.
 
@@ -404,6 +498,9 @@ def fit_risk_params(
     prior_sd
         Prior standard deviation on each (log or logit) coordinate; smaller holds the fit
         closer to the centre. None: ``PRIOR_SD`` with a given ``prior``, else by evidence.
+    max_pairs
+        Most (earlier record, scored burglary) pairs the fit keeps (``PAIR_BUDGET``); beyond
+        it the fit scores a seeded random sample of the burglaries.
 
     Returns
     -------
@@ -414,8 +511,8 @@ def fit_risk_params(
     ValueError
         If ``as_of`` is naive or a count or ``prior_sd`` is not positive.
     """
-    if fit_weeks < 1 or min_fit_incidents < 1:
-        msg = "fit_weeks and min_fit_incidents must be at least 1."
+    if fit_weeks < 1 or min_fit_incidents < 1 or max_pairs < 1:
+        msg = "fit_weeks, min_fit_incidents and max_pairs must be at least 1."
         raise ValueError(msg)
     if prior_sd is not None and not prior_sd > 0:
         msg = f"prior_sd must be positive, got {prior_sd}."
@@ -431,6 +528,7 @@ def fit_risk_params(
         fit_weeks=fit_weeks,
         history_days=history_days,
         horizon_days=horizon_days,
+        max_pairs=max_pairs,
     )
     if prior is None:
         centre, sd = prior_for(data.n_targets)
@@ -496,6 +594,7 @@ def fit_pooled_params(
     horizon_days: float = 7.0,
     prior: RiskParams = DEFAULT_PARAMS,
     prior_sd: float | FloatArray = PRIOR_SD,
+    max_pairs: int = PAIR_BUDGET,
 ) -> RiskFit:
     """One parameter set for many areas: the summed one-week-ahead likelihood of each area's
     forecasts from its own records.
@@ -509,8 +608,8 @@ def fit_pooled_params(
     ----------
     areas
         Each area's records.
-    as_of, tz, fit_weeks, history_days, horizon_days, prior
-        As in ``fit_risk_params``.
+    as_of, tz, fit_weeks, history_days, horizon_days, prior, max_pairs
+        As in ``fit_risk_params`` (the pair budget is each area's).
     prior_sd
         As in ``fit_risk_params``, or one per coordinate (``params_to_z``'s order): a tiny
         one pins that parameter at the prior's value.
@@ -538,6 +637,7 @@ def fit_pooled_params(
             fit_weeks=fit_weeks,
             history_days=history_days,
             horizon_days=horizon_days,
+            max_pairs=max_pairs,
         )
         if data.n_targets:
             datas.append(data)
@@ -559,6 +659,7 @@ def _area_scoring(
     fit_weeks: int,
     history_days: float,
     horizon_days: float,
+    max_pairs: int,
 ) -> tuple[ScoringData, list[datetime]]:
     reach_days = history_days + 7.0 * fit_weeks + horizon_days
     history = history_at(incidents, as_of=as_of, tz=zone, history_days=reach_days)
@@ -567,6 +668,7 @@ def _area_scoring(
         _origins(as_of, zone, fit_weeks),
         history_days=history_days,
         horizon_days=horizon_days,
+        max_pairs=max_pairs,
     )
 
 
