@@ -1,5 +1,5 @@
 """Plan requests from the CSV files schedulers keep: shifts, hotspots and visits, one row
-each (the columns are in `COLUMNS` and the README).
+each (the columns are in `COLUMNS` and docs/api.md).
 
 Every problem names the file, the line and the column as the file names it (``visits CSV
 line 4, column window_start: ...``; ``column fra`` in a Danish file). A location is ``lat``

@@ -1,4 +1,4 @@
-"""The README's dispatcher, scheduler and police examples run as they stand against a live
+"""The documentation's dispatcher, scheduler and police examples run as they stand against a live
 server, so a stale date, a renamed field or an alert that reaches no one fails the suite."""
 
 from __future__ import annotations
@@ -27,7 +27,10 @@ RUN_MARK = "# (run as it stands by tests/service/test_readme.py)"
 
 def _shell_blocks() -> list[str]:
     """The README's ``sh`` blocks marked as run by this test, in order."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = "\n".join(  # the README and its reference pages in docs/
+        page.read_text(encoding="utf-8")
+        for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    )
     blocks = re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
     return [b for b in blocks if b.startswith(RUN_MARK)]
 

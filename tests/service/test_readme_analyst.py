@@ -20,7 +20,10 @@ ANALYST_MARK = (
 
 def _analyst_block() -> str:
     """The README's ``sh`` block of the analyst's commands."""
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = "\n".join(  # the README and its reference pages in docs/
+        page.read_text(encoding="utf-8")
+        for page in [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
+    )
     blocks = [
         b
         for b in re.findall(r"```sh\n(.*?)```", text, flags=re.DOTALL)
