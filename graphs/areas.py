@@ -255,7 +255,7 @@ class AreaCatalog:
             return areas[name]
         known = ", ".join(sorted(areas)) or "none"
         msg = f"Unknown area {name!r}; known areas: {known}."
-        raise UnknownAreaError(msg)
+        raise UnknownAreaError(msg, name=name, known=tuple(sorted(areas)))
 
 
 def _read_labels(path: Path) -> dict[str, tuple[str, str]]:

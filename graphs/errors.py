@@ -21,7 +21,13 @@ class GraphError(ValueError):
 
 
 class UnknownAreaError(GraphError):
-    """No area file of the requested name exists; the message lists the known areas."""
+    """No area file of the requested name exists; the message lists the known areas
+    (``name`` and ``known`` say the same for a translation)."""
+
+    def __init__(self, message: str, *, name: str = "", known: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.name = name
+        self.known = known
 
 
 class AreaFileError(GraphError):

@@ -295,6 +295,20 @@ def _library_failure(exc: BaseException) -> tuple[str, str] | None:
     return None
 
 
+def _said(exc: BaseException) -> str:
+    """The sentence of ``exc`` in the reader's language: the libraries' own errors that
+    carry their facts are said again here (graphs and solver know no languages)."""
+    from graphs.errors import UnknownAreaError
+
+    if isinstance(exc, UnknownAreaError) and exc.name:
+        return _(
+            "unknown area {area!r}; known areas: {known}",
+            area=exc.name,
+            known=", ".join(exc.known) or "-",
+        )
+    return str(exc)
+
+
 def failure_of(exc: BaseException) -> Failure:
     """The `Failure` ``exc`` is: by its class's ``outcome_kind``, or for the libraries'
     errors by their class; anything else is ``internal`` (a bug, with no detail shown)."""
@@ -305,11 +319,12 @@ def failure_of(exc: BaseException) -> Failure:
     if kind == "internal":
         return Failure(outcome, _(INTERNAL_DETAIL))
     problems = tuple(p for p in getattr(exc, "problems", ()) if isinstance(p, FieldProblem))
+    said = _said(exc)
     if kind == "invalid-request" and not problems:
-        problems = (FieldProblem(field, str(exc)),)
+        problems = (FieldProblem(field, said),)
     return Failure(
         outcome,
-        str(exc) or _(outcome.title),
+        said or _(outcome.title),
         problems,
         extra=getattr(exc, "problem_extra", None),
         retry_after_s=getattr(exc, "retry_after_s", None) or outcome.retry_after_s,

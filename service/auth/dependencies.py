@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 from fastapi import Depends, HTTPException, Request, Security
 from fastapi.security import APIKeyHeader
 
+from ..i18n import N_, _
 from .audit import audit
 from .keys import Principal, authenticate
 from .roles import may
@@ -47,7 +48,7 @@ def _principal(request: Request, key: Annotated[str | None, Security(API_KEY_HEA
     if principal is None:
         audit(db, None, action, outcome="401 no valid key")
         raise HTTPException(
-            401, "A valid X-API-Key is required.", headers={"WWW-Authenticate": "ApiKey"}
+            401, N_("A valid X-API-Key is required."), headers={"WWW-Authenticate": "ApiKey"}
         )
     audit(db, principal, action, outcome="key used")
     return principal
@@ -60,7 +61,7 @@ def require(*roles: Role) -> Callable[..., Principal]:
         if not may(principal.role, roles):
             db: SessionSource = request.app.state.db
             audit(db, principal, f"{request.method} {request.url.path}", outcome="403")
-            msg = f"The {principal.role} role may not do this."
+            msg = _("The {role} role may not do this.", role=principal.role)
             raise HTTPException(403, msg)
         return principal
 

@@ -18,6 +18,7 @@ from graphs import snap_to_streets
 
 from ..errors import FieldProblem, RequestError
 from ..geo import Point
+from ..i18n import _
 from ..plans.schemas import HotspotIn, Window
 from ..timeutil import LOCAL_TZ, as_of_moment, today_local
 from .hotspots import Hotspot, area_hotspots
@@ -33,9 +34,10 @@ if TYPE_CHECKING:
 
 def no_records_message(area: str) -> str:
     """What to say when an area has no records."""
-    return (
-        f"area {area!r} has no burglary records: import them first "
-        f"(POST /v1/incidents?area={area}, or eyes incidents import FILE --area {area})"
+    return _(
+        "area {area!r} has no burglary records: import them first "
+        "(POST /v1/incidents?area={area}, or eyes incidents import FILE --area {area})",
+        area=area,
     )
 
 

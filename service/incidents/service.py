@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING
 
 from ..geo import LocalProjection
+from ..i18n import _
 from .errors import NoIncidentsError
 from .expand import no_records_message
 from .hotspots import area_hotspots
@@ -151,10 +152,15 @@ def area_report(
     extent = AreaExtent.of(networks, area)
     incidents = store.incidents(area, before=as_of)
     if not incidents:
-        stored, first, _ = store.count(area)
+        stored, first, _last = store.count(area)
         message = no_records_message(area)
         if stored:
-            message = f"area {area!r} has no burglary records before {as_of}; the first is {first}"
+            message = _(
+                "area {area!r} has no burglary records before {day}; the first is {first}",
+                area=area,
+                day=as_of,
+                first=first,
+            )
         raise NoIncidentsError(message)
     local_areas = [LocalArea.from_stored(s) for s in store.local_areas(area)]
     return build_report(

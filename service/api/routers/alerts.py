@@ -20,6 +20,7 @@ from ...alerts.store import body_hash, for_police, summary_for_police
 from ...alerts.targeting import area_centre
 from ...auth.audit import audit
 from ...auth.scope import AreaForbiddenError
+from ...i18n import _
 from ...jobs.service import replan_and_wait
 from ...patrol import patrol_replans
 from ..deps import (
@@ -123,7 +124,7 @@ def post_alert(
             audit(store, principal, "alert.small_area", outcome="429 small-area rate limited")
             raise HTTPException(
                 429,
-                "Too many small-area alerts from this key.",
+                _("Too many small-area alerts from this key."),
                 headers={"Retry-After": str(int(small_wait) + 1)},
             )
     wait = limiter.hit(limit_key)
@@ -132,7 +133,9 @@ def post_alert(
             small_limiter.refund(limit_key)
         audit(store, principal, "alert.create", outcome="429 rate limited")
         raise HTTPException(
-            429, "Too many alerts from this key.", headers={"Retry-After": str(int(wait) + 1)}
+            429,
+            _("Too many alerts from this key."),
+            headers={"Retry-After": str(int(wait) + 1)},
         )
     replanned: list[str] = []
     now = datetime.now(UTC)  # one moment for the patrol stop and the alert's validity

@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from ...i18n import _
 from ..deps import AnyKeyDep, DatabaseDep, JobQueueDep, NetworksDep
 from ..problems import KEY_ERRORS
 
@@ -134,13 +135,13 @@ async def metrics(request: Request) -> Response:
     ``Authorization: Bearer <token>`` (401 otherwise)."""
     token = request.app.state.settings.metrics_token.get_secret_value()
     if token:
-        scheme, _, given = request.headers.get("authorization", "").partition(" ")
+        scheme, _sep, given = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() != "bearer" or not hmac.compare_digest(
             given.strip().encode(), token.encode()
         ):
             raise HTTPException(
                 status_code=401,
-                detail="/metrics needs Authorization: Bearer with EYES_METRICS_TOKEN",
+                detail=_("/metrics needs Authorization: Bearer with EYES_METRICS_TOKEN"),
                 headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
             )
     registry = request.app.state.metrics.registry

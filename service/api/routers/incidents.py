@@ -20,7 +20,7 @@ from ...auth.dependencies import require
 from ...auth.keys import Principal
 from ...auth.roles import INCIDENT_IMPORTERS
 from ...auth.scope import check_area
-from ...i18n import language
+from ...i18n import N_, _, language
 from ...incidents.errors import ImportFormatError, ImportRowsError, NoIncidentsError
 from ...incidents.hotspots import shortfall_note
 from ...incidents.importing import FORMATS, format_from_content_type
@@ -93,7 +93,9 @@ async def _body(request: Request) -> bytes:
     async for chunk in request.stream():
         size += len(chunk)
         if size > MAX_UPLOAD_BYTES:
-            raise HTTPException(413, f"The file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB.")
+            raise HTTPException(
+                413, _("The file is larger than {mib} MiB.", mib=MAX_UPLOAD_BYTES // 2**20)
+            )
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -131,11 +133,11 @@ def rows_problem(error: ImportRowsError, *, limit: int) -> JSONResponse:
 
 
 def _format_problem(error: ImportFormatError) -> JSONResponse:
-    return problem_response(422, "Unreadable file", str(error), kind="unreadable-file")
+    return problem_response(422, N_("Unreadable file"), str(error), kind="unreadable-file")
 
 
 def _not_found(error: NoIncidentsError) -> JSONResponse:
-    return problem_response(404, "Not found", str(error), kind="not-found")
+    return problem_response(404, N_("Not found"), str(error), kind="not-found")
 
 
 @router.post(
@@ -171,7 +173,8 @@ async def post_incidents(
     if fmt is None:
         names = ", ".join(FORMATS)
         raise HTTPException(
-            415, f"Send text/csv, application/geo+json or application/json ({names})."
+            415,
+            _("Send text/csv, application/geo+json or application/json ({names}).", names=names),
         )
     data = await _body(request)
     try:

@@ -24,7 +24,7 @@ from graphs import TravelMode
 from graphs.areas import display_name_from_name
 
 from ...auth.scope import check_area
-from ...i18n import language
+from ...i18n import _, language
 from ...plans.streets import streets_geojson_bytes
 from ...web import STATIC_DIR
 from ...web.page import render
@@ -115,7 +115,7 @@ def area_streets(
     Street data © OpenStreetMap contributors, ODbL. Another area than the key's is a 403."""
     check_area(principal, area)
     if area not in networks.catalog.names():
-        raise HTTPException(404, f"No area named {area!r}.")
+        raise HTTPException(404, _("No area named {area!r}.", area=area))
     body = streets_geojson_bytes(networks.get(area, mode), area=area)
     etag = f'"{hashlib.sha256(body).hexdigest()[:20]}"'
     headers = {"ETag": etag, "Cache-Control": "private, max-age=3600"}

@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ...alerts.receipts import apply_receipt
 from ...alerts.sms import IncomingReceipt, ReceiptProvider, read_receipt
+from ...i18n import _
 from ..deps import AlertStoreDep, SettingsDep
 from ..problems import PROBLEM
 
@@ -42,7 +43,10 @@ async def post_receipt(
     GatewayAPI reports are read from the signed claims only (which must hold `status` and
     `userref` or `id`); a body contradicting them is refused."""
     if provider != settings.sms_provider:
-        raise HTTPException(status_code=404, detail=f"{provider} is not the SMS provider in use")
+        raise HTTPException(
+            status_code=404,
+            detail=_("{provider} is not the SMS provider in use", provider=provider),
+        )
     url = str(request.url)
     if settings.public_base_url:  # the URL the provider signed, behind any proxy
         query = f"?{request.url.query}" if request.url.query else ""
