@@ -306,6 +306,14 @@ def _said(exc: BaseException) -> str:
             area=exc.name,
             known=", ".join(exc.known) or "-",
         )
+    from solver.errors import InfeasibleError, SolverError
+
+    if (
+        isinstance(exc, SolverError)
+        and not isinstance(exc, InfeasibleError)
+        and language() != SOURCE_LANGUAGE
+    ):
+        return _("no plan was found in the time given; try again, perhaps with more time")
     return str(exc)
 
 
