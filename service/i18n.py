@@ -22,6 +22,7 @@ message has both languages.
 from __future__ import annotations
 
 import contextlib
+import os
 from contextvars import ContextVar
 from functools import cache
 from io import BytesIO
@@ -68,10 +69,16 @@ def language() -> Language:
 
 
 def deployment_language() -> Language:
-    """The deployment's language, ``EYES_LANGUAGE``: everything said outside a request."""
+    """The deployment's language, ``EYES_LANGUAGE``: everything said outside a request
+    (read from the environment alone when the settings cannot load: their errors are said
+    in it too)."""
     from .config import get_settings
 
-    return get_settings().language
+    try:
+        return get_settings().language
+    except ValueError:  # pydantic's ValidationError: some other setting is wrong
+        asked = os.environ.get("EYES_LANGUAGE", "").strip().lower()
+        return next((ours for ours in LANGUAGES if ours == asked), "da")
 
 
 def staff_language() -> Language:
