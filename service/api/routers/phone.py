@@ -5,8 +5,9 @@ served only for a live link; a made-up one answers a small 404 page, an expired 
 one a 410, one not even a token's shape a 401, in the request's language and without a
 word about the link. The page itself reads and writes through ``/v1/field/{token}``
 (``service.api.routers.field``); its files are ``service/web/phone.html`` and
-``static/js/phone/``, under the map's ``/map/static``. No cookie is set; opening the page
-is not audited (its check-ins and tips are, by the JSON API).
+``static/js/phone/``, under the map's ``/map/static``. No cookie is set. Each opening of
+the page is audited with the link's id (never the token); its check-ins and tips are, by
+the JSON API; the page's polls of its JSON are not (one row every 30 s per phone).
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 from fastapi.responses import HTMLResponse
 
+from ...auth.audit import audit
 from ...field.errors import LinkGoneError, LinkInvalidError, LinkNotFoundError
 from ...i18n import _, language
 from ...web import PHONE_PAGE
 from ...web.page import PHONE_SCRIPTS, render
-from ..deps import FieldStoreDep, NowDep, SettingsDep
+from ..deps import DatabaseDep, FieldStoreDep, NowDep, SettingsDep
 from .map import tile_source
 
 if TYPE_CHECKING:
@@ -64,12 +66,12 @@ def _refusal(status: int, title: str, text: str) -> HTMLResponse:
     response_class=HTMLResponse,
 )
 def phone_page(
-    token: str, field: FieldStoreDep, settings: SettingsDep, now: NowDep
+    token: str, field: FieldStoreDep, settings: SettingsDep, now: NowDep, db: DatabaseDep
 ) -> HTMLResponse:
     """The staff member's page: tonight's route, the next stop, check-ins and tips."""
     ask = _("Ask your dispatcher for a new link.")
     try:
-        field.link(token, now=now)
+        link = field.link(token, now=now)
     except LinkInvalidError:
         return _refusal(
             401, _("Not a staff link"), _("This address is not a staff link.") + " " + ask
@@ -80,6 +82,7 @@ def phone_page(
         return _refusal(
             410, _("Link no longer valid"), _("This link has expired or was revoked.") + " " + ask
         )
+    audit(db, None, "field.open", target=link.id)
     body = (
         render(language(), PHONE_PAGE, PHONE_SCRIPTS)
         .replace("{{TILE_URL}}", html.escape(settings.map_tile_url or "", quote=True))
