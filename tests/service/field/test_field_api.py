@@ -359,3 +359,35 @@ def test_progress_counts_each_visit_of_a_hotspot_visited_twice(
     progress = client.get(f"/v1/plans/{evening.plan['id']}/progress").json()
     busy = next(s for s in progress["staff"] if s["staff_id"] == "care-1")
     assert busy["stops_done"] == ["hs-01", "hs-01#2"]
+
+
+def test_a_safety_walk_uses_the_same_link_and_tips(
+    client: TestClient, small_request: dict[str, Any], app: FastAPI
+) -> None:
+    """A walking group (one shift on foot) gets its route on a link and notes what it sees:
+    the tip for the police reaches them, without the group's id."""
+    walk = dict(small_request)
+    walk["shifts"] = [
+        {
+            "id": "walk-1",
+            "name": "Tryghedsvandring",
+            "phone": "+4520000099",
+            "role": "other",
+            "mode": "walk",
+            "start_location": {"lat": 57.47083, "lon": 10.20214},
+            "start_time": "18:00",
+            "end_time": "20:00",
+        }
+    ]
+    walk["visits"] = []
+    plan = planned(client, "/v1/plans", walk)
+    app.state.clock = lambda: EVENING
+    link = client.post(f"/v1/plans/{plan['id']}/staff/walk-1/link").json()
+    with phone(app) as group:
+        view = group.get(f"/v1/field/{link['token']}").json()
+        assert view["mode"] == "walk"
+        noticed = tip(category="street_light", text="Gadelys ude på stien", for_police=True)
+        assert group.post(f"/v1/field/{link['token']}/tips", json=noticed).status_code == 201
+    _, police = create_key(app.state.alert_store, "police")
+    seen = client.get("/v1/tips", headers={"X-API-Key": police}).json()
+    assert [(t["category"], t["staff_id"]) for t in seen] == [("street_light", None)]
