@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -138,3 +139,19 @@ def retry_busy(write: Callable[[], T], *, attempts: int = 5, base_s: float = 0.0
                 raise
             time.sleep(base_s * 2**attempt * random.uniform(0.5, 1.5))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+DATABASE_DOWN_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+)
+"""SQLAlchemy's errors for a database that does not answer (or answers "try again"): the
+server down or unreachable, a dropped connection, a full pool, SQLite's lock."""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (not that a statement is wrong)."""
+    if isinstance(exc, DATABASE_DOWN_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)
