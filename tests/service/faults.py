@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
+    from typing import IO
 
 
 def free_port() -> int:
@@ -128,8 +129,22 @@ class OwnRedis:
         """Start it and wait until it answers."""
         import redis
 
-        log = (self.folder / f"redis-{self.port}.log").open("ab")
-        self.process = subprocess.Popen(
+        with (self.folder / f"redis-{self.port}.log").open("ab") as log:
+            self.process = self._popen(log)
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                client.ping()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        client.close()
+
+    def _popen(self, log: IO[bytes]) -> subprocess.Popen[bytes]:
+        return subprocess.Popen(
             [
                 self.binary,
                 "--port",
@@ -147,16 +162,6 @@ class OwnRedis:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        client = redis.Redis.from_url(self.url, socket_connect_timeout=1)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                client.ping()
-                return
-            except Exception:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.05)
 
     def kill(self) -> None:
         """SIGKILL: every queued message is gone."""
