@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import use_language
 from .errors import QueueFullError
 from .process import die_with, kill_group, run_in_thread
 from .store import FINAL, job_error, lost_error
@@ -258,7 +259,8 @@ class LocalQueue:
             with self._lock:
                 self._pending.appendleft((job.id, worker.time_limit_s))
         else:
-            self.jobs.fail(job.id, lost_error(job.attempts) if retry else error)
+            with use_language(job.language):  # the request's
+                self.jobs.fail(job.id, lost_error(job.attempts) if retry else error)
             self._done(job.id)
 
     def _reap(self, ready: list[Any]) -> None:

@@ -23,7 +23,7 @@ from sqlalchemy import and_, case, func, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..db import aware_utc, retry_busy
-from ..i18n import LANGUAGES, _
+from ..i18n import LANGUAGES, _, use_language
 from .errors import JobNotFoundError
 from .models import JobRecord
 
@@ -280,7 +280,8 @@ class JobStore:
         def give_back(record: JobRecord, now: datetime) -> None:
             if record.attempts >= max_attempts:
                 record.state = "failed"
-                record.error = lost_error(record.attempts)
+                with use_language(Job.from_record(record).language):  # the request's
+                    record.error = lost_error(record.attempts)
                 record.finished_at = now
                 record.request = {}
             else:

@@ -198,3 +198,46 @@ def _delivered(store: AlertStore, alert_id: str) -> int:
     with store.sessions() as session:
         rows = session.scalars(select(OutboxRecord).where(OutboxRecord.alert_id == alert_id)).all()
     return sum(row.status in ("sent", "delivered") for row in rows)
+
+
+def test_a_database_that_does_not_answer_is_503_database_unavailable() -> None:
+    """Every error of a database away (a refused connection, a dropped one, a full pool) is
+    the outcome database-unavailable: 503 with Retry-After, exit status 1 for the CLI."""
+    from sqlalchemy.exc import InterfaceError, OperationalError
+    from sqlalchemy.exc import TimeoutError as PoolTimeoutError
+
+    from service.errors import failure_of
+
+    for exc in (
+        OperationalError("select 1", {}, ConnectionRefusedError("refused")),
+        InterfaceError("select 1", {}, OSError("connection closed")),
+        PoolTimeoutError("QueuePool limit reached"),
+    ):
+        failure = failure_of(exc)
+        assert failure.outcome.kind == "database-unavailable"
+        assert (failure.outcome.status, failure.outcome.exit_code) == (503, 1)
+        assert failure.retry_after_s == 5
+        assert "database" in failure.detail
+
+
+def test_an_api_whose_database_never_answers_starts_and_says_so(
+    graph_cache: Path, networks: AreaNetworks, small_request: dict[str, Any]
+) -> None:
+    """Nothing listens where the database should be: the app is built and started anyway
+    (no traceback), /healthz is 200, /readyz 503 naming the database, and a plan or a key
+    check is 503 database-unavailable with Retry-After."""
+    from fastapi.testclient import TestClient
+
+    from ..faults import free_port
+
+    url = f"postgresql://postgres@127.0.0.1:{free_port()}/nothing?connect_timeout=2"
+    app = create_app(_settings(url, graph_cache), networks=networks, store=PlanStore.from_url(url))
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/healthz").status_code == 200
+        ready = client.get("/readyz")
+        assert ready.status_code == 503
+        assert not ready.json()["checks"]["database"]["ok"]
+        answer = client.post("/v1/plans", json=small_request, headers={"X-API-Key": "k"})
+        assert answer.status_code == 503
+        assert answer.headers["retry-after"] == "5"
+        assert answer.json()["type"].endswith("/database-unavailable")
