@@ -75,7 +75,9 @@ class Sweeper:
         for job in failed:
             log.warning("job %s: worker lost %d times; failed", job.id, job.attempts)
         for job in requeued:
-            log.warning("job %s: worker %s lost; queued again", job.id, job.worker)
+            log.warning(
+                "job %s: its worker was lost (attempt %d); queued again", job.id, job.attempts
+            )
             self._publish(job.id, job.time_limit_s)
         return Swept(
             requeued=[j.id for j in requeued],
