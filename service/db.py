@@ -65,6 +65,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CONNECT_TIMEOUT_S = 5
+"""PostgreSQL: seconds to wait for a connection (unless the URL says ``connect_timeout``)."""
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created if missing (WAL mode).
 
@@ -81,7 +85,13 @@ def create_db_engine(url: str) -> Engine:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # A database behind a dead network answers nothing: give up (503) within seconds.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    engine = create_engine(
+        parsed, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
     if sqlite_file:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
