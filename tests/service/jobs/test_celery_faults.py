@@ -97,7 +97,7 @@ def _final(client: TestClient, location: str, *, timeout_s: float) -> dict[str, 
 
     wait_until(f"{location} over", over, timeout_s=timeout_s)
     last = seen[-1]
-    last["was_retrying"] = any(s["retrying"] for s in seen)
+    last["was_retrying"] = any(s.get("retrying", False) for s in seen)
     return last
 
 
