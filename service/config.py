@@ -193,6 +193,27 @@ class Settings(BaseSettings):
         default=10.0, gt=0, description="How often a worker looks for jobs to give back."
     )
     job_queue_name: str = Field(default="plans", min_length=1, max_length=100)
+    job_heartbeat_s: float = Field(
+        default=5.0, gt=0, description="How often the process running a job says it lives."
+    )
+    job_lost_after_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="A running job whose heartbeat is older than its time limit plus this "
+        "has lost its worker: it is queued again (or failed after EYES_JOB_MAX_ATTEMPTS).",
+    )
+    job_max_attempts: int = Field(
+        default=3, ge=1, le=10, description="Workers a job may lose before it fails."
+    )
+    job_republish_after_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="Celery: a job queued this long that the broker no longer holds (Redis "
+        "restarted empty) is published again.",
+    )
+    job_sweep_interval_s: float = Field(
+        default=5.0, gt=0, description="How often lost and forgotten jobs are looked for."
+    )
     worker_concurrency: int = Field(
         default=1, ge=1, le=32, description="Pool processes of one `eyes worker`."
     )
@@ -251,6 +272,12 @@ class Settings(BaseSettings):
             msg = (
                 "EYES_JOB_VISIBILITY_TIMEOUT_S must exceed EYES_MAX_TIME_LIMIT_S plus "
                 "EYES_JOB_GRACE_S plus 10 s, or a running plan would be handed out twice."
+            )
+            raise ValueError(msg)
+        if self.job_lost_after_s <= 2 * self.job_heartbeat_s:
+            msg = (
+                "EYES_JOB_LOST_AFTER_S must be longer than twice EYES_JOB_HEARTBEAT_S, or a "
+                "job whose heartbeat is merely late would be taken for lost."
             )
             raise ValueError(msg)
         if self.sms_lease_s <= 2 * self.sms_timeout_s:

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar, overload
 
 from sqlalchemy import MetaData, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -64,6 +65,10 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+CONNECT_TIMEOUT_S = 5
+"""PostgreSQL: seconds to wait for a connection (unless the URL says ``connect_timeout``)."""
+
+
 def create_db_engine(url: str) -> Engine:
     """An engine for ``url``; a SQLite file's folder is created if missing (WAL mode).
 
@@ -80,7 +85,13 @@ def create_db_engine(url: str) -> Engine:
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
-    engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    connect_args: dict[str, Any] = {}
+    if parsed.get_backend_name() == "postgresql" and "connect_timeout" not in parsed.query:
+        # A database behind a dead network answers nothing: give up (503) within seconds.
+        connect_args["connect_timeout"] = CONNECT_TIMEOUT_S
+    engine = create_engine(
+        parsed, pool_pre_ping=True, hide_parameters=True, connect_args=connect_args
+    )
     if sqlite_file:
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -138,3 +149,19 @@ def retry_busy(write: Callable[[], T], *, attempts: int = 5, base_s: float = 0.0
                 raise
             time.sleep(base_s * 2**attempt * random.uniform(0.5, 1.5))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+DATABASE_DOWN_ERRORS: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    PoolTimeoutError,
+)
+"""SQLAlchemy's errors for a database that does not answer (or answers "try again"): the
+server down or unreachable, a dropped connection, a full pool, SQLite's lock."""
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` says the database is away (not that a statement is wrong)."""
+    if isinstance(exc, DATABASE_DOWN_ERRORS):
+        return True
+    return isinstance(exc, DBAPIError) and bool(exc.connection_invalidated)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, get_args
 
 from pydantic import BaseModel
 
+from .db import database_unavailable
 from .i18n import N_, SOURCE_LANGUAGE, _, language
 from .outcomes import OUTCOMES, Outcome
 
@@ -266,6 +267,7 @@ def _is_union_tag(part: int | str) -> bool:
 
 
 INTERNAL_DETAIL = N_("Something went wrong on our side.")
+DATABASE_DETAIL = N_("The database does not answer; try again in a few seconds.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -318,9 +320,13 @@ def _said(exc: BaseException) -> str:
 
 
 def failure_of(exc: BaseException) -> Failure:
-    """The `Failure` ``exc`` is: by its class's ``outcome_kind``, or for the libraries'
-    errors by their class; anything else is ``internal`` (a bug, with no detail shown)."""
+    """The `Failure` ``exc`` is: by its class's ``outcome_kind``, for a database that does
+    not answer ``database-unavailable``, or for the libraries' errors by their class;
+    anything else is ``internal`` (a bug, with no detail shown)."""
     kind, field = getattr(exc, "outcome_kind", None), "body"
+    if kind is None and database_unavailable(exc):
+        outcome = OUTCOMES["database-unavailable"]
+        return Failure(outcome, _(DATABASE_DETAIL), retry_after_s=outcome.retry_after_s)
     if kind is None:
         kind, field = _library_failure(exc) or ("internal", "body")
     outcome = OUTCOMES[kind]

@@ -16,6 +16,8 @@ EXIT_BAD_INPUT = 2
 """``eyes``' exit status for input or configuration at fault."""
 RETRY_AFTER_BUSY_S = 30
 """Retry-After of a failure that passes: about one solve."""
+RETRY_AFTER_DATABASE_S = 5
+"""Retry-After while the database does not answer: a restart or a fail-over takes seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,13 @@ OUTCOMES: dict[str, Outcome] = {
         Outcome("queue-full", 503, N_("Too many plans waiting"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome(
             "queue-unavailable", 503, N_("Job queue unavailable"), EXIT_FAILED, RETRY_AFTER_BUSY_S
+        ),
+        Outcome(
+            "database-unavailable",
+            503,
+            N_("Database unavailable"),
+            EXIT_FAILED,
+            RETRY_AFTER_DATABASE_S,
         ),
         Outcome("timeout", 503, N_("Solving took too long"), EXIT_FAILED, RETRY_AFTER_BUSY_S),
         Outcome("worker-lost", 503, N_("Worker lost"), EXIT_FAILED, RETRY_AFTER_BUSY_S),

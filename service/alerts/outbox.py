@@ -6,12 +6,14 @@ Never lost, never twice
    transaction, before anything is sent. A crash before that commit sends nothing; after
    it, every row is there to be sent.
 2. ``claim`` takes due rows (``queued`` with ``next_attempt_at`` reached, or ``sending`` whose
-   lease ran out because its worker died) with ``SELECT ... FOR UPDATE SKIP LOCKED`` on
-   PostgreSQL, so concurrent workers never pick the same row; each row is then moved with a
-   compare-and-set on ``version`` (which also makes SQLite, where ``FOR UPDATE`` does not
-   exist, safe). The claim COMMITS ``status='sending'``, a lease and ``attempts + 1`` before
-   any HTTP call: from then on the row says "a send may be under way".
-3. A row reclaimed from ``sending`` (its worker died between send and commit), or one whose
+   lease ran out because its worker died; a claim's lease is short, ``CLAIM_LEASE_S``, so
+   rows a dead worker claimed but never handed to the provider go on within seconds) with
+   ``SELECT ... FOR UPDATE SKIP LOCKED`` on PostgreSQL, so concurrent workers never pick the
+   same row; each row is then moved with a compare-and-set on ``version`` (which also
+   makes SQLite, where ``FOR UPDATE`` does not exist, safe). The claim COMMITS
+   ``status='sending'``, a lease and ``attempts + 1`` before any HTTP call.
+3. A row reclaimed from ``sending`` after it was handed over (its worker died between
+   `renew` and the commit of the result: ``in_doubt_since`` is set), or one whose
    last attempt timed out after the request may have left, is ``in_doubt``. Before sending
    it again the worker asks the provider (``SmsSender.find``) whether a message with that
    reference exists: found means it is recorded as sent without a second message; absent
@@ -38,10 +40,10 @@ Never lost, never twice
    An exception from a send counts as an attempt in doubt, so backoff and the give-up
    time apply to it like any other failure.
 4. Right before each send the worker renews the row's lease (``renew``: ``lease_until =
-   now + lease``, a compare-and-set on ``version``) and skips the row if that fails: a batch
-   is claimed at once but sent ``concurrency`` rows at a time, so a row waiting its turn
-   may outlive the claim's lease and be reclaimed (in doubt) by another worker, whose
-   look-up would find nothing yet and send; the renewal makes only one of the two send.
+   now + lease``, ``in_doubt_since`` set: handed over; a compare-and-set on ``version``)
+   and skips the row if that fails: a batch is claimed at once but sent ``concurrency``
+   rows at a time, so a row waiting its turn may outlive the claim's lease and be
+   reclaimed by another worker, which sends it; the renewal makes only one of the two send.
    Each provider request has a TOTAL deadline (``EYES_SMS_TIMEOUT_S``, not only httpx's
    per-phase timeouts), and the lease (``EYES_SMS_LEASE_S``) must exceed twice it: a
    renewed row's request has ended before its lease runs out, with a timeout's worth of
@@ -59,7 +61,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 
 from ..db import aware_utc
 from .models import AlertRecord, OutboxRecord
@@ -75,6 +77,12 @@ if TYPE_CHECKING:
 def _rowcount(result: object) -> int:
     """Rows an UPDATE matched (a ``CursorResult`` attribute the generic type hides)."""
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+CLAIM_LEASE_S = 5.0
+"""A claimed row's lease until `Outbox.renew` hands it over with the full lease: a worker
+killed mid-batch (the API, an ``eyes sender``) holds the rows it had not sent yet only this
+long, so a restart goes on with them within seconds."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,9 +135,17 @@ class RetryPolicy:
 class Outbox:
     """Claims and records outbox rows on an ``AlertStore``'s database."""
 
-    def __init__(self, store: AlertStore, *, lease_s: float, provider: str | None = None) -> None:
+    def __init__(
+        self,
+        store: AlertStore,
+        *,
+        lease_s: float,
+        provider: str | None = None,
+        claim_lease_s: float = CLAIM_LEASE_S,
+    ) -> None:
         self._store = store
         self._lease = timedelta(seconds=lease_s)
+        self._claim_lease = timedelta(seconds=min(lease_s, claim_lease_s))
         self._provider = provider
 
     def claim(self, *, now: datetime, limit: int) -> list[Claimed]:
@@ -164,15 +180,16 @@ class Outbox:
                     .values(
                         status="sending",
                         version=version + 1,
-                        lease_until=now + self._lease,
+                        lease_until=now + self._claim_lease,
                         attempts=OutboxRecord.attempts + 1,
-                        in_doubt=or_(OutboxRecord.in_doubt, OutboxRecord.status == "sending"),
-                        in_doubt_since=case(
-                            (
+                        # Reclaimed from a dead worker: in doubt only if it was handed over
+                        # (`renew` set in_doubt_since); a row it never renewed was not sent.
+                        in_doubt=or_(
+                            OutboxRecord.in_doubt,
+                            and_(
                                 OutboxRecord.status == "sending",
-                                func.coalesce(OutboxRecord.in_doubt_since, now),
+                                OutboxRecord.in_doubt_since.is_not(None),
                             ),
-                            else_=OutboxRecord.in_doubt_since,
                         ),
                         first_attempt_at=row.first_attempt_at or now,
                     )
@@ -223,8 +240,9 @@ class Outbox:
         return out
 
     def renew(self, claimed: Claimed, *, now: datetime) -> Claimed | None:
-        """Extend the lease to ``now`` + lease right before a send; ``None`` if the row is no
-        longer this worker's (another worker reclaimed it after the lease ran out).
+        """Extend the lease to ``now`` + lease right before a send, and mark the row handed
+        over (``in_doubt_since``, kept if already set); ``None`` if the row is no longer this
+        worker's (another worker reclaimed it after the lease ran out).
 
         A compare-and-set on ``version`` (which it bumps): a batch is claimed at once but sent
         a few rows at a time, so a row late in the batch may have outlived its claim's lease.
@@ -237,7 +255,12 @@ class Outbox:
                     OutboxRecord.version == claimed.version,
                     OutboxRecord.status == "sending",
                 )
-                .values(version=claimed.version + 1, lease_until=now + self._lease)
+                .values(
+                    version=claimed.version + 1,
+                    lease_until=now + self._lease,
+                    # From now on a request may leave: a worker that dies leaves it in doubt.
+                    in_doubt_since=func.coalesce(OutboxRecord.in_doubt_since, now),
+                )
                 .execution_options(synchronize_session=False)
             )
         if _rowcount(moved) != 1:

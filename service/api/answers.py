@@ -66,6 +66,9 @@ class JobPublic(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     attempts: int = Field(description="Workers that started it (more than 1: re-delivered).")
+    retrying: bool = Field(
+        description="An earlier attempt lost its worker and the job is being tried again."
+    )
     progress: JobProgress
     plan_id: str | None
     plan: str | None = Field(description="Link to the plan when done: /v1/plans/{plan_id}.")
@@ -87,6 +90,7 @@ def job_public(job: Job, *, now: datetime) -> JobPublic:
         started_at=job.started_at,
         finished_at=job.finished_at,
         attempts=job.attempts,
+        retrying=job.retrying,
         progress=JobProgress(
             elapsed_s=round(elapsed, 3),
             time_limit_s=job.time_limit_s,

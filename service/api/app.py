@@ -21,7 +21,6 @@ from ..db import Database
 from ..field.store import FieldStore
 from ..jobs.service import build_queue
 from ..jobs.store import JobStore
-from ..migrations import ensure_schema
 from ..plans.networks import AreaNetworks
 from ..plans.store import PlanStore
 from .contract import install_contract
@@ -44,6 +43,7 @@ from .routers import (
     replan,
 )
 from .routers import map as map_page
+from .startup import DatabaseWatch
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator
@@ -70,7 +70,9 @@ def create_app(
     """Build the app. Tests pass their own settings, networks, store, SMS sender or queue.
 
     In dev and test the database is migrated to the newest revision here; in prod it must
-    already be (``eyes migrate``), or the app refuses to start.
+    already be (``eyes migrate``), or the app refuses to start. A database that does not
+    answer is waited for (``service.api.startup``): the app starts, and answers 503 to what
+    needs the database until it does.
 
     Raises
     ------
@@ -80,7 +82,8 @@ def create_app(
     settings = settings or get_settings()
     networks = networks or AreaNetworks.from_settings(settings)
     store = store or PlanStore.from_url(settings.database_url)
-    ensure_schema(store.engine, upgrade=settings.environment != "prod")
+    database = DatabaseWatch(store.engine, upgrade=settings.environment != "prod")
+    database.check()  # False: the database does not answer; the app waits for it
     alert_store = AlertStore(store.engine)
     job_store = JobStore(store.engine)
     queue = queue or build_queue(settings, job_store)
@@ -97,12 +100,17 @@ def create_app(
         if settings.preload_area:
             networks.get(networks.default_area, "drive")
             log.info("area %s loaded", networks.default_area)
-        queue.start()
-        if worker is not None:
-            worker.start()
+
+        def with_database() -> None:
+            queue.start()
+            if worker is not None:
+                worker.start()
+
+        database.start(with_database)
         try:
             yield
         finally:
+            database.stop()
             if worker is not None:
                 worker.stop()
             queue.stop()
@@ -130,6 +138,7 @@ def create_app(
     app.state.job_store = job_store
     app.state.job_queue = queue
     app.state.db = db
+    app.state.database_watch = database
     app.state.field_store = FieldStore(store.engine)
     app.state.heavy_reads = HeavyReads(
         settings.heavy_reads_at_once, keep_s=settings.heavy_read_cache_s
@@ -143,7 +152,9 @@ def create_app(
         settings.small_alert_rate_per_hour, window_s=SMALL_AREA_WINDOW_S
     )
     install_error_handlers(app)
-    refusals = install_edge(app, settings=settings, db=db, metrics=metrics)
+    refusals = install_edge(
+        app, settings=settings, db=db, metrics=metrics, ready=lambda: database.ready
+    )
     install_docs(app)
     install_contract(app, networks=networks, settings=settings)
     app.include_router(health.router)

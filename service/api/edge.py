@@ -6,6 +6,10 @@ From the outside in:
   exception never reaches the server (uvicorn drops a keep-alive connection after one),
   adds the security headers and ``Cache-Control: no-store`` to the API's answers, and
   times each request for ``/metrics``.
+  A database that stops answering mid-request is a 503 ``database-unavailable`` with
+  Retry-After instead.
+- `DatabaseGate` answers 503 ``database-unavailable`` to everything that needs the
+  database until it has answered once (an API started while it was away).
 - `KeyGate` checks the ``X-API-Key`` before a byte of the body is read: a 50 MB upload
   without a valid key costs one header lookup and a 401. Refusals are counted, and
   audited at most once per ``EYES_REFUSAL_AUDIT_INTERVAL_S`` with their number (a flood
@@ -31,11 +35,15 @@ import anyio
 from ..auth.audit import audit
 from ..auth.dependencies import PRINCIPAL_STATE
 from ..auth.keys import authenticate
+from ..errors import DATABASE_DETAIL, failure_of
 from ..i18n import N_, _
+from ..outcomes import OUTCOMES
 from .language import Language
 from .problems import PROBLEM_BASE, PROBLEM_JSON
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
     from ..db import SessionSource
@@ -47,6 +55,9 @@ log = logging.getLogger(__name__)
 PUBLIC_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/map")
 PUBLIC_PREFIXES = ("/docs/", "/v1/sms/receipts/", "/map/", "/v1/field/", "/s/")
 """The staff's page and its JSON carry their own capability (a staff link) in the path."""
+NO_DATABASE_PATHS = ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs", "/map")
+NO_DATABASE_PREFIXES = ("/docs/", "/map/")
+"""What answers without the database (everything else waits for it: `DatabaseGate`)."""
 NO_STORE_PREFIXES = ("/v1/",)
 MAX_OBJECT_KEYS = 100
 """More fields than any object of this API has (a plan request has 8, a shift 10)."""
@@ -97,6 +108,20 @@ async def send_problem(
     await send({"type": "http.response.body", "body": body})
 
 
+async def send_database_unavailable(send: Send) -> None:
+    """503 ``database-unavailable`` with Retry-After (before any route ran, or after one
+    whose database call failed)."""
+    outcome = OUTCOMES["database-unavailable"]
+    await send_problem(
+        send,
+        outcome.status,
+        outcome.title,
+        DATABASE_DETAIL,
+        kind=outcome.kind,
+        headers=[(b"retry-after", str(outcome.retry_after_s).encode())],
+    )
+
+
 def _header(scope: Scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers", ()):
         if key == name:
@@ -144,7 +169,13 @@ class Guard:
 
         try:
             await self.app(scope, receive, send_with_headers)
-        except Exception:
+        except Exception as exc:
+            failure = failure_of(exc)
+            if failure.outcome.kind == "database-unavailable":
+                log.warning("database unavailable on %s %s: %s", scope.get("method"), path, exc)
+                if not response_started:
+                    await send_database_unavailable(send_with_headers)
+                return
             log.exception("unexpected error on %s %s", scope.get("method"), path)
             if not response_started:
                 await send_problem(
@@ -356,12 +387,42 @@ class BodyLimit:
         await self.app(scope, replay, send)
 
 
-def install_edge(app: Any, *, settings: Any, db: SessionSource, metrics: Metrics) -> RefusalAudit:
-    """Add the middleware in the order described above; returns the refusal counter."""
+class DatabaseGate:
+    """503 ``database-unavailable`` for every path that needs the database until it has
+    answered once (an API started while it was away); health, metrics and docs pass."""
+
+    def __init__(self, app: ASGIApp, *, ready: Callable[[], bool]) -> None:
+        self.app = app
+        self.ready = ready
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path: str = scope.get("path", "")
+        if (
+            scope["type"] != "http"
+            or self.ready()
+            or path in NO_DATABASE_PATHS
+            or path.startswith(NO_DATABASE_PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        await send_database_unavailable(send)
+
+
+def install_edge(
+    app: Any,
+    *,
+    settings: Any,
+    db: SessionSource,
+    metrics: Metrics,
+    ready: Callable[[], bool] = lambda: True,
+) -> RefusalAudit:
+    """Add the middleware in the order described above; returns the refusal counter.
+    ``ready``: whether the database has answered (`DatabaseGate`)."""
     refusals = RefusalAudit(db, interval_s=settings.refusal_audit_interval_s)
     # add_middleware wraps: the last added is the outermost.
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes, metrics=metrics)
     app.add_middleware(KeyGate, enabled=settings.auth, db=db, refusals=refusals, metrics=metrics)
+    app.add_middleware(DatabaseGate, ready=ready)
     app.add_middleware(Guard, metrics=metrics)
     app.add_middleware(Language, default=settings.language)
     return refusals

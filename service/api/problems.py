@@ -19,6 +19,7 @@ from solver import SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..auth.scope import AreaForbiddenError
+from ..db import DATABASE_DOWN_ERRORS
 from ..errors import FieldProblem, RequestError, failure_of, problems_from_validation
 from ..field.errors import (
     LinkGoneError,
@@ -193,8 +194,10 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     PublishError,
     BusyError,
     AreaForbiddenError,
+    *DATABASE_DOWN_ERRORS,
 )
-"""The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``)."""
+"""The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``;
+a database that does not answer is a 503 ``database-unavailable`` with Retry-After)."""
 
 
 def install_error_handlers(app: FastAPI) -> None:

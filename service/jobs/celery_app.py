@@ -14,6 +14,13 @@ its unacknowledged task goes back to the queue once the broker's visibility time
 (``EYES_JOB_VISIBILITY_TIMEOUT_S``) has passed, and another worker runs it; a job is
 idempotent (a re-delivery of a finished job is skipped). The visibility timeout must exceed
 the longest job, or a running job would be handed out twice (the settings check this).
+
+**Nor does it wait for the visibility timeout.** The process running a job writes its
+heartbeat; a sweeper in the API and in each worker (``sweeper.py``) queues a job whose
+heartbeat stopped again and publishes it (its time limit plus ``EYES_JOB_LOST_AFTER_S``
+after the last beat), and publishes again the queued jobs a broker restarted without
+persistence lost. When the old message comes back after the visibility timeout it is
+skipped (``JobStore.start``: the job is over, or running on a live worker).
 """
 
 from __future__ import annotations
@@ -37,6 +44,7 @@ from .errors import QueueFullError, QueueUnavailableError
 from .local import retry_after
 from .process import die_with, run_in_thread
 from .store import job_error
+from .sweeper import Sweeper
 
 if TYPE_CHECKING:
     from ..config import Settings
@@ -145,6 +153,19 @@ def _register_tasks(app: Celery) -> None:
         return nightly_plans(settings, jobs=jobs, enqueue=queue.enqueue)
 
 
+@signals.worker_ready.connect  # type: ignore[untyped-decorator]
+def _on_worker_ready(sender: Any = None, **_: Any) -> None:
+    """Each ``eyes worker`` sweeps too (``sweeper.py``): lost jobs are queued again even
+    while no API runs."""
+    from ..plans.store import PlanStore
+    from .store import JobStore
+
+    settings = get_settings()
+    app = getattr(sender, "app", None) or make_celery(settings)
+    jobs = JobStore(PlanStore.from_url(settings.database_url).engine)
+    CeleryQueue(settings, jobs, app=app).sweeper().start()
+
+
 @signals.worker_process_init.connect  # type: ignore[untyped-decorator]
 def _on_worker_process(**_: Any) -> None:
     """Each pool process dies with its worker, and takes its solver processes along."""
@@ -160,13 +181,36 @@ class CeleryQueue:
         self.settings = settings
         self.jobs = jobs
         self.app = app or make_celery(settings)
+        self._sweeper: Sweeper | None = None
 
     def start(self) -> None:
-        """Nothing to start: the workers are processes of their own."""
+        """Start the sweeper (``sweeper.py``): the workers are processes of their own."""
+        if self._sweeper is None:
+            self._sweeper = self.sweeper()
+            self._sweeper.start()
 
     def stop(self) -> None:
-        """Release the broker connections."""
+        """Stop the sweeper; release the broker connections."""
+        if self._sweeper is not None:
+            self._sweeper.stop()
+            self._sweeper = None
         self.app.close()
+
+    def sweeper(self) -> Sweeper:
+        """A sweeper publishing through this queue."""
+        return Sweeper(
+            self.settings,
+            self.jobs,
+            backend=self.backend,
+            publish=lambda job_id, limit: self.enqueue(job_id, time_limit_s=limit),
+            broker_holds=self.broker_holds,
+        )
+
+    def broker_holds(self) -> int:
+        """Messages waiting in the broker's plan queue (Redis: the lengths of its lists)."""
+        with self.app.connection_for_read() as connection:
+            channel: Any = connection.default_channel
+            return int(channel._size(self.settings.job_queue_name))
 
     def alive(self) -> bool:
         """The queue object is always usable (the broker is checked by `ready`)."""
@@ -201,6 +245,7 @@ class CeleryQueue:
         except Exception as exc:
             msg = f"the job queue is unavailable ({type(exc).__name__}); try again later."
             raise QueueUnavailableError(msg) from exc
+        self.jobs.published(job_id)
 
     def depth(self) -> tuple[int, int]:
         """(queued, running) jobs, from the database."""

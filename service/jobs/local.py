@@ -7,8 +7,10 @@ street networks they loaded, run at a lower priority and lead a process group of
 own, which the solver's search processes join. At most ``EYES_JOB_QUEUE_MAX`` jobs wait.
 
 A job that outlives its hard limit (time limit plus ``EYES_JOB_GRACE_S``) is killed with
-its worker's whole group and fails as ``timeout``; a job whose worker dies fails as
-``worker-lost``; either way a fresh worker takes the dead one's place. The queue lives in
+its worker's whole group and fails as ``timeout``; a job whose worker dies is queued again
+first in line (``attempts``, ``retrying``), and fails as ``worker-lost`` once
+``EYES_JOB_MAX_ATTEMPTS`` workers died on it; either way a fresh worker takes the dead
+one's place. The queue lives in
 this process's memory: jobs left queued or running by a previous run fail at start-up
 (``restarted``), and the worker processes die with this process (``process.py``).
 """
@@ -27,9 +29,10 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 from typing import TYPE_CHECKING, Any
 
+from ..i18n import use_language
 from .errors import QueueFullError
 from .process import die_with, kill_group, run_in_thread
-from .store import FINAL, job_error
+from .store import FINAL, job_error, lost_error
 
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
@@ -89,6 +92,7 @@ class _Worker:
     conn: Connection
     job_id: str | None = None
     deadline: float = 0.0
+    time_limit_s: float = 0.0
 
 
 class LocalQueue:
@@ -232,20 +236,32 @@ class LocalQueue:
                 if worker.job_id is None and self._pending:
                     job_id, limit = self._pending.popleft()
                     worker.job_id = job_id
+                    worker.time_limit_s = limit
                     worker.deadline = time.monotonic() + limit + self.settings.job_grace_s
                     worker.conn.send(job_id)
 
-    def _retire(self, worker: _Worker, error: dict[str, Any]) -> None:
-        """Kill ``worker``'s group, fail its job, and drop it (a fresh one is spawned)."""
+    def _retire(self, worker: _Worker, error: dict[str, Any], *, retry: bool = False) -> None:
+        """Kill ``worker``'s group and drop it (a fresh one is spawned); its job fails with
+        ``error``, or with ``retry`` is queued again first in line while it has attempts
+        left (a worker that died, not a job over its limit)."""
         kill_group(worker.process.pid or 0)
         worker.process.join(timeout=5)
         worker.conn.close()
         with self._lock:
             self._workers.remove(worker)
-        if worker.job_id is not None:
-            if self.jobs.get(worker.job_id).state not in FINAL:
-                self.jobs.fail(worker.job_id, error)
+        if worker.job_id is None:
+            return
+        job = self.jobs.get(worker.job_id)
+        if job.state in FINAL:
             self._done(worker.job_id)
+        elif retry and job.attempts < self.settings.job_max_attempts and self.jobs.requeue(job.id):
+            log.warning("job %s: its worker died; queued again", job.id)
+            with self._lock:
+                self._pending.appendleft((job.id, worker.time_limit_s))
+        else:
+            with use_language(job.language):  # the request's
+                self.jobs.fail(job.id, lost_error(job.attempts) if retry else error)
+            self._done(job.id)
 
     def _reap(self, ready: list[Any]) -> None:
         now = time.monotonic()
@@ -270,6 +286,7 @@ class LocalQueue:
                         "worker-lost",
                         f"the process solving this plan stopped (exit code {code}).",
                     ),
+                    retry=True,
                 )
             elif worker.job_id is not None and now > worker.deadline:
                 log.warning("job %s: over its hard limit; its worker is killed", worker.job_id)

@@ -36,3 +36,7 @@ class JobRecord(Base):
     plan_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """Written every ``EYES_JOB_HEARTBEAT_S`` by the process running the job."""
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    """When the job was last handed to the broker (Celery)."""

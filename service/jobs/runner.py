@@ -14,10 +14,12 @@ failure, so an overloaded machine shows in the logs.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import resource
 import socket
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +34,8 @@ from ..usecases import plan_request
 from .store import job_error
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ..config import Settings
     from ..plans.networks import AreaNetworks
     from ..plans.planning import PlannedRoutes
@@ -100,6 +104,30 @@ def classify(exc: BaseException) -> dict[str, Any]:
     return {**error, "extra": failure.extra} if failure.extra else error
 
 
+@contextlib.contextmanager
+def heartbeat(jobs: JobStore, job_id: str, *, worker: str, every_s: float) -> Iterator[None]:
+    """Write the job's heartbeat every ``every_s`` from a thread while the body runs; it
+    stops when the job is no longer this worker's. A database that does not answer is
+    logged and tried again at the next beat."""
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            try:
+                if not jobs.heartbeat(job_id, worker=worker):
+                    return
+            except Exception as exc:
+                log.warning("job %s: heartbeat not written (%s)", job_id, type(exc).__name__)
+
+    thread = threading.Thread(target=beat, name="job-heartbeat", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=every_s + 5)
+
+
 def run_job(
     job_id: str,
     *,
@@ -114,12 +142,16 @@ def run_job(
 
     Never raises for a planning error: every error ends as the job's stored error.
     """
-    job = jobs.start(job_id, worker=worker or worker_name())
+    worker = worker or worker_name()
+    job = jobs.start(job_id, worker=worker, lost_after_s=settings.job_lost_after_s)
     if job is None:
-        log.info("job %s: already over, skipped", job_id)
+        log.info("job %s: already over or running elsewhere, skipped", job_id)
         return "skipped"
     wall0, cpu0 = time.perf_counter(), cpu_seconds()
-    with use_language(job.language):  # the request's: its warnings and errors speak it
+    with (
+        use_language(job.language),  # the request's: its warnings and errors speak it
+        heartbeat(jobs, job_id, worker=worker, every_s=settings.job_heartbeat_s),
+    ):
         try:
             planned = plan_job(job.request, networks=networks, settings=settings, plans=plans)
         except Exception as exc:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 SCRIPT_LOCATION = Path(__file__).resolve().parent
 # The newest revision in ``versions/`` (a test keeps the two equal): checking a database
 # against it costs one query, without loading Alembic.
-HEAD_REVISION = "0011"
+HEAD_REVISION = "0012"
 
 
 class SchemaOutOfDateError(RuntimeError):
@@ -82,15 +82,21 @@ def upgrade_to_head(engine: Engine) -> tuple[str | None, str]:
 
 
 def _stored_revision(engine: Engine) -> str | None:
-    """The revision in ``alembic_version`` by one plain query (None if there is none)."""
+    """The revision in ``alembic_version`` by one plain query (None if there is none).
+
+    Raises
+    ------
+    sqlalchemy.exc.OperationalError
+        When the database does not answer (not taken for "no revision").
+    """
     from sqlalchemy import text
     from sqlalchemy.exc import DBAPIError
 
-    try:
-        with engine.connect() as connection:
+    with engine.connect() as connection:  # a database that does not answer raises here
+        try:
             row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
-    except DBAPIError:
-        return None
+        except DBAPIError:
+            return None
     return None if row is None else str(row[0])
 
 

@@ -118,11 +118,15 @@ async def _check(name: str, probe: Any, target: Any) -> dict[str, Check]:
     response_model=Readiness,
     responses={503: {"model": Readiness, "description": "A dependency does not answer"}},
 )
-async def ready(db: DatabaseDep, queue: JobQueueDep) -> JSONResponse:
-    """Ready to serve: the database answers, and the job queue (the broker and at least one
-    worker, or the in-process pool) runs. 503 otherwise, saying which check failed."""
+async def ready(request: Request, db: DatabaseDep, queue: JobQueueDep) -> JSONResponse:
+    """Ready to serve: the database answers (and has since start-up, at the schema this code
+    needs), and the job queue (the broker and at least one worker, or the in-process pool)
+    runs. 503 otherwise, saying which check failed."""
     checks: dict[str, Check] = {}
     checks.update(await _check("database", _database, db))
+    watch = getattr(request.app.state, "database_watch", None)
+    if watch is not None and not watch.ready:
+        checks["database"] = Check(ok=False, detail="not answered since start-up; waiting")
     checks.update(await _check("broker", _queue, queue))
     ok = all(check.ok for check in checks.values())
     answer = Readiness(status="ready" if ok else "not ready", checks=checks)

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from service.alerts.models import OutboxRecord
-from service.alerts.outbox import Outbox, RetryPolicy
+from service.alerts.outbox import CLAIM_LEASE_S, Outbox, RetryPolicy
 from service.alerts.receipts import apply_receipt
 from service.alerts.sms import FindResult, OutgoingSms, Receipt, SendResult
 from service.alerts.worker import SenderWorker
@@ -140,12 +140,15 @@ def test_rejected_is_final(sqlite_store: AlertStore) -> None:
 
 
 def test_worker_dying_mid_send_is_resolved_by_asking_the_provider(sqlite_store: AlertStore) -> None:
-    """A row claimed by a worker that died (lease ran out) is in doubt: when the provider has
-    it, it is recorded as sent without a second message; when absent, it is sent."""
+    """A row handed over by a worker that died (lease ran out) is in doubt: when the
+    provider has it, it is recorded as sent without a second message; when absent, it is
+    sent."""
     store_alert(sqlite_store, 2, now=T0)
     outbox = Outbox(sqlite_store, lease_s=60)
-    dead = outbox.claim(now=T0, limit=10)  # a worker claims both rows, then dies
+    claimed_by_dead = outbox.claim(now=T0, limit=10)  # a worker claims both rows,
+    dead = [outbox.renew(c, now=T0) for c in claimed_by_dead]  # starts sending, then dies
     assert len(dead) == 2
+    assert dead[0] is not None
     clock = Clock()
     sender = ScriptedSender([SendResult("accepted", "m2")], find_kind="found")
     worker = _worker(sqlite_store, sender, clock)
@@ -162,6 +165,27 @@ def test_worker_dying_mid_send_is_resolved_by_asking_the_provider(sqlite_store: 
     assert not outbox.record_sent(
         dead[0], provider="x", message_id="late", delivered=False, now=clock.now
     )
+
+
+def test_rows_a_dead_worker_never_handed_over_go_on_within_seconds(
+    sqlite_store: AlertStore,
+) -> None:
+    """Rows a worker claimed but had not yet handed to the provider when it died (the API
+    killed mid-fan-out) are claimable after CLAIM_LEASE_S, not the whole lease, and are
+    not in doubt: sent at once, without asking the provider."""
+    store_alert(sqlite_store, 3, now=T0)
+    outbox = Outbox(sqlite_store, lease_s=60)
+    assert len(outbox.claim(now=T0, limit=10)) == 3  # claimed, then the worker dies
+    assert outbox.claim(now=T0 + timedelta(seconds=CLAIM_LEASE_S - 1), limit=10) == []
+    again = outbox.claim(now=T0 + timedelta(seconds=CLAIM_LEASE_S + 1), limit=10)
+    assert len(again) == 3
+    assert not any(c.in_doubt for c in again)
+    clock = Clock()
+    clock.now = T0 + timedelta(seconds=CLAIM_LEASE_S + 1)
+    sender = ScriptedSender([SendResult("accepted", f"m{i}") for i in range(3)])
+    worker = _worker(sqlite_store, sender, clock)
+    assert [worker.process(c) for c in again] == ["sent"] * 3
+    assert sender.finds == []
 
 
 def test_in_doubt_without_lookup_is_not_resent(sqlite_store: AlertStore) -> None:
