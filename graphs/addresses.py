@@ -20,20 +20,19 @@ from __future__ import annotations
 import difflib
 import hashlib
 import logging
-import os
 import pickle
 import re
-import tempfile
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
+from graphs.cachefile import pickle_atomically
 from graphs.errors import AddressNotFoundError, AreaFileError
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
+    from pathlib import Path
 
 __all__ = [
     "ADDRESS_FORMAT_VERSION",
@@ -426,19 +425,4 @@ def _read_cached(cache_file: Path) -> Sequence[Address] | None:
 
 def _write_cached(addresses: list[Address], cache_file: Path) -> None:
     """Pickle atomically; a cache that cannot be written only costs speed."""
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=cache_file.parent, prefix=cache_file.name, suffix=".tmp"
-        )
-    except OSError as exc:
-        logger.warning("Cannot write address cache file %s: %s", cache_file.name, exc.strerror)
-        return
-    try:
-        with os.fdopen(fd, "wb") as file:
-            pickle.dump(addresses, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, cache_file)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    pickle_atomically(addresses, cache_file, what="address")

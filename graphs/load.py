@@ -17,7 +17,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import logging
-import os
 import pickle
 import tempfile
 import time
@@ -27,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 import networkx as nx
 
 from graphs.areas import AREA_SUFFIXES
+from graphs.cachefile import pickle_atomically
 from graphs.errors import AreaFileError, GraphError
 from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
 
@@ -378,26 +378,5 @@ def _read_cached_graph(cache_file: Path, *, mode: TravelMode) -> nx.MultiDiGraph
 
 
 def _write_cached_graph(G: nx.MultiDiGraph, cache_file: Path) -> None:
-    """
-    Pickle the graph atomically: write a temporary file, then rename it.
-
-    The file is made world-readable (a cache baked into an image by one user
-    is read by another). A cache directory that cannot be written only costs
-    speed, so that failure is logged, not raised.
-    """
-    try:
-        cache_file.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(
-            dir=cache_file.parent, prefix=cache_file.name, suffix=".tmp"
-        )
-    except OSError as exc:
-        logger.warning("Cannot write graph cache file %s: %s", cache_file.name, exc.strerror)
-        return
-    try:
-        with os.fdopen(fd, "wb") as file:
-            pickle.dump(G, file, protocol=pickle.HIGHEST_PROTOCOL)
-        os.chmod(tmp_name, 0o644)
-        os.replace(tmp_name, cache_file)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+    """Pickle the graph atomically (`graphs.cachefile.pickle_atomically`)."""
+    pickle_atomically(G, cache_file, what="graph")

@@ -245,6 +245,29 @@ def _outbox_row(
     )
 
 
+def _alert_record(
+    alert: NewAlert, *, recipients: int, note: str | None, now: datetime
+) -> AlertRecord:
+    """The row of a new alert (every moment in UTC: SQLite keeps no offset)."""
+    return AlertRecord(
+        id=uuid.uuid4().hex,
+        created_at=now,
+        owner=alert.owner,
+        idempotency_key=alert.idempotency_key,
+        body_hash=alert.body_hash,
+        message=alert.message,
+        area_name=alert.area_name,
+        area=alert.area,
+        valid_from=alert.valid_from.astimezone(UTC),
+        valid_until=alert.valid_until.astimezone(UTC),
+        severity=alert.severity,
+        targeting=alert.targeting,
+        segments=alert.segments,
+        recipient_count=recipients,
+        note=note,
+    )
+
+
 def _in_areas(areas: Collection[str] | None) -> Any:
     """Rows of the recipients in ``areas`` (every row when None)."""
     return True if areas is None else OutboxRecord.area.in_(sorted(areas))
@@ -284,24 +307,7 @@ class AlertStore:
         note = (
             None if recipients else "no one to reach: no staff on shift matched the area and time"
         )
-        record = AlertRecord(
-            id=uuid.uuid4().hex,
-            created_at=now,
-            owner=alert.owner,
-            idempotency_key=alert.idempotency_key,
-            body_hash=alert.body_hash,
-            message=alert.message,
-            area_name=alert.area_name,
-            area=alert.area,
-            # UTC: SQLite keeps no offset, so every stored moment is UTC.
-            valid_from=alert.valid_from.astimezone(UTC),
-            valid_until=alert.valid_until.astimezone(UTC),
-            severity=alert.severity,
-            targeting=alert.targeting,
-            segments=alert.segments,
-            recipient_count=len(recipients),
-            note=note,
-        )
+        record = _alert_record(alert, recipients=len(recipients), note=note, now=now)
         hash_ = text_hash(alert.message, alert.area_name)
         areas = sorted(set(alert.areas) | {r.area for r in recipients if r.area})
         try:
@@ -335,23 +341,7 @@ class AlertStore:
         """Store a message of its own to each recipient (e.g. a staff member's link) under
         one record of kind ``alert.targeting``, in ONE transaction: they go out through the
         outbox like an alert's, nothing lost, nothing sent twice."""
-        record = AlertRecord(
-            id=uuid.uuid4().hex,
-            created_at=now,
-            owner=alert.owner,
-            idempotency_key=alert.idempotency_key,
-            body_hash=alert.body_hash,
-            message=alert.message,
-            area_name=alert.area_name,
-            area=alert.area,
-            valid_from=alert.valid_from.astimezone(UTC),
-            valid_until=alert.valid_until.astimezone(UTC),
-            severity=alert.severity,
-            targeting=alert.targeting,
-            segments=alert.segments,
-            recipient_count=len(messages),
-            note=None,
-        )
+        record = _alert_record(alert, recipients=len(messages), note=None, now=now)
         with self.sessions() as session, session.begin():
             session.add(record)
             session.flush()
