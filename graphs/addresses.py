@@ -27,7 +27,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from graphs.cachefile import pickle_atomically
+from graphs.cachefile import area_file_digest, pickle_atomically
 from graphs.errors import AddressNotFoundError, AreaFileError
 
 if TYPE_CHECKING:
@@ -396,15 +396,7 @@ def load_addresses(path: Path, *, cache_dir: Path | None = None) -> AddressIndex
 
 
 def _cache_file(path: Path, cache_dir: Path) -> Path:
-    content = hashlib.sha256()
-    try:
-        with path.open("rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                content.update(block)
-    except OSError as exc:
-        msg = f"Cannot read the area file {path.name}: {exc.strerror or exc}."
-        raise AreaFileError(msg) from exc
-    key = hashlib.sha256(f"{content.hexdigest()}|{ADDRESS_FORMAT_VERSION}".encode()).hexdigest()
+    key = hashlib.sha256(f"{area_file_digest(path)}|{ADDRESS_FORMAT_VERSION}".encode()).hexdigest()
     return cache_dir / f"addresses-v{ADDRESS_FORMAT_VERSION}-{key[:32]}.pickle"
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import pickle
 import tempfile
 from pathlib import Path
+
+from graphs.errors import AreaFileError
 
 logger = logging.getLogger(__name__)
 
@@ -34,3 +37,23 @@ def pickle_atomically(value: object, cache_file: Path, *, what: str) -> None:
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def area_file_digest(path: Path) -> str:
+    """SHA-256 of an area file's bytes: what its caches are keyed by (a changed file is a
+    new key).
+
+    Raises
+    ------
+    AreaFileError
+        If the file cannot be read.
+    """
+    content = hashlib.sha256()
+    try:
+        with path.open("rb") as file:
+            for block in iter(lambda: file.read(1 << 20), b""):
+                content.update(block)
+    except OSError as exc:
+        msg = f"Cannot read the area file {path.name}: {exc.strerror or exc}."
+        raise AreaFileError(msg) from exc
+    return content.hexdigest()

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Final, Literal, get_args
 import networkx as nx
 
 from graphs.areas import AREA_SUFFIXES
-from graphs.cachefile import pickle_atomically
+from graphs.cachefile import area_file_digest, pickle_atomically
 from graphs.errors import AreaFileError, GraphError
 from graphs.profiles import BIDIRECTIONAL_MODES, keeps_way, routing_tags
 
@@ -204,16 +204,8 @@ def graph_cache_file(path: Path, *, mode: TravelMode, cache_dir: Path) -> Path:
     AreaFileError
         If the area file cannot be read.
     """
-    content = hashlib.sha256()
-    try:
-        with path.open("rb") as file:
-            for block in iter(lambda: file.read(1 << 20), b""):
-                content.update(block)
-    except OSError as exc:
-        msg = f"Cannot read the area file {path.name}: {exc.strerror or exc}."
-        raise AreaFileError(msg) from exc
     key = hashlib.sha256(
-        f"{content.hexdigest()}|{mode}|{GRAPH_FORMAT_VERSION}".encode()
+        f"{area_file_digest(path)}|{mode}|{GRAPH_FORMAT_VERSION}".encode()
     ).hexdigest()
     return cache_dir / f"graph-{mode}-v{GRAPH_FORMAT_VERSION}-{key[:32]}.pickle"
 
