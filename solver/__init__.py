@@ -3,6 +3,7 @@
 from .errors import InfeasibleError, SolverError
 from .feasibility import check_solution
 from .params import SolveParams
+from .portfolio import forkserver_context
 from .problem import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
 from .solution import LeftOut, Route, Solution, Stop
 from .solve import solve
@@ -21,5 +22,6 @@ __all__ = [
     "TimeWindow",
     "Visit",
     "check_solution",
+    "forkserver_context",
     "solve",
 ]

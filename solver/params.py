@@ -47,6 +47,15 @@ class SolveParams:
     stall_share, stall_min_s
         ``stall_s`` is ``stall_share`` of the limit, at least ``stall_min_s``; once every
         hotspot visit is covered, OR-Tools stops after ``stall_min_s`` without a shorter plan.
+    polish_share, repeat_polish_share
+        The share of the limit kept for OR-Tools to polish the best plan on the full model:
+        where PyVRP's relaxation is exact, and where it is not (repeat visits, several
+        windows). Where it is exact and the objective is PyVRP's own too (no balance, no
+        variation), the polish has nothing of its own to add: the search runs on into the
+        polish share, leaving ``handback_s`` to read, polish and check its plan, and the
+        polish keeps whatever an early stop leaves.
+    handback_s
+        See ``polish_share``.
     """
 
     time_limit_s: float = 5.0
@@ -57,6 +66,7 @@ class SolveParams:
     workers: int = 2
     polish_share: float = 0.05
     repeat_polish_share: float = 0.2
+    handback_s: float = 0.2
     log_search: bool = False
     stop_early: bool = True
     stall_iterations: int = 2_000
@@ -77,6 +87,9 @@ class SolveParams:
             raise ValueError(msg)
         if not (0 <= self.polish_share < 1 and 0 <= self.repeat_polish_share < 1):
             msg = "polish shares must be in [0, 1)."
+            raise ValueError(msg)
+        if self.handback_s < 0:
+            msg = "handback_s must not be negative."
             raise ValueError(msg)
         if self.balance_weight_per_hour < 0 or self.vary_weight < 0:
             msg = "balance_weight_per_hour and vary_weight must not be negative."

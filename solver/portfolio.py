@@ -37,7 +37,13 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _MIN_PARALLEL_S = 4.0
-"""Below this budget a spawned worker costs more (its start, on two cores) than it finds."""
+"""Below this budget a worker process costs more (its start, on two cores) than it finds."""
+
+PRELOAD_MODULES = ("solver.portfolio", "pyvrp")
+"""What the fork server imports once, so that a search worker forked from it starts in
+milliseconds instead of importing the solver and PyVRP again (a second or so)."""
+
+_preload: set[str] = set()
 
 _RESULT_GRACE_S = 30.0
 """How long past the deadline a worker's result is awaited before it is given up."""
@@ -82,6 +88,22 @@ class SharedBoard:
         return states == {self._STALLED} and len(set(here)) == 1 and math.isfinite(here[0])
 
 
+def forkserver_context(preload: Sequence[str] = ()) -> Any:
+    """The ``forkserver`` multiprocessing context, with the solver's modules preloaded.
+
+    A process has one fork server; its preload list is set before it starts. Whoever
+    else in the process forks from it (the service's job pool) passes its own modules
+    here, so that the list is the union of what every user asked for, whoever comes
+    first. Where ``forkserver`` does not exist, the ``spawn`` context.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    _preload.update(PRELOAD_MODULES, preload)
+    context.set_forkserver_preload(sorted(_preload))
+    return context
+
+
 def _worker(
     problem: RoutingProblem,
     limit: SearchLimit,
@@ -90,7 +112,8 @@ def _worker(
     seat: int,
     results: Any,
 ) -> None:
-    """A spawned search in ``seat`` of ``board``: puts ``(seat, result or None)``."""
+    """A search in a process of its own, in ``seat`` of ``board``: puts ``(seat, result or
+    None)``."""
     try:
         result: SearchResult | None = search_routes(
             problem, limit=limit, seed=seed, board=board, seat=seat
@@ -111,8 +134,9 @@ def search_beside(
 ) -> tuple[T, list[SearchResult]]:
     """Run PyVRP for each seed beside ``local``, and return what each found.
 
-    By the clock (``limit.max_iterations`` is None) each seed gets a spawned process that
-    stops at the same wall-clock deadline as ``local`` should. ``local`` is given seat 0 of
+    By the clock (``limit.max_iterations`` is None) each seed gets a process of its own
+    (forked from the fork server, ``forkserver_context``) that stops at the same
+    wall-clock deadline as ``local`` should. ``local`` is given seat 0 of
     a ``Board`` the workers share (seats 1, 2, ...): a PyVRP search there ends with them
     once all have converged on the same plan (``SearchLimit``), else at the deadline. The
     answer waits for every worker, so the time goes to whichever search still improves.
@@ -126,7 +150,7 @@ def search_beside(
         return own, [search_routes(problem, limit=limit, seed=seed) for seed in seeds]
     if not seeds or limit.deadline - time.time() < _MIN_PARALLEL_S:
         return local(None), []
-    context = multiprocessing.get_context("spawn")
+    context = forkserver_context()
     board, queue = SharedBoard(context, 1 + len(seeds)), context.Queue()
     workers: list[tuple[Any, int]] = []
     for seat, seed in enumerate(seeds, start=1):
@@ -159,12 +183,13 @@ def search_beside(
 
 @contextlib.contextmanager
 def _main_not_rerun() -> Iterator[None]:
-    """Start spawned workers without running the parent's main script again in them.
+    """Start workers without running the parent's main script again in them.
 
-    ``spawn`` re-imports ``__main__`` in every child unless it has neither ``__file__`` nor
-    ``__spec__``; a worker needs only ``solver`` (its target and arguments are importable
-    from there), and a main script that imports the service or a benchmark costs seconds
-    of each worker's search. Both are hidden while the worker starts, and put back.
+    ``spawn`` and ``forkserver`` re-import ``__main__`` in every child (and the fork server
+    when it starts) unless it has neither ``__file__`` nor ``__spec__``; a worker needs
+    only ``solver`` (its target and arguments are importable from there), and a main
+    script that imports the service or a benchmark costs seconds of each worker's search.
+    Both are hidden while the worker starts, and put back.
     """
     main = sys.modules.get("__main__")
     if main is None:

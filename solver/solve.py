@@ -223,8 +223,12 @@ def _search(
     watch.arm(stall_s, quick_s=params.stall_min_s)
     exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
     polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
+    # The polish adds nothing of its own where PyVRP sees the whole objective: the search
+    # runs on into the polish share (``SolveParams.polish_share``).
+    own_objective = exact and params.vary_weight == 0 and params.balance_weight_per_hour == 0
+    reserve_s = min(polish_s, params.handback_s) if own_objective else polish_s
     candidates: list[pywrapcp.Assignment | None] = [hinted]
-    search_s = budget_s - polish_s - (clock.perf_counter() - started)
+    search_s = budget_s - reserve_s - (clock.perf_counter() - started)
     if (
         params.engine == "portfolio"
         and (problem.hotspots or problem.visits)

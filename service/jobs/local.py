@@ -29,6 +29,8 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 from typing import TYPE_CHECKING, Any
 
+from solver import forkserver_context
+
 from ..i18n import use_language
 from .errors import QueueFullError
 from .process import die_with, kill_group, run_in_thread
@@ -47,8 +49,8 @@ _PRELOAD = ["service.jobs.runner", "service.jobs.local"]
 
 
 def _context() -> multiprocessing.context.ForkServerContext:
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(_PRELOAD)
+    # One fork server per process: its preload list also holds the solver's modules.
+    context: multiprocessing.context.ForkServerContext = forkserver_context(_PRELOAD)
     return context
 
 
