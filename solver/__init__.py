@@ -3,7 +3,7 @@
 from .errors import InfeasibleError, SolverError
 from .feasibility import check_solution
 from .params import SolveParams
-from .portfolio import forkserver_context
+from .portfolio import forkserver_context, start_fork_server
 from .problem import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
 from .solution import LeftOut, Route, Solution, Stop
 from .solve import solve
@@ -24,4 +24,5 @@ __all__ = [
     "check_solution",
     "forkserver_context",
     "solve",
+    "start_fork_server",
 ]

@@ -16,6 +16,7 @@ import logging
 import math
 import multiprocessing
 import multiprocessing.connection
+import multiprocessing.forkserver
 import queue as queue_module
 import sys
 import threading
@@ -36,8 +37,10 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-_MIN_PARALLEL_S = 4.0
-"""Below this budget a worker process costs more (its start, on two cores) than it finds."""
+_MIN_PARALLEL_S = 1.0
+"""Below this budget a worker process costs more than it finds: a fork takes about 10 ms,
+but the fork server's own start (once per process, ``start_fork_server``) 0.3 s on an idle
+machine and up to a second on a busy one."""
 
 PRELOAD_MODULES = ("solver.portfolio", "pyvrp")
 """What the fork server imports once, so that a search worker forked from it starts in
@@ -102,6 +105,15 @@ def forkserver_context(preload: Sequence[str] = ()) -> Any:
     _preload.update(PRELOAD_MODULES, preload)
     context.set_forkserver_preload(sorted(_preload))
     return context
+
+
+def start_fork_server() -> None:
+    """Start the fork server now, with the solver imported in it, so that the first plan
+    of a long-lived process (a job worker) does not wait for it."""
+    forkserver_context()
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        with _main_not_rerun():
+            multiprocessing.forkserver.ensure_running()
 
 
 def _worker(

@@ -30,6 +30,7 @@ import logging
 import math
 import os
 import signal
+import threading
 import time
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -37,6 +38,8 @@ from typing import TYPE_CHECKING, Any
 from celery import Celery, signals
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.schedules import crontab
+
+from solver import start_fork_server
 
 from ..config import get_settings
 from ..timeutil import LOCAL_TZ
@@ -168,8 +171,12 @@ def _on_worker_ready(sender: Any = None, **_: Any) -> None:
 
 @signals.worker_process_init.connect  # type: ignore[untyped-decorator]
 def _on_worker_process(**_: Any) -> None:
-    """Each pool process dies with its worker, and takes its solver processes along."""
+    """Each pool process dies with its worker, and takes its solver processes along; its
+    plan searches fork from a fork server started now, so the first plan does not wait."""
     die_with(os.getppid())
+    settings = get_settings()
+    if settings.solver_workers > 1 and settings.solver_max_iterations is None:
+        threading.Thread(target=start_fork_server, name="fork-server", daemon=True).start()
 
 
 class CeleryQueue:

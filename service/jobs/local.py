@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from multiprocessing.connection import wait as wait_for
 from typing import TYPE_CHECKING, Any
 
-from solver import forkserver_context
+from solver import forkserver_context, start_fork_server
 
 from ..i18n import use_language
 from .errors import QueueFullError
@@ -69,6 +69,9 @@ def _worker_main(conn: Connection, settings: Settings, server_pid: int) -> None:
     networks = AreaNetworks(AreaCatalog([settings.areas_dir]), cache_dir=settings.graph_cache_dir)
     jobs = JobStore(plans.engine)
     worker = f"local:{os.getpid()}"
+    if settings.solver_workers > 1 and settings.solver_max_iterations is None:
+        # The plan searches fork from it: started now, the first plan does not wait.
+        threading.Thread(target=start_fork_server, name="fork-server", daemon=True).start()
     if settings.preload_area:
         run_in_thread(lambda: networks.get(settings.default_area, "drive"))
     while True:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import multiprocessing.forkserver
 import sys
 import time
 from typing import TYPE_CHECKING
@@ -14,7 +15,17 @@ from typing import TYPE_CHECKING
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, solve
-from solver.portfolio import SharedBoard, _collect, _main_not_rerun, _watch
+from solver.portfolio import (
+    PRELOAD_MODULES,
+    SharedBoard,
+    _collect,
+    _main_not_rerun,
+    _watch,
+    forkserver_context,
+    search_beside,
+    search_until,
+    start_fork_server,
+)
 from solver.pyvrp_search import SearchLimit, _Converged, search_routes
 
 from .conftest import at_effort
@@ -170,3 +181,28 @@ def test_workers_start_without_the_main_script_and_it_is_put_back() -> None:
         assert "__file__" not in main.__dict__
         assert main.__dict__["__spec__"] is None
     assert (main.__dict__.get("__file__"), main.__dict__.get("__spec__")) == before
+
+
+def test_one_fork_server_preload_serves_every_user() -> None:
+    """Whoever asks for the fork server context first, its preload list holds the solver's
+    modules and everything any other user (the service's job pool) asked for."""
+    forkserver_context(["json"])
+    forkserver_context()
+    preload = set(vars(multiprocessing.forkserver._forkserver)["_preload_modules"])
+    assert {"json", *PRELOAD_MODULES} <= preload
+
+
+def test_a_worker_forked_from_the_fork_server_searches_beside(
+    line_matrix: npt.NDArray[np.int64],
+) -> None:
+    """By the clock, a seed beside the local search runs in a process forked from the
+    fork server (started ahead, as a job worker does) and its routes come back."""
+    start_fork_server()
+    hotspots = tuple(Hotspot(f"h{i}", i, float(i), 30) for i in range(1, 6))
+    problem = RoutingProblem((line_matrix,), (Shift("g", 0, 0, 0, 900),), hotspots)
+    limit = SearchLimit(deadline=time.time() + 3, stall_iterations=200)
+    own, results = search_beside(
+        problem, limit=limit, seeds=[1], local=lambda board: search_until(problem, limit, 0, board)
+    )
+    assert own.feasible
+    assert [r.feasible for r in results] == [True]
