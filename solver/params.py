@@ -29,8 +29,9 @@ class SolveParams:
         for ``stall_s``.
     probe_share
         With ``stop_early``, for plans PyVRP cannot model exactly (repeat visits, several
-        windows): the share of the limit a first PyVRP search here may take; when it
-        converges (stalls), the plan is small and no parallel search is started.
+        windows): the share of the limit a first PyVRP search here may take (PyVRP
+        searches beside it on another core); when it converges (stalls), the plan is small
+        and OR-Tools only polishes, else OR-Tools searches the full model too.
     max_iterations
         A fixed search effort instead of a clock: each PyVRP search runs this many
         iterations and each OR-Tools search descends (greedy descent, not

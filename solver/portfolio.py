@@ -81,6 +81,13 @@ class SharedBoard:
         with self._states.get_lock():
             self._states[seat] = self._GONE
 
+    def settled(self, *, besides: int) -> bool:
+        """Whether every search but the one in seat ``besides`` has stalled or left."""
+        with self._states.get_lock():
+            return all(
+                state != self._ACTIVE for seat, state in enumerate(self._states) if seat != besides
+            )
+
     def agreed(self) -> bool:
         """Whether every search still there has stalled on the same (finite) best cost."""
         with self._states.get_lock():

@@ -36,6 +36,10 @@ class Board(Protocol):
         """Whether every search has stalled on the same best cost."""
         ...
 
+    def settled(self, *, besides: int) -> bool:
+        """Whether every search but the one in seat ``besides`` has stalled or left."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SearchLimit:

@@ -17,11 +17,11 @@ from .model import RoutingModel, build_routing_model
 from .params import SolveParams
 from .portfolio import initial_assignment, pyvrp_available, search_beside, search_until
 from .problem import RoutingProblem
-from .pyvrp_search import SearchLimit, SearchResult, SearchStop
+from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
 
@@ -118,14 +118,22 @@ def _search_parameters(params: SolveParams) -> pywrapcp.DefaultRoutingSearchPara
 class _StallWatch:
     """Ends an OR-Tools search that has found nothing better for ``stall_s`` seconds, or
     for ``quick_s`` once the plan covers everything (its cost holds no drop penalty, so
-    only travel is left to gain).
+    only travel is left to gain), once ``others_settled`` too: while a search beside it
+    still runs, the answer waits for that one anyway, and the time is OR-Tools' as well.
 
     Installed once per model (a solution callback); ``arm`` before each solve.
     """
 
-    def __init__(self, routing: pywrapcp.RoutingModel, *, complete_below: int) -> None:
+    def __init__(
+        self,
+        routing: pywrapcp.RoutingModel,
+        *,
+        complete_below: int,
+        others_settled: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._routing = routing
         self._complete_below = complete_below
+        self._others_settled = others_settled
         self._stall_s: float | None = None
         self._quick_s = 0.0
         self._best: int | None = None
@@ -146,7 +154,7 @@ class _StallWatch:
             self._best, self._since = cost, now
             return
         limit = self._quick_s if self._best < self._complete_below else self._stall_s
-        if now - self._since > limit:
+        if now - self._since > limit and self._others_settled():
             self._routing.solver().FinishCurrentSearch()
 
 
@@ -186,6 +194,29 @@ def _read_routes(model: RoutingModel, problem: RoutingProblem, assignment: objec
     return routes
 
 
+def _model(problem: RoutingProblem, params: SolveParams) -> RoutingModel:
+    return build_routing_model(
+        problem,
+        seed=params.seed,
+        vary_weight=params.vary_weight,
+        balance_weight_per_hour=params.balance_weight_per_hour,
+    )
+
+
+def _as_result(model: RoutingModel, problem: RoutingProblem, assignment: object) -> SearchResult:
+    """An OR-Tools plan as a search result, to be read into another model.
+
+    (A model that has searched until its time limit reads no more plans: OR-Tools checks
+    them under the spent limit. Each search therefore has a model of its own, and plans
+    move between models as stops.)
+    """
+    routes = [
+        [SearchStop(s.kind, s.ref, s.start_s) for s in r.stops if s.kind in ("hotspot", "visit")]
+        for r in _read_routes(model, problem, assignment)
+    ]
+    return SearchResult(routes=routes, feasible=True)
+
+
 def _value(
     model: RoutingModel, problem: RoutingProblem, assignment: pywrapcp.Assignment
 ) -> tuple[float, int]:
@@ -212,14 +243,16 @@ def _search(
     searches on all cores must agree), or at a fixed effort after ``max_iterations``; the
     answer waits for every seed, so the time goes to whichever search is still improving.
     Where the relaxation is not exact, a PyVRP probe of ``probe_share`` of the limit runs
-    here first (``stop_early`` only); when it converges, the plan is small and goes
-    straight to the polish.
+    here first (``stop_early`` only) while PyVRP searches beside it; when the probe
+    converges, the plan is small and OR-Tools only polishes, else OR-Tools searches the
+    full model.
     """
     budget_s = params.time_limit_s
     effort = params.max_iterations
     by_clock = effort is None
     stall_s = params.stall_s if params.stop_early and by_clock else None
-    watch = _StallWatch(model.routing, complete_below=travel_bound_s(problem) + 1)
+    complete_below = travel_bound_s(problem) + 1
+    watch = _StallWatch(model.routing, complete_below=complete_below)
     watch.arm(stall_s, quick_s=params.stall_min_s)
     exact = all(h.max_visits == 1 and len(h.windows) <= 1 for h in problem.hotspots)
     polish_s = budget_s * (params.polish_share if exact else params.repeat_polish_share)
@@ -252,28 +285,49 @@ def _search(
             candidates.append(initial_assignment(model, problem, [own, *results]))
         else:
             # PyVRP sees a relaxation here, so its searches' agreement proves nothing about
-            # the plan: a PyVRP search stops once it alone has stalled (ratio 0), and a
-            # short probe here first tells a small plan, which then goes to the polish.
+            # the plan: a PyVRP search stops once it alone has stalled (ratio 0). Here, a
+            # short PyVRP probe first tells a small plan (then only the polish is left);
+            # otherwise OR-Tools searches the full model, from its own first plan (which
+            # does better with repeat visits than starting from the probe's), on a model of
+            # its own (see ``_as_result``). PyVRP searches beside all along.
             limit = replace(limit, stall_ratio=0.0)
-            converged = False
-            if params.stop_early and by_clock:
-                probe_s = budget_s * params.probe_share
-                probe = search_until(
-                    problem, replace(limit, deadline=clock.time() + probe_s), params.seed
+            probing = params.stop_early and by_clock
+
+            def local(board: Board | None) -> list[pywrapcp.Assignment | None]:
+                found: list[pywrapcp.Assignment | None] = []
+                if probing:
+                    probe_s = budget_s * params.probe_share
+                    probe = search_until(
+                        problem, replace(limit, deadline=clock.time() + probe_s), params.seed
+                    )
+                    found.append(initial_assignment(model, problem, [probe]))
+                    if probe.converged:
+                        return found
+                own_s = limit.deadline - clock.time()
+                if own_s <= 0.1:
+                    return found
+                own = _model(problem, params)
+                own_watch = _StallWatch(
+                    own.routing,
+                    complete_below=complete_below,
+                    others_settled=lambda: board is None or board.settled(besides=0),
                 )
-                converged = probe.converged
-                candidates.append(initial_assignment(model, problem, [probe]))
-                search_s = budget_s - polish_s - (clock.perf_counter() - started)
-                limit = replace(limit, deadline=clock.time() + search_s)
-            if not converged and search_s > 0.1:
-                local_params = _search_parameters(replace(params, time_limit_s=search_s))
-                own_plan, results = search_beside(
-                    problem,
-                    limit=limit,
-                    seeds=[params.seed] if params.workers > 1 or not by_clock else [],
-                    local=lambda _: model.routing.SolveWithParameters(local_params),
-                )
-                candidates += [own_plan, initial_assignment(model, problem, results)]
+                own_watch.arm(stall_s, quick_s=params.stall_min_s)
+                own_params = _search_parameters(replace(params, time_limit_s=own_s))
+                plan = own.routing.SolveWithParameters(own_params)
+                if plan is not None:
+                    result = _as_result(own, problem, plan)
+                    found.append(initial_assignment(model, problem, [result]))
+                return found
+
+            seed = params.seed + 1 if probing else params.seed
+            own_found, results = search_beside(
+                problem,
+                limit=limit,
+                seeds=[seed] if params.workers > 1 or not by_clock else [],
+                local=local,
+            )
+            candidates += [*own_found, initial_assignment(model, problem, results)]
     found_any = [c for c in candidates if c is not None]
     initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
@@ -300,9 +354,10 @@ def _unserved(problem: RoutingProblem, routes: list[Route]) -> list[int]:
 
 
 def _keep_every_visit(
-    model: RoutingModel, problem: RoutingProblem, params: SolveParams, routes: list[Route]
-) -> pywrapcp.Assignment:
-    """A plan keeping every mandatory visit, after a search that dropped some.
+    problem: RoutingProblem, params: SolveParams, routes: list[Route]
+) -> tuple[RoutingModel, pywrapcp.Assignment]:
+    """A plan keeping every mandatory visit, after a search that dropped some, and the
+    model (a new one: see ``_as_result``) whose assignment it is.
 
     A dropped visit is impossible only if ``conflicts.clashing_visits`` proves it (then the
     caller's request is at fault, and the error names the visit it clashes with). Otherwise
@@ -337,22 +392,16 @@ def _keep_every_visit(
     found = only_model.routing.SolveWithParameters(
         _search_parameters(replace(params, time_limit_s=rescue_s))
     )
-    if found is not None:
-        kept = _read_routes(only_model, visits_only, found)
-        if not _unserved(visits_only, kept):
-            seed = SearchResult(
-                routes=[
-                    [SearchStop("visit", s.ref, s.start_s) for s in r.stops if s.kind == "visit"]
-                    for r in kept
-                ],
-                feasible=True,
+    if found is not None and not _unserved(
+        visits_only, _read_routes(only_model, visits_only, found)
+    ):
+        model = _model(problem, params)
+        initial = initial_assignment(model, problem, [_as_result(only_model, visits_only, found)])
+        if initial is not None:
+            polished = model.routing.SolveFromAssignmentWithParameters(
+                initial, _search_parameters(replace(params, time_limit_s=rescue_s))
             )
-            initial = initial_assignment(model, problem, [seed])
-            if initial is not None:
-                polished = model.routing.SolveFromAssignmentWithParameters(
-                    initial, _search_parameters(replace(params, time_limit_s=rescue_s))
-                )
-                return polished if polished is not None else initial
+            return model, polished if polished is not None else initial
     msg = (
         f"no plan keeping every mandatory visit was found within {params.time_limit_s:g} s, "
         "though none is proven impossible; try again with more time."
@@ -395,12 +444,7 @@ def solve(
     check_sequences(problem)
     check_visits_servable(problem)
     started = clock.perf_counter()
-    model = build_routing_model(
-        problem,
-        seed=params.seed,
-        vary_weight=params.vary_weight,
-        balance_weight_per_hour=params.balance_weight_per_hour,
-    )
+    model = _model(problem, params)
     hinted = None
     if hint is not None:
         hint_routes = [[SearchStop(kind, ref, start_s) for kind, ref, start_s in r] for r in hint]
@@ -411,7 +455,7 @@ def solve(
         raise SolverError(msg)
     routes = _read_routes(model, problem, assignment)
     if _unserved(problem, routes):
-        assignment = _keep_every_visit(model, problem, params, routes)
+        model, assignment = _keep_every_visit(problem, params, routes)
         routes = _read_routes(model, problem, assignment)
     visited = {stop.ref for route in routes for stop in route.stops if stop.kind == "hotspot"}
     left_out = tuple(

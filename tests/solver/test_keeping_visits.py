@@ -24,7 +24,6 @@ from solver import (
     Visit,
 )
 from solver.conflicts import can_share_shift, clashing_visits
-from solver.model import build_routing_model
 from solver.pyvrp_search import SearchLimit, search_routes
 from solver.solve import _keep_every_visit, _read_routes
 
@@ -54,11 +53,11 @@ def test_a_clash_is_proven_pairwise() -> None:
 
 def test_a_dropped_visit_without_a_clash_is_planned_again() -> None:
     """Given routes that keep no visit (a starved search), the visits are planned alone
-    and the full plan rebuilt: both visits kept, on different shifts, feasibly."""
+    and the full plan rebuilt, on a model of its own (the searched one may have spent its
+    time limit): both visits kept, on different shifts, feasibly."""
     problem = _opposite_ends((Shift("hc", 3, 3, 0, 3000), Shift("g", 3, 3, 0, 3000)), pinned=False)
     params = at_effort()
-    model = build_routing_model(problem)
-    assignment = _keep_every_visit(model, problem, params, routes=[])
+    model, assignment = _keep_every_visit(problem, params, routes=[])
     routes = _read_routes(model, problem, assignment)
     served = sorted(
         (route.shift, stop.ref) for route in routes for stop in route.stops if stop.kind == "visit"
@@ -77,9 +76,8 @@ def test_an_unproven_impossibility_is_the_solvers_failure() -> None:
     )
     shifts = (Shift("x", 0, 0, 0, 3000), Shift("y", 5, 5, 0, 3000))
     problem = RoutingProblem((matrix,), shifts, (), visits)
-    model = build_routing_model(problem)
     with pytest.raises(SolverError, match="none is proven impossible"):
-        _keep_every_visit(model, problem, at_effort(), routes=[])
+        _keep_every_visit(problem, at_effort(), routes=[])
 
 
 def test_a_small_plan_converges_long_before_its_limit(line_matrix: np.ndarray) -> None:

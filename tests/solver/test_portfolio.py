@@ -11,6 +11,7 @@ from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visi
 from solver.model import build_routing_model
 from solver.portfolio import gapped_routes, initial_assignment
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
+from solver.solve import _as_result, _search_parameters, _value
 
 from .replay import assert_feasible
 
@@ -98,3 +99,20 @@ def test_full_model_refuses_what_breaks_it() -> None:
     valid = SearchResult([[], [SearchStop("visit", 0, 100)]], feasible=True)
     assert initial_assignment(model, problem, [valid, too_late, wrong_shift]) is not None
     assert initial_assignment(model, problem, [SearchResult([[], []], feasible=False)]) is None
+
+
+def test_a_plan_moves_from_a_searched_model_into_a_fresh_one(grid_problem: RoutingProblem) -> None:
+    """A model that has searched until its time limit refuses every plan read into it
+    afterwards (OR-Tools checks it under the spent limit), so the portfolio moves plans
+    between models as stops: a fresh model accepts the searched model's plan, with the
+    same weight and travel."""
+    searched = build_routing_model(grid_problem, seed=0)
+    params = _search_parameters(SolveParams(time_limit_s=0.3))
+    found = searched.routing.SolveWithParameters(params)
+    assert found is not None
+    plan = _as_result(searched, grid_problem, found)
+    assert initial_assignment(searched, grid_problem, [plan]) is None  # why a fresh one
+    fresh = build_routing_model(grid_problem, seed=0)
+    read = initial_assignment(fresh, grid_problem, [plan])
+    assert read is not None
+    assert _value(fresh, grid_problem, read) == _value(searched, grid_problem, found)
