@@ -52,13 +52,19 @@ def stores(settings: Settings, app: FastAPI) -> tuple[PlanStore, JobStore]:
     return app.state.plan_store, app.state.job_store
 
 
-def _wait_for(client: TestClient, location: str, *, timeout_s: float = 60) -> dict[str, Any]:
+def _wait_for(
+    client: TestClient,
+    location: str,
+    *,
+    states: tuple[str, ...] = ("done", "failed"),
+    timeout_s: float = 60,
+) -> dict[str, Any]:
     deadline = time.monotonic() + timeout_s
     while True:
         job: dict[str, Any] = client.get(location).json()
-        if job["state"] in ("done", "failed") or time.monotonic() > deadline:
+        if job["state"] in states or time.monotonic() > deadline:
             return job
-        time.sleep(0.1)
+        time.sleep(0.05)
 
 
 def test_run_job_stores_the_plan_and_marks_it_done(
@@ -212,15 +218,20 @@ def test_a_full_queue_is_503_with_retry_after(busy_client: TestClient) -> None:
     slow["options"]["stop_early"] = False  # busy for the whole 3 s
     prefer = {"Prefer": "respond-async"}
     first = busy_client.post("/v1/plans", json=slow, headers=prefer)
+    assert first.status_code == 202, first.text
+    # The worker has taken the first (however long a busy machine takes to start it)...
+    running = _wait_for(busy_client, first.headers["location"], states=("running", "done"))
+    assert running["state"] == "running"
+    # ...and is busy with it for 3 s: the second waits, the third finds no room.
     second = busy_client.post("/v1/plans", json=slow, headers=prefer)
-    assert (first.status_code, second.status_code) == (202, 202)
-    time.sleep(0.3)  # the first leaves the queue for the worker; the second waits
+    assert second.status_code == 202, second.text
     refused = busy_client.post("/v1/plans", json=slow, headers=prefer)
     assert refused.status_code == 503, refused.text
     assert refused.json()["type"].endswith("/queue-full")
     assert int(refused.headers["retry-after"]) >= 1
     for answer in (first, second):
-        assert _wait_for(busy_client, answer.headers["location"])["state"] == "done"
+        job = _wait_for(busy_client, answer.headers["location"])
+        assert job["state"] == "done", job
 
 
 def test_a_job_past_its_hard_limit_is_killed_and_fails(
