@@ -293,14 +293,14 @@ def _search(
             limit = replace(limit, stall_ratio=0.0)
             probing = params.stop_early and by_clock
 
-            def local(board: Board | None) -> list[pywrapcp.Assignment | None]:
-                found: list[pywrapcp.Assignment | None] = []
+            def local(board: Board | None) -> list[SearchResult]:
+                found: list[SearchResult] = []
                 if probing:
                     probe_s = budget_s * params.probe_share
                     probe = search_until(
                         problem, replace(limit, deadline=clock.time() + probe_s), params.seed
                     )
-                    found.append(initial_assignment(model, problem, [probe]))
+                    found.append(probe)
                     if probe.converged:
                         return found
                 own_s = limit.deadline - clock.time()
@@ -316,8 +316,7 @@ def _search(
                 own_params = _search_parameters(replace(params, time_limit_s=own_s))
                 plan = own.routing.SolveWithParameters(own_params)
                 if plan is not None:
-                    result = _as_result(own, problem, plan)
-                    found.append(initial_assignment(model, problem, [result]))
+                    found.append(_as_result(own, problem, plan))
                 return found
 
             seed = params.seed + 1 if probing else params.seed
@@ -327,7 +326,7 @@ def _search(
                 seeds=[seed] if params.workers > 1 or not by_clock else [],
                 local=local,
             )
-            candidates += [*own_found, initial_assignment(model, problem, results)]
+            candidates.append(initial_assignment(model, problem, [*own_found, *results]))
     found_any = [c for c in candidates if c is not None]
     initial = max(found_any, key=lambda a: _value(model, problem, a), default=None)
     remaining_s = max(0.05, budget_s - (clock.perf_counter() - started))
