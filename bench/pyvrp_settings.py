@@ -1,14 +1,20 @@
-"""Which PyVRP settings the solver's search should use: variants at a fixed effort.
+"""Which PyVRP settings the solver's search should use: variants side by side.
 
 Run, for example::
 
+    .venv/bin/python bench/pyvrp_settings.py --seconds 5 --seeds 0,1,2,3
     .venv/bin/python bench/pyvrp_settings.py --iterations 6000 --seeds 0,1
 
-Each variant searches the relaxation ``solver.pyvrp_search`` builds, for a fixed number of
-iterations (so the verdict does not depend on the machine's load), on instances the
+Each variant searches the relaxation ``solver.pyvrp_search`` builds on instances the
 benchmark tables do not report: the TOP set 4 instances outside ``orienteering.py``'s
-selection and generated instances of seeds 7 and 8 (100 and 150 places). Prints, per
-variant, the mean score relative to the best any variant found, and how often it was best.
+selection and generated instances of seeds 7 and 8 (100 and 150 places). ``--seconds``
+gives every search the same wall time (two at once: run it on an idle machine); this is
+the comparison that counts, since a variant may make an iteration dearer (larger
+perturbations) or cheaper (fewer neighbours). ``--iterations`` gives every search the same
+number of iterations instead (the verdict does not depend on the machine's load, but it
+hides an iteration's cost). Prints, per variant, the mean score relative to the best any
+variant found and how often it was best, and, as the solver runs two seeds at once, the
+better of each pair of seeds (0 and 1, 2 and 3, ...) against the current settings'.
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ import argparse
 import contextlib
 import math
 import sys
+import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -34,16 +41,24 @@ from solver.pyvrp_search import SearchLimit, search_routes
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
+Effort = tuple[int | None, float | None]  # (iterations, seconds): one of them is set
+
 
 def _variants() -> dict[str, dict[str, Any]]:
+    """The solver's settings ("current") and one change each."""
     return {
         "current": {},
         "prize x0.1": {"prize_scale": 0.1},
         "prize x10": {"prize_scale": 10.0},
+        "neighbours 20": {"num_neighbours": 20},
+        "neighbours 40": {"num_neighbours": 40},
+        "neighbours 50": {"num_neighbours": 50},  # PyVRP's default
         "neighbours 80": {"num_neighbours": 80},
         "history 100": {"history_length": 100},
         "history 1000": {"history_length": 1000},
+        "perturbations 1-12": {"max_perturbations": 12},
         "perturbations 1-50": {"max_perturbations": 50},
+        "perturbations 1-100": {"max_perturbations": 100},
     }
 
 
@@ -57,7 +72,7 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
     params = pyvrp.SolveParams(
         ils=pyvrp.IteratedLocalSearchParams(**ils),
         neighbourhood=pyvrp.search.NeighbourhoodParams(
-            num_neighbours=options.get("num_neighbours", 50)
+            num_neighbours=options.get("num_neighbours", pyvrp_search.NUM_NEIGHBOURS)
         ),
         perturbation=pyvrp.search.PerturbationParams(
             max_perturbations=options.get("max_perturbations", 25)
@@ -66,7 +81,7 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
     scale = float(options.get("prize_scale", 1.0))
 
     def solve(*args: Any, **kwargs: Any) -> Any:
-        return original_solve(*args, params=params, **kwargs)
+        return original_solve(*args, **(kwargs | {"params": params}))
 
     pyvrp.solve = solve
 
@@ -81,18 +96,22 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
         setattr(pyvrp_search, "weight_units", original_units)  # noqa: B010
 
 
-def _score(problem: RoutingProblem, name: str, seed: int, iterations: int) -> float:
+def _score(problem: RoutingProblem, name: str, seed: int, effort: Effort) -> float:
+    iterations, seconds = effort
+    limit = SearchLimit(
+        math.inf if seconds is None else time.time() + seconds, max_iterations=iterations
+    )
     with _variant(_variants()[name]):
-        result = search_routes(problem, limit=SearchLimit(math.inf, iterations), seed=seed)
+        result = search_routes(problem, limit=limit, seed=seed)
     if not result.feasible:
         return 0.0
     refs = {stop.ref for route in result.routes for stop in route if stop.kind == "hotspot"}
     return sum(problem.hotspots[ref].weight for ref in refs)
 
 
-def _run(task: tuple[Instance, str, int, int]) -> tuple[str, str, int, float]:
-    instance, name, seed, iterations = task
-    return instance.name, name, seed, _score(to_problem(instance), name, seed, iterations)
+def _run(task: tuple[Instance, str, int, Effort]) -> tuple[str, str, int, float]:
+    instance, name, seed, effort = task
+    return instance.name, name, seed, _score(to_problem(instance), name, seed, effort)
 
 
 def training_instances() -> list[Instance]:
@@ -109,23 +128,56 @@ def training_instances() -> list[Instance]:
     return top + [g for g in generated if len(g.scores) >= 100][::2]
 
 
+def _pairs_against_current(
+    scores: dict[tuple[str, str, int], float],
+    instances: list[Instance],
+    name: str,
+    seeds: list[int],
+) -> str:
+    """Better / equal / worse and the mean difference, the better of each pair of seeds
+    against the current settings' better of the same pair."""
+    counts = [0, 0, 0]
+    differences = []
+    for instance in instances:
+        for a, b in zip(seeds[::2], seeds[1::2], strict=False):
+            ours = max(scores[instance.name, name, a], scores[instance.name, name, b])
+            current = max(scores[instance.name, "current", a], scores[instance.name, "current", b])
+            counts[0 if ours > current else 1 if ours == current else 2] += 1
+            differences.append(100 * (ours - current) / current if current else 0.0)
+    mean = sum(differences) / len(differences) if differences else 0.0
+    return f"{counts[0]} / {counts[1]} / {counts[2]} | {mean:+.3f} %"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--iterations", type=int, default=6_000)
+    effort = parser.add_mutually_exclusive_group()
+    effort.add_argument("--iterations", type=int, help="the same iterations for each search")
+    effort.add_argument("--seconds", type=float, help="the same wall time for each search")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--variants", default=",".join(_variants()))
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     names = args.variants.split(",")
+    if "current" not in names:
+        names.insert(0, "current")
+    unknown = set(names) - set(_variants())
+    if unknown:
+        parser.error(f"unknown variants {sorted(unknown)}; choose from {', '.join(_variants())}")
+    chosen: Effort = (args.iterations, args.seconds)
+    if args.iterations is None and args.seconds is None:
+        chosen = (6_000, None)
     instances = training_instances()
-    tasks = [(i, n, s, args.iterations) for i in instances for n in names for s in seeds]
+    tasks = [(i, n, s, chosen) for i in instances for n in names for s in seeds]
     print(f"{len(instances)} instances, {len(tasks)} searches", file=sys.stderr)
     scores: dict[tuple[str, str, int], float] = {}
     with ProcessPoolExecutor(max_workers=2) as pool:
         for instance_name, name, seed, score in pool.map(_run, tasks):
             scores[instance_name, name, seed] = score
             print(f"{instance_name} {name} {seed}: {score:g}", file=sys.stderr, flush=True)
-    print("| variant | mean score / best | best on |\n|---|---:|---:|")
+    print(
+        "| variant | mean score / best | best on | better of two seeds against current: "
+        "better / equal / worse | mean difference |\n|---|---:|---:|---:|---:|"
+    )
     for name in names:
         ratios, best_on = [], 0
         for instance in instances:
@@ -134,7 +186,8 @@ def main() -> None:
                 ratios.append(scores[instance.name, name, seed] / top if top else 1.0)
                 best_on += scores[instance.name, name, seed] == top
         mean = 100 * sum(ratios) / len(ratios)
-        print(f"| {name} | {mean:.3f} % | {best_on} / {len(ratios)} |")
+        versus = _pairs_against_current(scores, instances, name, seeds)
+        print(f"| {name} | {mean:.3f} % | {best_on} / {len(ratios)} | {versus} |")
 
 
 if __name__ == "__main__":
