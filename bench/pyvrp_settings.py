@@ -45,14 +45,14 @@ Effort = tuple[int | None, float | None]  # (iterations, seconds): one of them i
 
 
 def _variants() -> dict[str, dict[str, Any]]:
-    """The solver's settings ("current") and one change each."""
+    """The solver's settings ("current": PyVRP's defaults) and one change each."""
     return {
         "current": {},
         "prize x0.1": {"prize_scale": 0.1},
         "prize x10": {"prize_scale": 10.0},
         "neighbours 20": {"num_neighbours": 20},
+        "neighbours 30": {"num_neighbours": 30},
         "neighbours 40": {"num_neighbours": 40},
-        "neighbours 50": {"num_neighbours": 50},  # PyVRP's default
         "neighbours 80": {"num_neighbours": 80},
         "history 100": {"history_length": 100},
         "history 1000": {"history_length": 1000},
@@ -72,7 +72,7 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
     params = pyvrp.SolveParams(
         ils=pyvrp.IteratedLocalSearchParams(**ils),
         neighbourhood=pyvrp.search.NeighbourhoodParams(
-            num_neighbours=options.get("num_neighbours", pyvrp_search.NUM_NEIGHBOURS)
+            num_neighbours=options.get("num_neighbours", 50)
         ),
         perturbation=pyvrp.search.PerturbationParams(
             max_perturbations=options.get("max_perturbations", 25)

@@ -20,12 +20,6 @@ import numpy as np
 
 from .coverage import weight_units
 
-NUM_NEIGHBOURS = 30
-"""Granular neighbourhood: the nearest clients each client's moves try (PyVRP's default
-is 50). Fewer make an iteration cheaper; at the same wall time 20, 30 and 40 each found
-better plans than 50 on more instances than worse (``bench/pyvrp_settings.py --seconds``,
-bench/RESULTS.md)."""
-
 if TYPE_CHECKING:
     from .problem import RoutingProblem, TimeWindow
 
@@ -338,10 +332,7 @@ def search_routes(
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
         criterion = _Converged(limit, board, seat)
-        settings = pyvrp.SolveParams(
-            neighbourhood=pyvrp.search.NeighbourhoodParams(num_neighbours=NUM_NEIGHBOURS)
-        )
-        result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False, params=settings)
+        result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     free = [list(members) for members in shifts_of_type]
