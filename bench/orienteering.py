@@ -57,7 +57,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from orienteering_generated import generated_set
 from orienteering_instances import Check, Instance, check_routes, load_set
 
-from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, solve
+from solver import Hotspot, RoutingProblem, Shift, ShiftError, SolveParams, TimeWindow, solve
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench"
 ENGINES = ("ours", "full", "ortools", "pyvrp", "pyvrp2", "vroom")
@@ -166,25 +166,34 @@ def to_problem(instance: Instance) -> RoutingProblem:
 # --- engines: each returns routes as vertex lists, start and end included ------------------
 
 
-def solve_ours(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
-    """The product's solver on ``to_problem(instance)``."""
-    solution = solve(to_problem(instance), params=SolveParams(time_limit_s=time_limit_s, seed=seed))
+def _product_routes(instance: Instance, params: SolveParams) -> list[list[int]]:
+    """The product's solver on ``to_problem(instance)``. Where no route can get from the
+    start to the end in time (best-known score 0: p4.3.a, p4.4.a-c), the product refuses
+    the shifts (``ShiftError``); here that is no route at all, as PyVRP leaves its vehicles
+    unused."""
+    try:
+        solution = solve(to_problem(instance), params=params)
+    except ShiftError:
+        return []
     return [[stop.location for stop in route.stops] for route in solution.routes]
+
+
+def solve_ours(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
+    """The product's solver with its defaults."""
+    return _product_routes(instance, SolveParams(time_limit_s=time_limit_s, seed=seed))
 
 
 def solve_full(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
     """The product's solver searching for the whole time limit (``stop_early=False``)."""
     params = SolveParams(time_limit_s=time_limit_s, seed=seed, stop_early=False)
-    solution = solve(to_problem(instance), params=params)
-    return [[stop.location for stop in route.stops] for route in solution.routes]
+    return _product_routes(instance, params)
 
 
 def solve_ortools(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
     """The product's model with OR-Tools alone (drop penalties, guided local search): the
     obvious way, before the portfolio."""
     params = SolveParams(time_limit_s=time_limit_s, seed=seed, engine="ortools")
-    solution = solve(to_problem(instance), params=params)
-    return [[stop.location for stop in route.stops] for route in solution.routes]
+    return _product_routes(instance, params)
 
 
 def solve_pyvrp(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:

@@ -22,6 +22,8 @@ from .outcomes import OUTCOMES, Outcome
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
+    from solver.errors import ShiftError
+
 
 @dataclass(frozen=True, slots=True)
 class FieldProblem:
@@ -286,15 +288,28 @@ def _library_failure(exc: BaseException) -> tuple[str, str] | None:
     """The outcome of an error of ``graphs`` or ``solver``, and the field a 422 names
     (imported only when needed)."""
     from graphs.errors import GraphError, UnknownAreaError
-    from solver.errors import SolverError
+    from solver.errors import ShiftError, SolverError
 
     if isinstance(exc, UnknownAreaError):
         return "invalid-request", "area"
+    if isinstance(exc, ShiftError):
+        return "invalid-request", f"shifts[{exc.shift}]"
     if isinstance(exc, GraphError):
         return "street-data-unavailable", "body"
     if isinstance(exc, SolverError):
         return "no-plan-found", "body"
     return None
+
+
+def shift_cannot_be_planned(exc: ShiftError) -> str:
+    """The solver's ``ShiftError`` in the reader's language."""
+    return _(
+        "shift {shift!r} cannot be planned: getting from its start to its end takes "
+        "{travel_min} min, and the shift lasts {length_min} min.",
+        shift=exc.shift_id,
+        travel_min=f"{exc.travel_s / 60:.0f}",
+        length_min=f"{exc.length_s / 60:.0f}",
+    )
 
 
 def _said(exc: BaseException) -> str:
@@ -308,8 +323,10 @@ def _said(exc: BaseException) -> str:
             area=exc.name,
             known=", ".join(exc.known) or "-",
         )
-    from solver.errors import InfeasibleError, SolverError
+    from solver.errors import InfeasibleError, ShiftError, SolverError
 
+    if isinstance(exc, ShiftError):
+        return shift_cannot_be_planned(exc)
     if (
         isinstance(exc, SolverError)
         and not isinstance(exc, InfeasibleError)

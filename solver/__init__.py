@@ -1,6 +1,6 @@
 """Route solver: a routing problem of matrices and ids in, routes out (Google OR-Tools)."""
 
-from .errors import InfeasibleError, SolverError
+from .errors import InfeasibleError, ShiftError, SolverError
 from .feasibility import check_solution
 from .params import SolveParams
 from .portfolio import forkserver_context, start_fork_server
@@ -15,6 +15,7 @@ __all__ = [
     "Route",
     "RoutingProblem",
     "Shift",
+    "ShiftError",
     "Solution",
     "SolveParams",
     "SolverError",

@@ -31,3 +31,39 @@ class InfeasibleError(ValueError):
         self.visit = visit
         self.reason = reason
         self.clashes_with = clashes_with
+
+
+class ShiftError(ValueError):
+    """A shift cannot be planned, even with nothing on its route.
+
+    Parameters
+    ----------
+    shift
+        Index of the shift in ``RoutingProblem.shifts``.
+    reason
+        A short machine-readable code: ``end_unreachable`` (getting from its start to its
+        end takes longer than the shift lasts).
+    message
+        One plain sentence for people.
+    shift_id
+        The shift's id.
+    travel_s, length_s
+        The travel from start to end, and the shift's length.
+    """
+
+    def __init__(
+        self,
+        shift: int,
+        reason: str,
+        message: str,
+        *,
+        shift_id: str,
+        travel_s: int,
+        length_s: int,
+    ) -> None:
+        super().__init__(message)
+        self.shift = shift
+        self.shift_id = shift_id
+        self.reason = reason
+        self.travel_s = travel_s
+        self.length_s = length_s

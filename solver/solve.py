@@ -11,7 +11,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .conflicts import clashing_visits
 from .coverage import hotspot_reachable, reachable_alone, travel_bound_s
-from .errors import InfeasibleError, SolverError
+from .errors import InfeasibleError, ShiftError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
 from .params import SolveParams
@@ -24,6 +24,33 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
+
+
+def check_shifts(problem: RoutingProblem) -> None:
+    """Fail early, naming the shift, when a shift cannot get from its start to its end
+    before it ends (no route at all would be feasible for it).
+
+    Raises
+    ------
+    ShiftError
+        ``end_unreachable``: the first such shift.
+    """
+    for v, shift in enumerate(problem.shifts):
+        travel_s = problem.travel(v, shift.start_location, shift.end_location)
+        length_s = shift.end_s - shift.start_s
+        if travel_s > length_s:
+            msg = (
+                f"shift {shift.id!r} cannot be planned: getting from its start to its end takes "
+                f"{travel_s / 60:.0f} min, and the shift lasts {length_s / 60:.0f} min."
+            )
+            raise ShiftError(
+                v,
+                "end_unreachable",
+                msg,
+                shift_id=shift.id,
+                travel_s=travel_s,
+                length_s=length_s,
+            )
 
 
 def check_sequences(problem: RoutingProblem) -> None:
@@ -434,12 +461,15 @@ def solve(
 
     Raises
     ------
+    ShiftError
+        A shift cannot get from its start to its end in time; the error names it.
     InfeasibleError
         A mandatory visit cannot be kept; the error names it.
     SolverError
         No solution was found in the time limit, or the solution failed its own check.
     """
     params = params or SolveParams()
+    check_shifts(problem)
     check_sequences(problem)
     check_visits_servable(problem)
     started = clock.perf_counter()

@@ -18,12 +18,13 @@ from solver import (
     InfeasibleError,
     RoutingProblem,
     Shift,
+    ShiftError,
     SolveParams,
     TimeWindow,
     Visit,
 )
 
-from ..errors import FieldProblem, Notice, RequestError
+from ..errors import FieldProblem, Notice, RequestError, shift_cannot_be_planned
 from ..i18n import N_, SOURCE_LANGUAGE, _, language
 from ..timeutil import hhmm, today_local
 from .geocode import geocode_request
@@ -291,6 +292,9 @@ def plan_from_input(
         solution = outcome.solution
     except InfeasibleError as exc:
         raise _kept_visits_or_why(inp, exc) from exc
+    except ShiftError as exc:
+        at_fault = FieldProblem(f"shifts[{exc.shift}]", shift_cannot_be_planned(exc), exc.shift_id)
+        raise RequestError([at_fault]) from exc
     log.info("plan %s: %s", plan_id, solution.summary())
 
     geometries = _geometries(inp, solution)

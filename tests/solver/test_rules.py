@@ -12,7 +12,16 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from solver import Hotspot, RoutingProblem, Shift, Solution, TimeWindow, Visit, solve
+from solver import (
+    Hotspot,
+    RoutingProblem,
+    Shift,
+    ShiftError,
+    Solution,
+    TimeWindow,
+    Visit,
+    solve,
+)
 
 from .conftest import at_effort
 from .replay import assert_feasible
@@ -46,6 +55,24 @@ def test_a_rich_hotspot_after_22_is_left_out() -> None:
         (0, "unreachable_in_window")
     ]
     assert _last_moment(solution) <= LATEST_END_S
+
+
+def test_a_shift_that_cannot_reach_its_end_in_time_is_named() -> None:
+    """A shift of 20 min from a start to an end 30 min apart: no route fits, not even an
+    empty one, so the solver names the shift at once (more time would not help), even
+    when another shift could be planned."""
+    matrix = np.array([[0, 1800, 60], [1800, 0, 60], [60, 60, 0]], dtype=np.int64)
+    shifts = (
+        Shift("fine", 2, 2, EVENING_START_S, LATEST_END_S),
+        Shift("apart", 0, 1, LATEST_END_S - 1200, LATEST_END_S),
+    )
+    problem = RoutingProblem((matrix,), shifts, (Hotspot("h", 2, 1.0, 60),))
+    with pytest.raises(ShiftError) as raised:
+        solve(problem, params=at_effort())
+    assert (raised.value.shift, raised.value.reason) == (1, "end_unreachable")
+    assert (raised.value.travel_s, raised.value.length_s) == (1800, 1200)
+    assert "'apart'" in str(raised.value)
+    assert "30 min" in str(raised.value)
 
 
 @st.composite

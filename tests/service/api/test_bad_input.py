@@ -159,3 +159,30 @@ def test_matrix_area_checks(client: TestClient, small_request: dict[str, Any]) -
     assert answer.status_code == 422
     fields = {e["field"] for e in answer.json()["errors"]}
     assert "shifts[0].start_location" in fields
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [("en", "cannot be planned: getting from its start to its end takes"), ("da", "turen fra")],
+)
+def test_a_shift_too_short_to_reach_its_end_names_the_shift(
+    client: TestClient, small_request: dict[str, Any], language: str, words: str
+) -> None:
+    """A walking shift of 5 min that ends 1 km from where it starts cannot be planned at
+    all: a 422 naming that shift, in the reader's language (not "no plan found, allow more
+    time", which more time would not mend)."""
+    request = copy.deepcopy(small_request)
+    shift = request["shifts"][0]
+    shift |= {
+        "mode": "walk",
+        "start_time": "21:55",
+        "end_time": "22:00",
+        "end_location": request["hotspots"][2]["location"],
+    }
+    answer = client.post("/v1/plans", json=request, headers={"accept-language": language})
+    assert answer.status_code == 422, answer.text
+    (error,) = answer.json()["errors"]
+    assert error["field"] == "shifts[0]"
+    assert error["id"] == shift["id"]
+    assert words in error["message"]
+    assert "5 min" in error["message"]
