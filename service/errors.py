@@ -284,24 +284,24 @@ class Failure:
     retry_after_s: int | None = None
 
 
-def _library_failure(exc: BaseException) -> tuple[str, str] | None:
-    """The outcome of an error of ``graphs`` or ``solver``, and the field a 422 names
-    (imported only when needed)."""
+def _library_failure(exc: BaseException) -> tuple[str, str, str | None] | None:
+    """The outcome of an error of ``graphs`` or ``solver``, and the field and item id a 422
+    names (imported only when needed)."""
     from graphs.errors import GraphError, UnknownAreaError
     from solver.errors import ShiftError, SolverError
 
     if isinstance(exc, UnknownAreaError):
-        return "invalid-request", "area"
+        return "invalid-request", "area", None
     if isinstance(exc, ShiftError):
-        return "invalid-request", f"shifts[{exc.shift}]"
+        return "invalid-request", f"shifts[{exc.shift}]", exc.shift_id
     if isinstance(exc, GraphError):
-        return "street-data-unavailable", "body"
+        return "street-data-unavailable", "body", None
     if isinstance(exc, SolverError):
-        return "no-plan-found", "body"
+        return "no-plan-found", "body", None
     return None
 
 
-def shift_cannot_be_planned(exc: ShiftError) -> str:
+def _shift_cannot_be_planned(exc: ShiftError) -> str:
     """The solver's ``ShiftError`` in the reader's language."""
     return _(
         "shift {shift!r} cannot be planned: getting from its start to its end takes "
@@ -326,7 +326,7 @@ def _said(exc: BaseException) -> str:
     from solver.errors import InfeasibleError, ShiftError, SolverError
 
     if isinstance(exc, ShiftError):
-        return shift_cannot_be_planned(exc)
+        return _shift_cannot_be_planned(exc)
     if (
         isinstance(exc, SolverError)
         and not isinstance(exc, InfeasibleError)
@@ -340,19 +340,19 @@ def failure_of(exc: BaseException) -> Failure:
     """The `Failure` ``exc`` is: by its class's ``outcome_kind``, for a database that does
     not answer ``database-unavailable``, or for the libraries' errors by their class;
     anything else is ``internal`` (a bug, with no detail shown)."""
-    kind, field = getattr(exc, "outcome_kind", None), "body"
+    kind, field, item = getattr(exc, "outcome_kind", None), "body", None
     if kind is None and database_unavailable(exc):
         outcome = OUTCOMES["database-unavailable"]
         return Failure(outcome, _(DATABASE_DETAIL), retry_after_s=outcome.retry_after_s)
     if kind is None:
-        kind, field = _library_failure(exc) or ("internal", "body")
+        kind, field, item = _library_failure(exc) or ("internal", "body", None)
     outcome = OUTCOMES[kind]
     if kind == "internal":
         return Failure(outcome, _(INTERNAL_DETAIL))
     problems = tuple(p for p in getattr(exc, "problems", ()) if isinstance(p, FieldProblem))
     said = _said(exc)
     if kind == "invalid-request" and not problems:
-        problems = (FieldProblem(field, said),)
+        problems = (FieldProblem(field, said, item),)
     return Failure(
         outcome,
         said or _(outcome.title),

@@ -15,7 +15,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from graphs import GraphError
-from solver import SolverError
+from solver import ShiftError, SolverError
 
 from ..alerts.errors import AlertNotFoundError, IdempotencyConflictError, SignatureError
 from ..auth.scope import AreaForbiddenError
@@ -178,6 +178,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     RequestError,
     GraphError,
     SolverError,
+    ShiftError,
     PlanNotFoundError,
     VersionConflictError,
     AlertNotFoundError,
@@ -197,6 +198,7 @@ DOMAIN_ERRORS: tuple[type[Exception], ...] = (
     *DATABASE_DOWN_ERRORS,
 )
 """The errors answered by `failure_of`'s outcome (``UnknownAreaError`` is a ``GraphError``;
+a shift too short to reach its end, ``ShiftError``, a 422 naming it;
 a database that does not answer is a 503 ``database-unavailable`` with Retry-After)."""
 
 

@@ -18,13 +18,12 @@ from solver import (
     InfeasibleError,
     RoutingProblem,
     Shift,
-    ShiftError,
     SolveParams,
     TimeWindow,
     Visit,
 )
 
-from ..errors import FieldProblem, Notice, RequestError, shift_cannot_be_planned
+from ..errors import FieldProblem, Notice, RequestError
 from ..i18n import N_, SOURCE_LANGUAGE, _, language
 from ..timeutil import hhmm, today_local
 from .geocode import geocode_request
@@ -183,6 +182,8 @@ def plan_routes(
         Bad input, naming the field (including a mandatory visit that cannot be kept).
     UnknownAreaError
         The named area is not registered.
+    ShiftError
+        A shift too short to get from its start to its end (``failure_of``: a 422 naming it).
     SolverError
         No plan could be found in the time limit.
     """
@@ -292,9 +293,6 @@ def plan_from_input(
         solution = outcome.solution
     except InfeasibleError as exc:
         raise _kept_visits_or_why(inp, exc) from exc
-    except ShiftError as exc:
-        at_fault = FieldProblem(f"shifts[{exc.shift}]", shift_cannot_be_planned(exc), exc.shift_id)
-        raise RequestError([at_fault]) from exc
     log.info("plan %s: %s", plan_id, solution.summary())
 
     geometries = _geometries(inp, solution)
