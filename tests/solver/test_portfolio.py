@@ -16,17 +16,6 @@ from solver.solve import _as_result, _search_parameters, _value
 from .replay import assert_feasible
 
 
-@pytest.fixture(scope="module")
-def grid_problem() -> RoutingProblem:
-    """Two shifts on a 6 x 6 grid of hotspots (Manhattan seconds), room for about half."""
-    xy = np.array([(x, y) for x in range(6) for y in range(6)]) * 60
-    matrix = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(np.int64)
-    rng = np.random.default_rng(5)
-    hotspots = tuple(Hotspot(f"h{i}", i, float(rng.integers(1, 10)), 60) for i in range(1, len(xy)))
-    shifts = (Shift("a", 0, 0, 0, 1800), Shift("b", 0, 35, 0, 1800))
-    return RoutingProblem((matrix,), shifts, hotspots)
-
-
 def test_parallel_portfolio_gives_a_feasible_plan(grid_problem: RoutingProblem) -> None:
     """With two workers (one spawned process) the plan replays feasibly against the matrix
     and the weight it reports is the weight of the hotspots its routes visit.
@@ -102,16 +91,16 @@ def test_full_model_refuses_what_breaks_it() -> None:
 
 
 def test_a_plan_moves_from_a_searched_model_into_a_fresh_one(grid_problem: RoutingProblem) -> None:
-    """A model that has searched until its time limit refuses every plan read into it
-    afterwards (OR-Tools checks it under the spent limit), so the portfolio moves plans
-    between models as stops: a fresh model accepts the searched model's plan, with the
-    same weight and travel."""
+    """A model that has searched until its time limit refuses plans read into it
+    afterwards (OR-Tools checks them under the spent limit; how often depends on how far
+    the search got, so on the machine's load: not asserted here), so the portfolio moves
+    plans between models as stops: a fresh model accepts the searched model's plan, with
+    the same weight and travel."""
     searched = build_routing_model(grid_problem, seed=0)
     params = _search_parameters(SolveParams(time_limit_s=0.3))
     found = searched.routing.SolveWithParameters(params)
     assert found is not None
     plan = _as_result(searched, grid_problem, found)
-    assert initial_assignment(searched, grid_problem, [plan]) is None  # why a fresh one
     fresh = build_routing_model(grid_problem, seed=0)
     read = initial_assignment(fresh, grid_problem, [plan])
     assert read is not None
