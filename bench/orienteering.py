@@ -60,17 +60,16 @@ from orienteering_instances import Check, Instance, check_routes, load_set
 from solver import Hotspot, RoutingProblem, Shift, ShiftError, SolveParams, TimeWindow, solve
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "bench"
-ENGINES = ("ours", "full", "once", "ortools", "pyvrp", "pyvrp2", "vroom")
+ENGINES = ("ours", "full", "ortools", "pyvrp", "pyvrp2", "vroom")
 ENGINE_TITLES = {
     "ours": "ours",
     "full": "ours, full limit",
-    "once": "ours, no fresh starts",
     "ortools": "OR-Tools alone",
     "pyvrp": "PyVRP",
     "pyvrp2": "PyVRP x2",
     "vroom": "VROOM",
 }
-EXCLUSIVE = frozenset({"ours", "full", "once", "pyvrp2"})  # run alone: they may use both cores
+EXCLUSIVE = frozenset({"ours", "full", "pyvrp2"})  # run alone: they may use both cores
 DEFAULT_INSTANCES = {
     "top-set4": [f"p4.2.{c}" for c in "chn"]
     + [f"p4.3.{c}" for c in "ejo"]
@@ -187,13 +186,6 @@ def solve_ours(instance: Instance, time_limit_s: float, seed: int) -> list[list[
 def solve_full(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
     """The product's solver searching for the whole time limit (``stop_early=False``)."""
     params = SolveParams(time_limit_s=time_limit_s, seed=seed, stop_early=False)
-    return _product_routes(instance, params)
-
-
-def solve_once(instance: Instance, time_limit_s: float, seed: int) -> list[list[int]]:
-    """The product's solver with its defaults but one run per seed: a search stuck behind
-    the other never starts afresh (``restart_iterations=None``)."""
-    params = SolveParams(time_limit_s=time_limit_s, seed=seed, restart_iterations=None)
     return _product_routes(instance, params)
 
 
@@ -327,7 +319,6 @@ def solve_vroom(instance: Instance, time_limit_s: float, seed: int) -> list[list
 SOLVERS = {
     "ours": solve_ours,
     "full": solve_full,
-    "once": solve_once,
     "ortools": solve_ortools,
     "pyvrp": solve_pyvrp,
     "vroom": solve_vroom,
@@ -424,7 +415,7 @@ def run_benchmark(
                 _progress(outcomes[inst.name, engine])
         # Engines that use both cores: one run at a time.
         for inst in instances:
-            for engine in ("ours", "full", "once"):
+            for engine in ("ours", "full"):
                 if engine in engines:
                     run = pool.submit(timed_run, engine, inst, time_limit_s, seed).result()
                     outcomes[inst.name, engine] = _checked(engine, inst, run)

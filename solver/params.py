@@ -45,13 +45,6 @@ class SolveParams:
     vary_weight
         Variation between nights: the coverage weight a hotspot visit costs when the same
         staff member visited it the night before (``RoutingProblem.familiar``).
-    restart_iterations, restart_ratio
-        Where several PyVRP searches run side by side, one that has gone
-        ``restart_iterations`` iterations, and ``restart_ratio`` times as many as it took
-        to find its best plan, without a better one, while another search holds a better
-        plan, starts afresh from a new first plan with a new seed (keeping its best plan):
-        it is stuck where the other is not. ``None``: never. Applies with or without
-        ``stop_early``.
     stall_share, stall_min_s
         ``stall_s`` is ``stall_share`` of the limit, at least ``stall_min_s``; once every
         hotspot visit is covered, OR-Tools stops after ``stall_min_s`` without a shorter plan.
@@ -79,8 +72,6 @@ class SolveParams:
     stop_early: bool = True
     stall_iterations: int = 2_000
     stall_ratio: float = 4.0
-    restart_iterations: int | None = 250
-    restart_ratio: float = 0.5
     stall_share: float = 0.1
     balance_weight_per_hour: float = 0.0
     vary_weight: float = 0.0
@@ -107,11 +98,8 @@ class SolveParams:
         if self.stall_iterations < 1 or not 0 < self.stall_share <= 1 or self.stall_min_s < 0:
             msg = "stall_iterations must be at least 1, stall_share in (0, 1], stall_min_s >= 0."
             raise ValueError(msg)
-        if self.stall_ratio < 0 or self.restart_ratio < 0:
-            msg = "stall_ratio and restart_ratio must not be negative."
-            raise ValueError(msg)
-        if self.restart_iterations is not None and self.restart_iterations < 1:
-            msg = "restart_iterations must be at least 1 (or None never to restart)."
+        if self.stall_ratio < 0:
+            msg = "stall_ratio must not be negative."
             raise ValueError(msg)
         if self.max_iterations is not None and self.max_iterations < 1:
             msg = "max_iterations must be at least 1 (or None to search by the clock)."

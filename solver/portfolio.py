@@ -88,19 +88,6 @@ class SharedBoard:
                 state != self._ACTIVE for seat, state in enumerate(self._states) if seat != besides
             )
 
-    def best(self) -> float:
-        """The best cost any search still there has posted (``inf`` before any): a search
-        that failed took its plan with it."""
-        with self._states.get_lock():
-            return min(
-                (
-                    c
-                    for c, state in zip(self._costs, self._states, strict=True)
-                    if state != self._GONE
-                ),
-                default=math.inf,
-            )
-
     def agreed(self) -> bool:
         """Whether every search still there has stalled on the same (finite) best cost."""
         with self._states.get_lock():

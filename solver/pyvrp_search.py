@@ -40,15 +40,6 @@ class Board(Protocol):
         """Whether every search but the one in seat ``besides`` has stalled or left."""
         ...
 
-    def best(self) -> float:
-        """The best cost any search has posted (``inf`` before any)."""
-        ...
-
-
-_RESTART_SEED_STEP = 1_000
-"""A search's run k (from 0) uses seed ``seed + k * _RESTART_SEED_STEP``: the searches
-beside it use the next seeds, so their runs never share a seed."""
-
 
 @dataclass(frozen=True, slots=True)
 class SearchLimit:
@@ -64,37 +55,21 @@ class SearchLimit:
         A search has stalled once it has gone ``stall_iterations`` iterations, and
         ``stall_ratio`` times the iterations it took to find its best plan, without a
         better one. ``stall_iterations=None``: never (run to the deadline).
-    restart_iterations, restart_ratio
-        The same measure, counted from the start of the current run, for when a search
-        behind the best on its board starts afresh (below); ``None``: never.
 
     A search alone ends once it has stalled. Searches of one problem side by side (with
     different seeds, sharing a ``Board``) end together once every one of them has stalled
     on the same best cost: independent searches agreeing is what says that the search has
-    converged; while they disagree, at least one of them can still improve. A run of a
-    search on a board that has gone that long (``restart_iterations``, ``restart_ratio``)
-    without a better plan, on a plan worse than the best any search has posted, ends, and
-    the search starts afresh (a new first plan, a new seed) and keeps the best plan of its
-    runs: such a run is stuck in another part of the search space than the best plan, where
-    going on finds little, and a fresh start is a new chance at a better part than either
-    has found.
+    converged; while they disagree, at least one of them can still improve.
     """
 
     deadline: float
     max_iterations: int | None = None
     stall_iterations: int | None = None
     stall_ratio: float = 0.0
-    restart_iterations: int | None = None
-    restart_ratio: float = 0.0
 
 
 class _Converged:
-    """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``).
-
-    One criterion serves every run of a search (``begin_run`` before each): ``iterations``
-    counts them all, the stall is judged on the current run, and the board gets the best
-    cost of any run. ``restart`` says that the current run ended to start afresh.
-    """
+    """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``)."""
 
     _POST_EVERY = 16
 
@@ -104,47 +79,31 @@ class _Converged:
         self._seat = seat
         self.iterations = 0
         self.converged = False
-        self.restart = False
-        self._earlier_best = float("inf")
-        self._run_from = 0
         self._best = float("inf")
         self._found_at = 0
-        self._stalled = self._due = False
-
-    def begin_run(self) -> None:
-        """A new run of the search starts: judge its stall from here."""
-        self._earlier_best = min(self._earlier_best, self._best)
-        self._run_from = self.iterations
-        self._best, self._found_at = float("inf"), 0
-        self._stalled = self._due = self.restart = False
+        self._stalled = False
 
     def __call__(self, best_cost: float) -> bool:
         limit = self._limit
         improved = best_cost < self._best
         if improved:
-            self._best, self._found_at = best_cost, self.iterations - self._run_from
+            self._best, self._found_at = best_cost, self.iterations
         if limit.max_iterations is not None and self.iterations >= limit.max_iterations:
             return True
         self.iterations += 1
-        found_at = self._found_at
-        since = self.iterations - self._run_from - found_at
-        stalled = limit.stall_iterations is not None and since >= max(
-            limit.stall_iterations, limit.stall_ratio * found_at
-        )
-        due = limit.restart_iterations is not None and since >= max(
-            limit.restart_iterations, limit.restart_ratio * found_at
-        )
-        changed = improved or stalled != self._stalled or due != self._due
-        self._stalled, self._due = stalled, due
-        board = self._board
-        if board is None:
-            self.converged = stalled
-        elif changed or self.iterations % self._POST_EVERY == 0:
-            board.post(self._seat, min(self._earlier_best, self._best), stalled=stalled)
-            self.converged = stalled and board.agreed()
-            self.restart = due and not self.converged and self._best > board.best()
-        if self.converged or self.restart:
-            return True
+        if limit.stall_iterations is not None:
+            stalled = self.iterations - self._found_at >= max(
+                limit.stall_iterations, limit.stall_ratio * self._found_at
+            )
+            changed = improved or stalled != self._stalled
+            self._stalled = stalled
+            if self._board is None:
+                self.converged = stalled
+            elif changed or self.iterations % self._POST_EVERY == 0:
+                self._board.post(self._seat, self._best, stalled=stalled)
+                self.converged = self._board.agreed()
+            if self.converged:
+                return True
         return time.time() >= limit.deadline
 
 
@@ -159,15 +118,12 @@ class SearchStop:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """Routes (per shift, the stops between start and end); ``feasible`` as PyVRP judges;
-    how many iterations all runs took, whether the search ended converged, and how often it
-    started afresh (``SearchLimit``)."""
+    """Routes (per shift, the stops between start and end); ``feasible`` as PyVRP judges."""
 
     routes: list[list[SearchStop]]
     feasible: bool
     iterations: int = 0
     converged: bool = False
-    restarts: int = 0
 
 
 def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
@@ -376,19 +332,8 @@ def search_routes(
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
         criterion = _Converged(limit, board, seat)
-        best: pyvrp.Solution | None = None
-        best_cost = float("inf")
-        runs = 0
-        while True:
-            criterion.begin_run()
-            result = pyvrp.solve(
-                data, stop=criterion, seed=seed + _RESTART_SEED_STEP * runs, collect_stats=False
-            )
-            runs += 1
-            if best is None or result.cost() < best_cost:
-                best, best_cost = result.best, result.cost()
-            if not criterion.restart:
-                break
+        result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
+    best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     free = [list(members) for members in shifts_of_type]
     for route in best.routes():
@@ -402,5 +347,4 @@ def search_routes(
         feasible=best.is_feasible(),
         iterations=criterion.iterations,
         converged=criterion.converged,
-        restarts=runs - 1,
     )

@@ -300,8 +300,6 @@ def _search(
             max_iterations=effort,
             stall_iterations=params.stall_iterations if params.stop_early else None,
             stall_ratio=params.stall_ratio,
-            restart_iterations=params.restart_iterations,
-            restart_ratio=params.restart_ratio,
         )
         if exact:
             seeds = [params.seed + k for k in range(1, params.workers)]

@@ -8,7 +8,7 @@ import numpy as np
 import numpy.typing as npt
 import pytest
 
-from solver import Hotspot, RoutingProblem, Shift, SolveParams
+from solver import SolveParams
 
 EFFORT = 1_000
 """PyVRP iterations per seed and OR-Tools solutions per search: plenty for tiny instances."""
@@ -36,14 +36,3 @@ def line_matrix() -> npt.NDArray[np.int64]:
     idx = np.arange(6)
     matrix: npt.NDArray[np.int64] = (100 * np.abs(idx[:, None] - idx[None, :])).astype(np.int64)
     return matrix
-
-
-@pytest.fixture(scope="session")
-def grid_problem() -> RoutingProblem:
-    """Two shifts on a 6 x 6 grid of hotspots (Manhattan seconds), room for about half."""
-    xy = np.array([(x, y) for x in range(6) for y in range(6)]) * 60
-    matrix = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(np.int64)
-    rng = np.random.default_rng(5)
-    hotspots = tuple(Hotspot(f"h{i}", i, float(rng.integers(1, 10)), 60) for i in range(1, len(xy)))
-    shifts = (Shift("a", 0, 0, 0, 1800), Shift("b", 0, 35, 0, 1800))
-    return RoutingProblem((matrix,), shifts, hotspots)

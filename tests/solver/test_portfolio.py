@@ -16,6 +16,17 @@ from solver.solve import _as_result, _search_parameters, _value
 from .replay import assert_feasible
 
 
+@pytest.fixture(scope="module")
+def grid_problem() -> RoutingProblem:
+    """Two shifts on a 6 x 6 grid of hotspots (Manhattan seconds), room for about half."""
+    xy = np.array([(x, y) for x in range(6) for y in range(6)]) * 60
+    matrix = np.abs(xy[:, None, :] - xy[None, :, :]).sum(axis=2).astype(np.int64)
+    rng = np.random.default_rng(5)
+    hotspots = tuple(Hotspot(f"h{i}", i, float(rng.integers(1, 10)), 60) for i in range(1, len(xy)))
+    shifts = (Shift("a", 0, 0, 0, 1800), Shift("b", 0, 35, 0, 1800))
+    return RoutingProblem((matrix,), shifts, hotspots)
+
+
 def test_parallel_portfolio_gives_a_feasible_plan(grid_problem: RoutingProblem) -> None:
     """With two workers (one spawned process) the plan replays feasibly against the matrix
     and the weight it reports is the weight of the hotspots its routes visit.
