@@ -68,15 +68,15 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
 
     original_solve: Callable[..., Any] = pyvrp.solve
     original_units: Callable[[float], int] = getattr(pyvrp_search, "weight_units")  # noqa: B009
-    ils = {k: options[k] for k in ("history_length", "num_iters_no_improvement") if k in options}
+
+    def given(*keys: str) -> dict[str, Any]:
+        """The options among ``keys`` (PyVRP's own defaults for the rest)."""
+        return {k: options[k] for k in keys if k in options}
+
     params = pyvrp.SolveParams(
-        ils=pyvrp.IteratedLocalSearchParams(**ils),
-        neighbourhood=pyvrp.search.NeighbourhoodParams(
-            num_neighbours=options.get("num_neighbours", 50)
-        ),
-        perturbation=pyvrp.search.PerturbationParams(
-            max_perturbations=options.get("max_perturbations", 25)
-        ),
+        ils=pyvrp.IteratedLocalSearchParams(**given("history_length", "num_iters_no_improvement")),
+        neighbourhood=pyvrp.search.NeighbourhoodParams(**given("num_neighbours")),
+        perturbation=pyvrp.search.PerturbationParams(**given("max_perturbations")),
     )
     scale = float(options.get("prize_scale", 1.0))
 
