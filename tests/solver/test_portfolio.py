@@ -116,3 +116,44 @@ def test_a_plan_moves_from_a_searched_model_into_a_fresh_one(grid_problem: Routi
     read = initial_assignment(fresh, grid_problem, [plan])
     assert read is not None
     assert _value(fresh, grid_problem, read) == _value(searched, grid_problem, found)
+
+
+def test_pyvrp_plans_the_few_hotspots_in_reach_among_many_just_out_of_it() -> None:
+    """Shifts that barely have the time to cross from start to end, three hotspots on the
+    way and 60 valuable ones just out of reach (the shape of TOP p4.4.d, where PyVRP's
+    search alone ended on no plan at all): the search covers the three."""
+    rng = np.random.default_rng(7)
+    near = np.column_stack([rng.uniform(40, 60, 3), rng.uniform(-2, 2, 3)])
+    off_the_way = rng.choice([-1, 1], 60) * rng.uniform(8, 30, 60)
+    far = np.column_stack([rng.uniform(20, 80, 60), off_the_way])
+    points = np.vstack([[[0.0, 0.0], [100.0, 0.0]], near, far])
+    deltas = points[:, None, :] - points[None, :, :]
+    matrix = np.ceil(1000 * np.hypot(deltas[..., 0], deltas[..., 1])).astype(np.int64)
+    problem = RoutingProblem(
+        (matrix,),
+        tuple(Shift(f"s{k}", 0, 1, 0, 100_500) for k in range(4)),
+        tuple(Hotspot(f"h{i}", i, 1.0 if i < 5 else 20.0, 0) for i in range(2, len(points))),
+    )
+    result = search_routes(problem, limit=SearchLimit(math.inf, max_iterations=500), seed=0)
+    assert result.feasible
+    covered = {stop.ref for route in result.routes for stop in route}
+    assert covered == {0, 1, 2}
+
+
+def test_a_hotspot_reached_only_by_way_of_another_is_kept() -> None:
+    """Where the matrix breaks the triangle inequality, a hotspot whose direct legs do not
+    fit the shift may still be reached through another stop: it stays in the search (here
+    the plan covers both, travel 100 + 100 + 100)."""
+    big = 10_000
+    matrix = np.array(
+        [[0, 100, big], [big, 0, 100], [100, big, 0]],  # 0 -> 2 and 2 -> ... only by way of 1
+        dtype=np.int64,
+    )
+    matrix[2, 0] = 100
+    problem = RoutingProblem(
+        (matrix,),
+        (Shift("g", 0, 0, 0, 300),),
+        (Hotspot("via", 1, 1.0, 0), Hotspot("beyond", 2, 5.0, 0)),
+    )
+    result = search_routes(problem, limit=SearchLimit(math.inf, max_iterations=200), seed=0)
+    assert [(stop.kind, stop.ref) for stop in result.routes[0]] == [("hotspot", 0), ("hotspot", 1)]
