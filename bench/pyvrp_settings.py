@@ -4,10 +4,13 @@ Run, for example::
 
     .venv/bin/python bench/pyvrp_settings.py --seconds 5 --seeds 0,1,2,3
     .venv/bin/python bench/pyvrp_settings.py --iterations 6000 --seeds 0,1
+    .venv/bin/python bench/pyvrp_settings.py --seconds 10 --seeds 0,1 --instances top-set4
 
 Each variant searches the relaxation ``solver.pyvrp_search`` builds on instances the
 benchmark tables do not report: the TOP set 4 instances outside ``orienteering.py``'s
-selection and generated instances of seeds 7 and 8 (100 and 150 places). ``--seconds``
+selection and generated instances of seeds 7 and 8 (100 and 150 places); or, with
+``--instances``, on a whole shipped set (seeds 0 and 1 at 10 s are what the solver runs
+there, one per core). ``--seconds``
 gives every search the same wall time (two at once: run it on an idle machine); this is
 the comparison that counts, since a variant may make an iteration dearer (larger
 perturbations) or cheaper (fewer neighbours). ``--iterations`` gives every search the same
@@ -59,6 +62,7 @@ def _variants() -> dict[str, dict[str, Any]]:
         "perturbations 1-12": {"max_perturbations": 12},
         "perturbations 1-50": {"max_perturbations": 50},
         "perturbations 1-100": {"max_perturbations": 100},
+        "operators +3": {"operators": ("Relocate3", "Swap31", "Swap32", "Swap33")},
     }
 
 
@@ -73,7 +77,11 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
         """The options among ``keys`` (PyVRP's own defaults for the rest)."""
         return {k: options[k] for k in keys if k in options}
 
+    operators = list(pyvrp.search.OPERATORS) + [
+        getattr(pyvrp.search, name) for name in options.get("operators", ())
+    ]
     params = pyvrp.SolveParams(
+        operators=operators,
         ils=pyvrp.IteratedLocalSearchParams(**given("history_length", "num_iters_no_improvement")),
         neighbourhood=pyvrp.search.NeighbourhoodParams(**given("num_neighbours")),
         perturbation=pyvrp.search.PerturbationParams(**given("max_perturbations")),
@@ -112,6 +120,9 @@ def _score(problem: RoutingProblem, name: str, seed: int, effort: Effort) -> flo
 def _run(task: tuple[Instance, str, int, Effort]) -> tuple[str, str, int, float]:
     instance, name, seed, effort = task
     return instance.name, name, seed, _score(to_problem(instance), name, seed, effort)
+
+
+SHIPPED_SETS = ("top-set4", "optw-c1")
 
 
 def training_instances() -> list[Instance]:
@@ -155,6 +166,11 @@ def main() -> None:
     effort.add_argument("--seconds", type=float, help="the same wall time for each search")
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--variants", default=",".join(_variants()))
+    parser.add_argument(
+        "--instances",
+        default="training",
+        help="training (the default), or a shipped set searched whole: " + ", ".join(SHIPPED_SETS),
+    )
     args = parser.parse_args()
     seeds = [int(s) for s in args.seeds.split(",")]
     names = args.variants.split(",")
@@ -166,7 +182,12 @@ def main() -> None:
     chosen: Effort = (args.iterations, args.seconds)
     if args.iterations is None and args.seconds is None:
         chosen = (6_000, None)
-    instances = training_instances()
+    if args.instances == "training":
+        instances = training_instances()
+    elif args.instances in SHIPPED_SETS:
+        instances = load_set(DATA_DIR / args.instances)
+    else:
+        parser.error(f"unknown instances {args.instances!r}")
     tasks = [(i, n, s, chosen) for i in instances for n in names for s in seeds]
     print(f"{len(instances)} instances, {len(tasks)} searches", file=sys.stderr)
     scores: dict[tuple[str, str, int], float] = {}
