@@ -7,12 +7,15 @@ outweighs any possible travel, and a visit's penalty outweighs all hotspots toge
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from .errors import SolverError
 
 if TYPE_CHECKING:
-    from .problem import Hotspot, RoutingProblem, TimeWindow
+    from .problem import RoutingProblem, TimeWindow
 
 WEIGHT_UNITS = 1000
 """Weights are resolved to 1/1000 before scaling."""
@@ -81,9 +84,28 @@ def reachable_alone(
     return start + service_s + problem.travel(shift, location, s.end_location) <= s.end_s
 
 
-def hotspot_reachable(problem: RoutingProblem, hotspot: Hotspot) -> bool:
-    """Whether any shift could visit ``hotspot`` within one of its windows and end on time."""
-    return any(
-        reachable_alone(problem, i, hotspot.location, hotspot.dwell_s, hotspot.windows)
-        for i in range(len(problem.shifts))
-    )
+def hotspots_in_reach(problem: RoutingProblem) -> list[bool]:
+    """Whether any shift could get to each hotspot, visit it within a window and still end
+    on time, by the quickest way through the matrix (through other stops too: a matrix
+    need not keep the triangle inequality, so the direct leg is no bound)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    graphs: dict[int, np.ndarray] = {}
+    for profile in {shift.profile for shift in problem.shifts}:
+        graph = problem.travel_s[profile].astype(np.float64)
+        graph[graph == 0] = 1e-9  # a dense graph's 0 means "no edge"; these are legs of 0 s
+        graphs[profile] = graph
+    reach = [False] * len(problem.hotspots)
+    for shift in problem.shifts:
+        graph = graphs[shift.profile]
+        out_s = dijkstra(graph, indices=shift.start_location)
+        back_s = dijkstra(graph.T, indices=shift.end_location)
+        for h, hotspot in enumerate(problem.hotspots):
+            if reach[h]:
+                continue
+            arrival_s = math.ceil(shift.start_s + out_s[hotspot.location] - 1e-6)
+            start = earliest_start(hotspot.windows, arrival_s)
+            reach[h] = start is not None and (
+                start + hotspot.dwell_s + back_s[hotspot.location] <= shift.end_s + 1e-6
+            )
+    return reach

@@ -12,7 +12,6 @@ routes against the full model.
 
 from __future__ import annotations
 
-import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
-from .coverage import earliest_start, weight_units
+from .coverage import hotspots_in_reach, weight_units
 
 if TYPE_CHECKING:
     from .problem import RoutingProblem, TimeWindow
@@ -135,33 +134,6 @@ def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
     return max(0, widest.start_s), max(0, min(widest.end_s, horizon_s))
 
 
-def _in_reach(problem: RoutingProblem) -> list[bool]:
-    """Whether any shift could get to each hotspot, visit it within a window and still end
-    on time, by the quickest way through the matrix (through other stops too: a matrix
-    need not keep the triangle inequality, so the direct leg is no bound)."""
-    from scipy.sparse.csgraph import dijkstra
-
-    graphs: dict[int, np.ndarray] = {}
-    for profile in {shift.profile for shift in problem.shifts}:
-        graph = problem.travel_s[profile].astype(np.float64)
-        graph[graph == 0] = 1e-9  # a dense graph's 0 means "no edge"; these are legs of 0 s
-        graphs[profile] = graph
-    reach = [False] * len(problem.hotspots)
-    for shift in problem.shifts:
-        graph = graphs[shift.profile]
-        out_s = dijkstra(graph, indices=shift.start_location)
-        back_s = dijkstra(graph.T, indices=shift.end_location)
-        for h, hotspot in enumerate(problem.hotspots):
-            if reach[h]:
-                continue
-            arrival_s = math.ceil(shift.start_s + out_s[hotspot.location] - 1e-6)
-            start = earliest_start(hotspot.windows, arrival_s)
-            reach[h] = start is not None and (
-                start + hotspot.dwell_s + back_s[hotspot.location] <= shift.end_s + 1e-6
-            )
-    return reach
-
-
 def _clients(problem: RoutingProblem, horizon_s: int) -> list[tuple[SearchStop, int, int, int]]:
     """(stop, problem location, earliest start, latest start) of every client.
 
@@ -170,7 +142,7 @@ def _clients(problem: RoutingProblem, horizon_s: int) -> list[tuple[SearchStop, 
     shifts' ends, its penalties at their bound, until it found no plan at all.
     """
     out = []
-    reach = _in_reach(problem)
+    reach = hotspots_in_reach(problem)
     for h, hotspot in enumerate(problem.hotspots):
         if not reach[h]:
             continue

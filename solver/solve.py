@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Literal
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .conflicts import clashing_visits
-from .coverage import hotspot_reachable, reachable_alone, travel_bound_s
+from .coverage import hotspots_in_reach, reachable_alone, travel_bound_s
 from .errors import InfeasibleError, ShiftError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
@@ -487,11 +487,10 @@ def solve(
         model, assignment = _keep_every_visit(problem, params, routes)
         routes = _read_routes(model, problem, assignment)
     visited = {stop.ref for route in routes for stop in route.stops if stop.kind == "hotspot"}
+    in_reach = hotspots_in_reach(problem)
     left_out = tuple(
-        LeftOut(
-            h, "not_enough_time" if hotspot_reachable(problem, hotspot) else "unreachable_in_window"
-        )
-        for h, hotspot in enumerate(problem.hotspots)
+        LeftOut(h, "not_enough_time" if in_reach[h] else "unreachable_in_window")
+        for h in range(len(problem.hotspots))
         if h not in visited
     )
     solution = Solution(

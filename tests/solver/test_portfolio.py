@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visit, solve
+from solver.coverage import hotspots_in_reach
 from solver.model import build_routing_model
 from solver.portfolio import gapped_routes, initial_assignment
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
@@ -157,3 +158,17 @@ def test_a_hotspot_reached_only_by_way_of_another_is_kept() -> None:
     )
     result = search_routes(problem, limit=SearchLimit(math.inf, max_iterations=200), seed=0)
     assert [(stop.kind, stop.ref) for stop in result.routes[0]] == [("hotspot", 0), ("hotspot", 1)]
+
+
+def test_reach_goes_by_way_of_other_stops_and_windows() -> None:
+    """On the same matrix: 2 is out of reach by its direct legs but in reach through 1
+    (out 200 s, back 100 s within 300 s); with a window closing before the quickest
+    arrival it is out of reach; and a shift too short for the detour does not reach it."""
+    big = 10_000
+    matrix = np.array([[0, 100, big], [big, 0, 100], [100, big, 0]], dtype=np.int64)
+    beyond = Hotspot("beyond", 2, 5.0, 0)
+    closed = Hotspot("closed", 2, 5.0, 0, windows=(TimeWindow(0, 199),))
+    problem = RoutingProblem((matrix,), (Shift("g", 0, 0, 0, 300),), (beyond, closed))
+    assert hotspots_in_reach(problem) == [True, False]
+    short = RoutingProblem((matrix,), (Shift("g", 0, 0, 0, 299),), (beyond,))
+    assert hotspots_in_reach(short) == [False]
