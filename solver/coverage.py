@@ -15,7 +15,7 @@ import numpy as np
 from .errors import SolverError
 
 if TYPE_CHECKING:
-    from .problem import RoutingProblem, TimeWindow
+    from .problem import RoutingProblem, Shift, TimeWindow
 
 WEIGHT_UNITS = 1000
 """Weights are resolved to 1/1000 before scaling."""
@@ -69,6 +69,15 @@ def earliest_start(windows: tuple[TimeWindow, ...], arrival_s: int) -> int | Non
     return min(starts) if starts else None
 
 
+def fits_alone(
+    shift: Shift, out_s: float, back_s: float, service_s: int, windows: tuple[TimeWindow, ...]
+) -> bool:
+    """Whether ``shift`` could serve a stop on its own, ``out_s`` away from its start and
+    ``back_s`` from its end: out, serve within a window, back."""
+    start = earliest_start(windows, math.ceil(shift.start_s + out_s - 1e-6))
+    return start is not None and start + service_s + back_s <= shift.end_s + 1e-6
+
+
 def reachable_alone(
     problem: RoutingProblem,
     shift: int,
@@ -76,12 +85,10 @@ def reachable_alone(
     service_s: int,
     windows: tuple[TimeWindow, ...],
 ) -> bool:
-    """Whether ``shift`` could serve a stop on its own: out, serve within a window, back."""
+    """Whether ``shift`` could serve a stop on its own by its direct legs."""
     s = problem.shifts[shift]
-    start = earliest_start(windows, s.start_s + problem.travel(shift, s.start_location, location))
-    if start is None:
-        return False
-    return start + service_s + problem.travel(shift, location, s.end_location) <= s.end_s
+    out_s = problem.travel(shift, s.start_location, location)
+    return fits_alone(s, out_s, problem.travel(shift, location, s.end_location), service_s, windows)
 
 
 def hotspots_in_reach(problem: RoutingProblem) -> list[bool]:
@@ -90,22 +97,29 @@ def hotspots_in_reach(problem: RoutingProblem) -> list[bool]:
     need not keep the triangle inequality, so the direct leg is no bound)."""
     from scipy.sparse.csgraph import dijkstra
 
-    graphs: dict[int, np.ndarray] = {}
+    out_s: dict[tuple[int, int], np.ndarray] = {}  # (profile, start) -> seconds to each place
+    back_s: dict[tuple[int, int], np.ndarray] = {}  # (profile, end) -> seconds from each place
     for profile in {shift.profile for shift in problem.shifts}:
         graph = problem.travel_s[profile].astype(np.float64)
         graph[graph == 0] = 1e-9  # a dense graph's 0 means "no edge"; these are legs of 0 s
-        graphs[profile] = graph
-    reach = [False] * len(problem.hotspots)
-    for shift in problem.shifts:
-        graph = graphs[shift.profile]
-        out_s = dijkstra(graph, indices=shift.start_location)
-        back_s = dijkstra(graph.T, indices=shift.end_location)
-        for h, hotspot in enumerate(problem.hotspots):
-            if reach[h]:
-                continue
-            arrival_s = math.ceil(shift.start_s + out_s[hotspot.location] - 1e-6)
-            start = earliest_start(hotspot.windows, arrival_s)
-            reach[h] = start is not None and (
-                start + hotspot.dwell_s + back_s[hotspot.location] <= shift.end_s + 1e-6
+        shifts = [s for s in problem.shifts if s.profile == profile]
+        for table, sources, matrix in (
+            (out_s, sorted({s.start_location for s in shifts}), graph),
+            (back_s, sorted({s.end_location for s in shifts}), graph.T),
+        ):
+            # One call for every source: the graph is converted once, not once a shift.
+            for source, row in zip(sources, dijkstra(matrix, indices=sources), strict=True):
+                table[profile, source] = row
+    return [
+        any(
+            fits_alone(
+                shift,
+                out_s[shift.profile, shift.start_location][hotspot.location],
+                back_s[shift.profile, shift.end_location][hotspot.location],
+                hotspot.dwell_s,
+                hotspot.windows,
             )
-    return reach
+            for shift in problem.shifts
+        )
+        for hotspot in problem.hotspots
+    ]
