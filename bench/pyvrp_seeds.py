@@ -22,7 +22,6 @@ instances' best-known scores:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import math
 import sys
@@ -36,13 +35,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from orienteering import DATA_DIR, to_problem
 from orienteering_instances import Instance, load_set
+from pyvrp_settings import SHIPPED_SETS, covered_score, solving_with
 
 from solver.pyvrp_search import SearchLimit, search_routes
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Sequence
-
-SETS = ("top-set4", "optw-c1")
+    import contextlib
+    from collections.abc import Sequence
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,12 +63,9 @@ class Trace:
         return score
 
 
-@contextlib.contextmanager
-def _recording(improvements: list[tuple[float, float]]) -> Iterator[None]:
+def _recording(improvements: list[tuple[float, float]]) -> contextlib.AbstractContextManager[None]:
     """Record every new best feasible plan's prizes (with its time) of ``pyvrp.solve``."""
     import pyvrp
-
-    original_solve: Callable[..., Any] = pyvrp.solve
 
     class Record(pyvrp.IteratedLocalSearchCallbacks):
         def on_start(self, ils: Any) -> None:
@@ -79,15 +75,7 @@ def _recording(improvements: list[tuple[float, float]]) -> Iterator[None]:
             if best.is_feasible():
                 improvements.append((time.perf_counter() - self.started, float(best.prizes())))
 
-    def solve(*args: Any, **kwargs: Any) -> Any:
-        params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=Record()))
-        return original_solve(*args, **(kwargs | {"params": params}))
-
-    pyvrp.solve = solve
-    try:
-        yield
-    finally:
-        pyvrp.solve = original_solve
+    return solving_with(pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=Record())))
 
 
 def record(task: tuple[Instance, int, float]) -> Trace:
@@ -97,8 +85,7 @@ def record(task: tuple[Instance, int, float]) -> Trace:
     prizes: list[tuple[float, float]] = []
     with _recording(prizes):
         result = search_routes(problem, limit=SearchLimit(time.time() + seconds), seed=seed)
-    refs = {stop.ref for route in result.routes for stop in route if stop.kind == "hotspot"}
-    score = sum(problem.hotspots[ref].weight for ref in refs) if result.feasible else 0.0
+    score = covered_score(problem, result)
     # Prizes are the score in PyVRP's units: one factor for the whole instance.
     unit = prizes[-1][1] / score if score and prizes else 1.0
     return Trace(
@@ -172,7 +159,7 @@ def replay(traces: list[Trace], seconds: float) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--set", choices=SETS, default="top-set4")
+    parser.add_argument("--set", choices=SHIPPED_SETS, default="top-set4")
     parser.add_argument("--seeds", default="0,1,2,3,4,5")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--traces", type=Path, help="write the traces here (JSON lines)")

@@ -10,14 +10,14 @@ Each variant searches the relaxation ``solver.pyvrp_search`` builds on instances
 benchmark tables do not report: the TOP set 4 instances outside ``orienteering.py``'s
 selection and generated instances of seeds 7 and 8 (100 and 150 places); or, with
 ``--instances``, on a whole shipped set (seeds 0 and 1 at 10 s are what the solver runs
-there, one per core). ``--seconds``
-gives every search the same wall time (two at once: run it on an idle machine); this is
-the comparison that counts, since a variant may make an iteration dearer (larger
-perturbations) or cheaper (fewer neighbours). ``--iterations`` gives every search the same
-number of iterations instead (the verdict does not depend on the machine's load, but it
-hides an iteration's cost). Prints, per variant, the mean score relative to the best any
-variant found and how often it was best, and, as the solver runs two seeds at once, the
-better of each pair of seeds (0 and 1, 2 and 3, ...) against the current settings'.
+there, one per core). ``--seconds`` gives every search the same wall time (two at once:
+run it on an idle machine); this is the comparison that counts, since a variant may make
+an iteration dearer (larger perturbations) or cheaper (fewer neighbours). ``--iterations``
+gives every search the same number of iterations instead (the verdict does not depend on
+the machine's load, but it hides an iteration's cost). Prints, per variant, the mean score
+relative to the best any variant found and how often it was best, and, as the solver runs
+two seeds at once, the better of each pair of seeds (0 and 1, 2 and 3, ...) against the
+current settings'.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from orienteering_instances import Instance, load_set
 
 import solver.pyvrp_search as pyvrp_search
 from solver import RoutingProblem
-from solver.pyvrp_search import SearchLimit, search_routes
+from solver.pyvrp_search import SearchLimit, SearchResult, search_routes
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -67,10 +67,34 @@ def _variants() -> dict[str, dict[str, Any]]:
 
 
 @contextlib.contextmanager
-def _variant(options: dict[str, Any]) -> Iterator[None]:
+def solving_with(params: Any) -> Iterator[None]:
+    """Every ``pyvrp.solve`` (the solver's searches) with these ``pyvrp.SolveParams``."""
     import pyvrp
 
     original_solve: Callable[..., Any] = pyvrp.solve
+
+    def solve(*args: Any, **kwargs: Any) -> Any:
+        return original_solve(*args, **(kwargs | {"params": params}))
+
+    pyvrp.solve = solve
+    try:
+        yield
+    finally:
+        pyvrp.solve = original_solve
+
+
+def covered_score(problem: RoutingProblem, result: SearchResult) -> float:
+    """The weight a search's plan covers (each hotspot once; 0 for no feasible plan)."""
+    if not result.feasible:
+        return 0.0
+    refs = {stop.ref for route in result.routes for stop in route if stop.kind == "hotspot"}
+    return sum(problem.hotspots[ref].weight for ref in refs)
+
+
+@contextlib.contextmanager
+def _variant(options: dict[str, Any]) -> Iterator[None]:
+    import pyvrp
+
     original_units: Callable[[float], int] = getattr(pyvrp_search, "weight_units")  # noqa: B009
 
     def given(*keys: str) -> dict[str, Any]:
@@ -88,19 +112,14 @@ def _variant(options: dict[str, Any]) -> Iterator[None]:
     )
     scale = float(options.get("prize_scale", 1.0))
 
-    def solve(*args: Any, **kwargs: Any) -> Any:
-        return original_solve(*args, **(kwargs | {"params": params}))
-
-    pyvrp.solve = solve
-
     def scaled(value: float) -> int:
         return max(1, round(original_units(value) * scale))
 
     setattr(pyvrp_search, "weight_units", scaled)  # noqa: B010
     try:
-        yield
+        with solving_with(params):
+            yield
     finally:
-        pyvrp.solve = original_solve
         setattr(pyvrp_search, "weight_units", original_units)  # noqa: B010
 
 
@@ -110,11 +129,7 @@ def _score(problem: RoutingProblem, name: str, seed: int, effort: Effort) -> flo
         math.inf if seconds is None else time.time() + seconds, max_iterations=iterations
     )
     with _variant(_variants()[name]):
-        result = search_routes(problem, limit=limit, seed=seed)
-    if not result.feasible:
-        return 0.0
-    refs = {stop.ref for route in result.routes for stop in route if stop.kind == "hotspot"}
-    return sum(problem.hotspots[ref].weight for ref in refs)
+        return covered_score(problem, search_routes(problem, limit=limit, seed=seed))
 
 
 def _run(task: tuple[Instance, str, int, Effort]) -> tuple[str, str, int, float]:
