@@ -6,9 +6,9 @@ Run, for example (30 min on an idle machine: 60 instances x 6 seeds x 10 s, two 
         --traces seeds.jsonl
     .venv/bin/python bench/pyvrp_seeds.py --replay seeds.jsonl
 
-Each seed searches the relaxation ``solver.pyvrp_search`` builds, alone on a core, and
-its best score is recorded every time it improves. From these traces, with the
-instances' best-known scores:
+Each seed searches the relaxation ``solver.pyvrp_search`` builds, alone on a core (PyVRP's
+own search, without the solver's route packing), and its best score is recorded every
+time it improves. From these traces, with the instances' best-known scores:
 
 - **Best of k seeds**: the mean gap if k searches ran the whole time and the best were
   kept (the solver runs two, one per core): how much more the same search gives with more

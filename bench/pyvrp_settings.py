@@ -6,7 +6,8 @@ Run, for example::
     .venv/bin/python bench/pyvrp_settings.py --iterations 6000 --seeds 0,1
     .venv/bin/python bench/pyvrp_settings.py --seconds 10 --seeds 0,1 --instances top-set4
 
-Each variant searches the relaxation ``solver.pyvrp_search`` builds on instances the
+Each variant searches the relaxation ``solver.pyvrp_search`` builds (with PyVRP's own
+search alone: the solver's route packing, ``solver.recombine``, is left out) on instances the
 benchmark tables do not report: the TOP set 4 instances outside ``orienteering.py``'s
 selection and generated instances of seeds 7 and 8 (100 and 150 places); or, with
 ``--instances``, on a whole shipped set (seeds 0 and 1 at 10 s are what the solver runs
@@ -38,6 +39,7 @@ from orienteering_generated import euclidean_instance
 from orienteering_instances import Instance, load_set
 
 import solver.pyvrp_search as pyvrp_search
+import solver.route_pool as route_pool
 from solver import RoutingProblem
 from solver.pyvrp_search import SearchLimit, SearchResult, search_routes
 
@@ -68,19 +70,20 @@ def _variants() -> dict[str, dict[str, Any]]:
 
 @contextlib.contextmanager
 def solving_with(params: Any) -> Iterator[None]:
-    """Every ``pyvrp.solve`` (the solver's searches) with these ``pyvrp.SolveParams``."""
+    """The solver's PyVRP searches run as ``pyvrp.solve`` with these ``pyvrp.SolveParams``:
+    PyVRP's own search alone, without the solver's route pool and packing."""
     import pyvrp
 
-    original_solve: Callable[..., Any] = pyvrp.solve
+    original_solve: Callable[..., Any] = route_pool.solve_going_on
 
-    def solve(*args: Any, **kwargs: Any) -> Any:
-        return original_solve(*args, **(kwargs | {"params": params}))
+    def solve(data: Any, stop: Any, seed: int, pool: Any) -> Any:
+        return pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, params=params)
 
-    pyvrp.solve = solve
+    route_pool.solve_going_on = solve
     try:
         yield
     finally:
-        pyvrp.solve = original_solve
+        route_pool.solve_going_on = original_solve
 
 
 def covered_score(problem: RoutingProblem, result: SearchResult) -> float:

@@ -23,7 +23,8 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .pyvrp_search import Board, SearchLimit, SearchResult, search_routes
+from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop, search_routes
+from .recombine import PackableRoute, best_packing
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 
     from .model import RoutingModel
     from .problem import RoutingProblem
+    from .route_pool import PooledRoute
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +44,10 @@ _MIN_PARALLEL_S = 1.0
 but the fork server's own start (once per process, ``start_fork_server``) 0.3 s on an idle
 machine and up to a second on a busy one."""
 
-PRELOAD_MODULES = ("solver.portfolio", "pyvrp")
+PRELOAD_MODULES = ("solver.portfolio", "pyvrp", "ortools.sat.python.cp_model")
 """What the fork server imports once, so that a search worker forked from it starts in
-milliseconds instead of importing the solver and PyVRP again (a second or so)."""
+milliseconds instead of importing the solver and PyVRP again (a second or so), nor CP-SAT
+at its first packing (0.2 s)."""
 
 _preload: set[str] = set()
 
@@ -352,3 +355,49 @@ def initial_assignment(
             return assignment
         log.info("the full model refused a searched plan; trying the next one")
     return None
+
+
+def pack_results(
+    problem: RoutingProblem, results: Sequence[SearchResult], *, time_limit_s: float
+) -> SearchResult | None:
+    """The best plan made of the searches' pooled routes, if it beats every search's.
+
+    Each search ends on its own plan; one search's route and another's may together beat
+    both (``recombine``). ``time_limit_s`` is CP-SAT's wall-clock limit besides its
+    deterministic one (``math.inf`` at a fixed effort). ``None`` when nothing better is
+    packed; the packed plan's ``cost`` is in PyVRP's units, as the searches'.
+    """
+    scored = [r for r in results if r.feasible and r.cost is not None and r.pool]
+    if not scored:
+        return None
+    best_cost = min(r.cost for r in scored if r.cost is not None)
+    best = next(r for r in scored if r.cost == best_cost)
+    pooled: dict[tuple[tuple[int, ...], frozenset[tuple[str, int]]], PooledRoute] = {}
+    for result in scored:
+        for route in result.pool:
+            key = (route.shifts, frozenset((s.kind, s.ref) for s in route.stops))
+            if key not in pooled or route.distance < pooled[key].distance:
+                pooled[key] = route
+    keys = list(pooled)
+    kind_of = {v: kind for kind, _ in keys for v in kind}
+    in_best = {
+        (kind_of.get(v, (v,)), frozenset((s.kind, s.ref) for s in stops))
+        for v, stops in enumerate(best.routes)
+        if stops
+    }
+    found = best_packing(
+        [PackableRoute(k[0], k[1], pooled[k].distance - pooled[k].prize) for k in keys],
+        capacity={kind: len(kind) for kind, _ in keys},
+        required=[("visit", i) for i in range(len(problem.visits))],
+        hint=[i for i, key in enumerate(keys) if key in in_best],
+        time_limit_s=time_limit_s,
+    )
+    if found is None or found[1] >= best_cost:
+        return None
+    log.info("routes of %d searches packed: cost %d -> %d", len(scored), best_cost, found[1])
+    routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
+    for i in found[0]:
+        kind = keys[i][0]
+        shift = next(v for v in kind if not routes[v])
+        routes[shift] = list(pooled[keys[i]].stops)
+    return SearchResult(routes=routes, feasible=True, cost=found[1])

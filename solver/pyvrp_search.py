@@ -12,6 +12,7 @@ routes against the full model.
 
 from __future__ import annotations
 
+import math
 import time
 import warnings
 from dataclasses import dataclass
@@ -19,9 +20,13 @@ from typing import TYPE_CHECKING, Literal, Protocol
 
 import numpy as np
 
+from . import route_pool
 from .coverage import hotspots_in_reach, weight_units
+from .route_pool import PACK_AFTER_ITERATIONS, PooledRoute, RoutePool
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .problem import RoutingProblem, TimeWindow
 
 
@@ -74,14 +79,22 @@ class _Converged:
 
     _POST_EVERY = 16
 
-    def __init__(self, limit: SearchLimit, board: Board | None, seat: int) -> None:
+    def __init__(
+        self,
+        limit: SearchLimit,
+        board: Board | None,
+        seat: int,
+        repack: Callable[[float], object] | None = None,
+    ) -> None:
         self._limit = limit
         self._board = board
         self._seat = seat
+        self._repack = repack
         self.iterations = 0
         self.converged = False
         self._best = float("inf")
         self._found_at = 0
+        self._packed_at = 0
         self._stalled = False
 
     def __call__(self, best_cost: float) -> bool:
@@ -92,6 +105,13 @@ class _Converged:
         if limit.max_iterations is not None and self.iterations >= limit.max_iterations:
             return True
         self.iterations += 1
+        if (
+            self._repack is not None
+            and self.iterations - max(self._found_at, self._packed_at) >= PACK_AFTER_ITERATIONS
+        ):
+            self._packed_at = self.iterations
+            left_s = limit.deadline - time.time()
+            self._repack(left_s / 2 if limit.max_iterations is None else math.inf)
         if limit.stall_iterations is not None:
             stalled = self.iterations - self._found_at >= max(
                 limit.stall_iterations, limit.stall_ratio * self._found_at
@@ -119,12 +139,20 @@ class SearchStop:
 
 @dataclass(frozen=True, slots=True)
 class SearchResult:
-    """Routes (per shift, the stops between start and end); ``feasible`` as PyVRP judges."""
+    """Routes (per shift, the stops between start and end); ``feasible`` as PyVRP judges.
+
+    ``cost`` is PyVRP's cost of the routes (travel less prizes; ``None`` where unknown);
+    ``pool`` the routes of the search's good plans, for ``portfolio.pack_results``;
+    ``packings`` how often the search went on from a plan packed from its pool.
+    """
 
     routes: list[list[SearchStop]]
     feasible: bool
     iterations: int = 0
     converged: bool = False
+    cost: int | None = None
+    pool: tuple[PooledRoute, ...] = ()
+    packings: int = 0
 
 
 def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
@@ -340,8 +368,9 @@ def search_routes(
         # PyVRP warns when its penalties hit their bound; the result is still checked below
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        criterion = _Converged(limit, board, seat)
-        result = pyvrp.solve(data, stop=criterion, seed=seed, collect_stats=False)
+        pool = RoutePool(data, clients, shifts_of_type)
+        criterion = _Converged(limit, board, seat, repack=pool.repack)
+        result = route_pool.solve_going_on(data, criterion, seed, pool)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     free = [list(members) for members in shifts_of_type]
@@ -356,4 +385,7 @@ def search_routes(
         feasible=best.is_feasible(),
         iterations=criterion.iterations,
         converged=criterion.converged,
+        cost=int(best.distance()) - int(best.prizes()),
+        pool=pool.routes(),
+        packings=pool.packings,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import time as clock
 from dataclasses import replace
 from typing import TYPE_CHECKING, Literal
@@ -15,7 +16,13 @@ from .errors import InfeasibleError, ShiftError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
 from .params import SolveParams
-from .portfolio import initial_assignment, pyvrp_available, search_beside, search_until
+from .portfolio import (
+    initial_assignment,
+    pack_results,
+    pyvrp_available,
+    search_beside,
+    search_until,
+)
 from .problem import RoutingProblem
 from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop
 from .solution import LeftOut, Route, Solution, Stop
@@ -24,6 +31,10 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
 log = logging.getLogger(__name__)
+
+_MIN_PACK_S = 0.05
+"""The least time left for packing all searches' routes at the end (``pack_results``):
+building its model for 1,000 routes takes about 0.04 s."""
 
 
 def check_shifts(problem: RoutingProblem) -> None:
@@ -309,7 +320,15 @@ def _search(
                 seeds=seeds,
                 local=lambda board: search_until(problem, limit, params.seed, board),
             )
-            candidates.append(initial_assignment(model, problem, [own, *results]))
+            searched = [own, *results]
+            # Half of what is left of the limit at most: the polish still gets its share;
+            # with too little left, building the model alone would overrun the limit.
+            pack_s = (budget_s - (clock.perf_counter() - started)) / 2 if by_clock else math.inf
+            if pack_s >= _MIN_PACK_S:
+                packed = pack_results(problem, searched, time_limit_s=pack_s)
+                if packed is not None:
+                    searched.append(packed)
+            candidates.append(initial_assignment(model, problem, searched))
         else:
             # PyVRP sees a relaxation here, so its searches' agreement proves nothing about
             # the plan: a PyVRP search stops once it alone has stalled (ratio 0). Here, a

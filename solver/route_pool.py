@@ -1,0 +1,259 @@
+"""The routes of a PyVRP search's good plans, and the search going on from packed plans.
+
+A search meets many good plans on its way, each good in a different part of the map.
+``RoutePool`` (PyVRP search callbacks) keeps their routes; when the search has stalled a
+while it packs them into the best plan they make (``recombine.best_packing``), and if that
+beats the search's best, PyVRP goes on from it (``GoingOn``, ``solve_going_on``). At the
+end the pool goes back with the search's result, for the routes of all searches to be
+packed once more (``portfolio.pack_results``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from .recombine import PackableRoute, best_packing
+
+if TYPE_CHECKING:
+    from pyvrp.stop import StoppingCriterion
+
+    from .pyvrp_search import SearchStop
+
+
+@dataclass(frozen=True, slots=True)
+class PooledRoute:
+    """A feasible route the search met in one of its good plans (see ``RoutePool``).
+
+    ``shifts`` are the interchangeable shifts that may drive it (one PyVRP vehicle type);
+    ``prize`` and ``distance`` are in PyVRP's units, which are the same for every search
+    of one problem.
+    """
+
+    shifts: tuple[int, ...]
+    stops: tuple[SearchStop, ...]
+    prize: int
+    distance: int
+
+
+POOL_SHARE = 0.02
+"""A route enters the pool when it is part of a feasible plan whose prizes are within this
+share of the best plan's: routes of plans that good pack in milliseconds (a few hundred on a
+98-place TOP instance after 10 s), while the pool of every route met (thousands) took
+CP-SAT seconds."""
+
+POOL_MAX_ROUTES = 500
+"""Routes kept (those of the best plans) whenever the pool has grown to twice as many,
+whatever the search's length. Packing and handing back the pool cost in proportion: with
+3,000 routes of 10 shifts on 150 hotspots, a packing took 0.2-0.3 s and handing the pool
+to the parent process 0.5 s, past the time limit; a TOP instance's pool within 2 % of the
+best is 50-400 routes."""
+
+PACK_AFTER_ITERATIONS = 1_000
+"""A search packs its pool when it has gone this many iterations without a better plan
+(and none since its last packing), if the pool has new routes."""
+
+PACK_IN_SEARCH_DETERMINISTIC_S = 0.2
+"""CP-SAT's deterministic limit for a packing during a search (``recombine``)."""
+
+
+class RoutePool:
+    """PyVRP search callbacks that keep the routes of the search's good plans, and pack
+    them into a better plan (``recombine.best_packing``).
+
+    Every feasible candidate plan whose prizes are within ``POOL_SHARE`` of the best
+    feasible plan so far gives its routes; a route (a vehicle type and a set of clients)
+    is kept once, in its shortest order. A route already met is known by a fingerprint
+    (vehicle type, prizes, distance, clients), so that its stops are read only once.
+    """
+
+    def __init__(
+        self,
+        data: Any,
+        clients: list[tuple[SearchStop, int, int, int]],
+        shifts_of_type: list[list[int]],
+    ) -> None:
+        self._data = data
+        self._clients = clients
+        self._shifts = [tuple(members) for members in shifts_of_type]
+        self._required = [c for c, (stop, *_) in enumerate(clients) if stop.kind == "visit"]
+        self._best = -1
+        self._floor = 0
+        self._best_plan: Any = None
+        # (vehicle type, clients) -> [stops (client, start), prize, distance, best plan prize]
+        self._routes: dict[tuple[int, frozenset[int]], list[Any]] = {}
+        self._known: dict[tuple[int, int, int, int], tuple[int, frozenset[int]]] = {}
+        self._added_since_pack = 0
+        self.packings = 0
+        self.packed: Any = None
+        """A packed plan better than the search's best (a ``pyvrp.Solution``), to go on from."""
+
+    # PyVRP's IteratedLocalSearchCallbacks interface.
+    def on_start(self, ils: Any) -> None:
+        """Nothing to do at the start."""
+
+    def on_end(self, result: Any) -> None:
+        """Nothing to do at the end."""
+
+    def on_restart(self, best: Any) -> None:
+        """Nothing to do at a restart."""
+
+    def on_best(self, best: Any) -> None:
+        """A new best plan: its routes are pooled."""
+        if best.is_feasible():
+            self._best_plan = best
+        self._offer(best)
+
+    def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
+        """Each candidate plan: pooled if feasible and good enough."""
+        self._offer(candidate)
+
+    def _offer(self, plan: Any) -> None:
+        if not plan.is_feasible():
+            return
+        prizes = int(plan.prizes())
+        if prizes < self._floor:
+            return
+        if prizes > self._best:
+            self._best = prizes
+            self._floor = prizes - int(POOL_SHARE * prizes)
+        for route in plan.routes():
+            self._add(route, prizes)
+        if len(self._routes) > 2 * POOL_MAX_ROUTES:
+            self._prune()
+
+    def _add(self, route: Any, plan_prizes: int) -> None:
+        vehicle_type, distance = route.vehicle_type(), int(route.distance())
+        fingerprint = (vehicle_type, int(route.prizes()), distance, route.num_clients())
+        key = self._known.get(fingerprint)
+        if key is not None:
+            entry = self._routes.get(key)
+            if entry is not None:
+                entry[3] = max(entry[3], plan_prizes)
+                return
+        stops = tuple(
+            (activity.idx, int(activity.start_time))
+            for activity in route.schedule()
+            if activity.is_client()
+        )
+        key = (vehicle_type, frozenset(c for c, _ in stops))
+        self._known[fingerprint] = key
+        entry = self._routes.get(key)
+        if entry is None:
+            self._routes[key] = [stops, fingerprint[1], distance, plan_prizes]
+            self._added_since_pack += 1
+        else:
+            if distance < entry[2]:
+                entry[0], entry[2] = stops, distance
+            entry[3] = max(entry[3], plan_prizes)
+
+    def _prune(self) -> None:
+        kept = sorted(self._routes.items(), key=lambda item: -item[1][3])
+        kept = [(k, e) for k, e in kept if e[3] >= self._floor][:POOL_MAX_ROUTES]
+        self._routes = dict(kept)
+        self._known = {(k[0], e[1], e[2], len(k[1])): k for k, e in self._routes.items()}
+
+    def repack(self, time_limit_s: float) -> bool:
+        """Pack the pool; ``True`` (and ``packed`` set) if that beats the best plan.
+
+        Nothing is packed while no route has come in since the last packing.
+        """
+        best = self._best_plan
+        if best is None or not self._added_since_pack:
+            return False
+        self._added_since_pack = 0
+        self._prune()
+        keys = list(self._routes)
+        routes = [
+            PackableRoute(key[0], key[1], self._routes[key][2] - self._routes[key][1])
+            for key in keys
+        ]
+        in_best = {
+            (route.vehicle_type(), frozenset(a.idx for a in route.schedule() if a.is_client()))
+            for route in best.routes()
+        }
+        capacity = {t: len(members) for t, members in enumerate(self._shifts)}
+        found = best_packing(
+            routes,
+            capacity=capacity,
+            required=self._required,
+            hint=[i for i, key in enumerate(keys) if key in in_best],
+            time_limit_s=time_limit_s,
+            deterministic_s=PACK_IN_SEARCH_DETERMINISTIC_S,
+        )
+        if found is None or found[1] >= int(best.distance()) - int(best.prizes()):
+            return False
+        import pyvrp
+
+        self.packed = pyvrp.Solution(
+            self._data,
+            [
+                pyvrp.Route(self._data, [c for c, _ in self._routes[keys[i]][0]], keys[i][0])
+                for i in found[0]
+            ],
+        )
+        return True
+
+    def go_on_from_packed(self) -> Any:
+        """The packed plan, now the best the search knows."""
+        packed, self.packed = self.packed, None
+        self._best_plan = packed
+        self.packings += 1
+        return packed
+
+    def routes(self) -> tuple[PooledRoute, ...]:
+        """The routes of plans within ``POOL_SHARE`` of the best (``POOL_MAX_ROUTES`` at
+        most, those of the best plans)."""
+        self._prune()
+        out = []
+        for (vehicle_type, _), (stops, prize, distance, _) in self._routes.items():
+            out.append(
+                PooledRoute(
+                    shifts=self._shifts[vehicle_type],
+                    stops=tuple(
+                        replace(self._clients[c][0], start_s=start_s) for c, start_s in stops
+                    ),
+                    prize=prize,
+                    distance=distance,
+                )
+            )
+        return tuple(out)
+
+
+class GoingOn:
+    """PyVRP's local search, handing the iterated local search a packed plan when one is
+    waiting (``RoutePool.packed``) instead of its next candidate: PyVRP takes it as its
+    new best (searching it exhaustively) and goes on from it, with its random stream,
+    penalties and history as they were."""
+
+    def __init__(self, local_search: Any, pool: RoutePool) -> None:
+        self._local_search = local_search
+        self._pool = pool
+
+    def __call__(self, solution: Any, cost_evaluator: Any, exhaustive: bool = False) -> Any:
+        if not exhaustive and self._pool.packed is not None:
+            return self._pool.go_on_from_packed()
+        return self._local_search(solution, cost_evaluator, exhaustive=exhaustive)
+
+
+def solve_going_on(data: Any, stop: StoppingCriterion, seed: int, pool: RoutePool) -> Any:
+    """``pyvrp.solve`` with PyVRP's default parameters, step by step as it does it, but
+    with the search going on from packed plans (``GoingOn``) and ``pool`` as callbacks."""
+    import pyvrp
+    from pyvrp import search
+
+    params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=pool))  # type: ignore[arg-type]
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    neighbours = search.compute_neighbours(data, params.neighbourhood)
+    local_search = search.LocalSearch(
+        data, rng, neighbours, search.PerturbationManager(params.perturbation)
+    )
+    for operator in params.operators:
+        if operator.supports(data):
+            local_search.add_operator(operator(data))
+    penalties = pyvrp.PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    start = local_search(
+        pyvrp.Solution.make_random(data, rng), penalties.max_cost_evaluator(), exhaustive=True
+    )
+    ils = pyvrp.IteratedLocalSearch(data, penalties, GoingOn(local_search, pool), start, params.ils)
+    return ils.run(stop, collect_stats=False)

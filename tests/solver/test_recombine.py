@@ -1,0 +1,249 @@
+"""Recombining routes: the searches' pooled routes and the plans packed from them."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pytest
+
+from solver import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
+from solver.portfolio import pack_results
+from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
+from solver.recombine import PackableRoute, best_packing
+from solver.route_pool import PooledRoute
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+def _hotspot(h: int) -> SearchStop:
+    return SearchStop("hotspot", h, 0)
+
+
+def _line_problem(visits: tuple[Visit, ...] = ()) -> RoutingProblem:
+    """Two interchangeable shifts from place 0; four hotspots at places 1-4 on a line."""
+    matrix = (100 * np.abs(np.arange(6)[:, None] - np.arange(6)[None, :])).astype(np.int64)
+    shifts = (Shift("a", 0, 0, 0, 3600), Shift("b", 0, 0, 0, 3600))
+    hotspots = tuple(Hotspot(f"h{h}", h + 1, 1.0, 0) for h in range(4))
+    return RoutingProblem((matrix,), shifts, hotspots, visits)
+
+
+def _route(*stops: SearchStop, prize: int, distance: int) -> PooledRoute:
+    return PooledRoute(shifts=(0, 1), stops=stops, prize=prize, distance=distance)
+
+
+def _plan(routes: Sequence[Sequence[SearchStop]]) -> set[tuple[tuple[str, int], ...]]:
+    """A plan's non-empty routes as (kind, ref) sequences, whichever shift drives them."""
+    return {tuple((s.kind, s.ref) for s in route) for route in routes if route}
+
+
+def _result(pool: tuple[PooledRoute, ...], *routes: PooledRoute) -> SearchResult:
+    plan = [list(r.stops) for r in routes] + [[] for _ in range(2 - len(routes))]
+    cost = sum(r.distance - r.prize for r in routes)
+    return SearchResult(plan, feasible=True, cost=cost, pool=pool)
+
+
+def test_routes_of_two_searches_pack_into_a_plan_better_than_either() -> None:
+    """Search A's first route and search B's second together cover all four hotspots, where
+    each search alone covers three: the packed plan takes one route of each."""
+    a1 = _route(_hotspot(0), _hotspot(1), prize=2000, distance=400)
+    a2 = _route(_hotspot(2), prize=1000, distance=600)
+    b1 = _route(_hotspot(0), prize=1000, distance=200)
+    b2 = _route(_hotspot(2), _hotspot(3), prize=2000, distance=800)
+    a = _result((a1, a2), a1, a2)
+    b = _result((b1, b2), b1, b2)
+
+    packed = pack_results(_line_problem(), [a, b], time_limit_s=math.inf)
+
+    assert packed is not None
+    assert _plan(packed.routes) == _plan([a1.stops, b2.stops])
+    assert packed.cost == (400 - 2000) + (800 - 2000)
+    covered = [s.ref for route in packed.routes for s in route]
+    assert sorted(covered) == [0, 1, 2, 3]  # each hotspot once
+
+
+def test_no_plan_when_packing_is_no_better() -> None:
+    """A pool holding only the best plan's own routes packs into nothing new."""
+    r1 = _route(_hotspot(0), _hotspot(1), prize=2000, distance=400)
+    r2 = _route(_hotspot(2), prize=1000, distance=600)
+    assert pack_results(_line_problem(), [_result((r1, r2), r1, r2)], time_limit_s=10) is None
+
+
+def test_a_mandatory_visit_is_kept_even_where_hotspots_pay_more() -> None:
+    """The richest packing drops the route with the mandatory visit; the packed plan keeps
+    it, and packs the rest around it."""
+    problem = _line_problem((Visit("v", 5, 60, TimeWindow(0, 3600)),))
+    visit = SearchStop("visit", 0, 500)
+    with_visit = _route(visit, prize=0, distance=1000)
+    rich = _route(_hotspot(0), _hotspot(1), prize=2000, distance=400)
+    richer = _route(_hotspot(2), _hotspot(3), prize=2000, distance=800)
+    visit_and_one = _route(_hotspot(3), visit, prize=1000, distance=1000)
+    pool = (with_visit, rich, richer, visit_and_one)
+    best = _result(pool, with_visit, rich)
+
+    packed = pack_results(problem, [best], time_limit_s=math.inf)
+
+    assert packed is not None
+    assert _plan(packed.routes) == _plan([rich.stops, visit_and_one.stops])
+
+
+def test_no_plan_when_no_pooled_route_serves_a_mandatory_visit() -> None:
+    problem = _line_problem((Visit("v", 5, 60, TimeWindow(0, 3600)),))
+    r1 = _route(_hotspot(0), prize=1000, distance=200)
+    infeasible_best = SearchResult([[], []], feasible=True, cost=0, pool=(r1,))
+    assert pack_results(problem, [infeasible_best], time_limit_s=math.inf) is None
+
+
+def test_routes_of_one_kind_go_to_the_shifts_of_that_kind() -> None:
+    """Two routes only shift 1 may drive cannot both be packed; the plan puts one there."""
+    only_b = [
+        PooledRoute((1,), (_hotspot(0),), prize=1000, distance=200),
+        PooledRoute((1,), (_hotspot(1),), prize=1000, distance=400),
+    ]
+    a_route = PooledRoute((0,), (_hotspot(2),), prize=1000, distance=600)
+    worse = SearchResult([[], list(only_b[0].stops)], True, cost=-800, pool=(*only_b, a_route))
+
+    packed = pack_results(_line_problem(), [worse], time_limit_s=math.inf)
+
+    assert packed is not None
+    assert packed.routes[0] == list(a_route.stops)
+    assert packed.routes[1] in (list(only_b[0].stops), list(only_b[1].stops))
+
+
+def _replayed(problem: RoutingProblem, route: PooledRoute) -> tuple[int, bool]:
+    """(distance, feasible) of a pooled route, recomputed from the matrix for each shift
+    that may drive it: travel, wait for the window, dwell, back by the shift's end."""
+    feasible = True
+    distance = 0
+    for v in route.shifts:
+        shift = problem.shifts[v]
+        at, clock_s, distance = shift.start_location, shift.start_s, 0
+        for stop in route.stops:
+            hotspot = problem.hotspots[stop.ref]
+            leg = int(problem.travel_s[0][at, hotspot.location])
+            distance += leg
+            clock_s += leg
+            window = hotspot.windows[0] if hotspot.windows else TimeWindow(0, shift.end_s)
+            clock_s = max(clock_s, window.start_s)
+            feasible &= clock_s <= window.end_s
+            clock_s += hotspot.dwell_s
+            at = hotspot.location
+        leg = int(problem.travel_s[0][at, shift.end_location])
+        distance += leg
+        feasible &= clock_s + leg <= shift.end_s
+    return distance, feasible
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_every_pooled_route_is_feasible_and_the_best_plan_is_pooled(seed: int) -> None:
+    """A search's pool holds only routes that replay feasibly against the matrix, with the
+    distance it says, no hotspot twice; the routes of its best plan are among them."""
+    rng = np.random.default_rng(seed)
+    xy = rng.integers(0, 1000, size=(41, 2))
+    matrix = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    problem = RoutingProblem(
+        (matrix.astype(np.int64),),
+        (Shift("a", 0, 0, 0, 2500), Shift("b", 0, 0, 0, 2500)),
+        tuple(
+            Hotspot(
+                f"h{i}",
+                i,
+                float(rng.integers(1, 10)),
+                30,
+                windows=(TimeWindow(int(lo), int(lo) + 900),),
+            )
+            for i, lo in zip(range(1, 41), rng.integers(0, 1600, size=40), strict=True)
+        ),
+    )
+
+    result = search_routes(problem, limit=SearchLimit(math.inf, max_iterations=400), seed=seed)
+
+    assert result.feasible
+    assert len(result.pool) > 2
+    for route in result.pool:
+        refs = [s.ref for s in route.stops]
+        assert len(refs) == len(set(refs))
+        assert route.shifts == (0, 1)
+        assert _replayed(problem, route) == (route.distance, True)
+    pooled = {frozenset(s.ref for s in r.stops) for r in result.pool}
+    for stops in result.routes:
+        if stops:
+            assert frozenset(s.ref for s in stops) in pooled
+    # The pool holds routes of several plans, not only the best one's.
+    assert len(pooled) > sum(1 for stops in result.routes if stops)
+    assert not any(a == b for a, b in itertools.combinations(result.pool, 2))
+
+
+def test_the_cheapest_packing_serves_each_place_once_within_each_kinds_capacity() -> None:
+    """Checked against every subset of a small pool (brute force)."""
+    rng = np.random.default_rng(3)
+    routes = [
+        PackableRoute(
+            int(rng.integers(0, 2)),
+            frozenset(int(p) for p in rng.choice(8, size=int(rng.integers(1, 4)), replace=False)),
+            int(rng.integers(-900, 100)),
+        )
+        for _ in range(14)
+    ]
+    capacity = {0: 2, 1: 1}
+    required = {7}
+
+    def allowed(subset: tuple[int, ...]) -> bool:
+        places = [p for i in subset for p in routes[i].places]
+        kinds = [routes[i].kind for i in subset]
+        return (
+            len(places) == len(set(places))
+            and all(kinds.count(k) <= n for k, n in capacity.items())
+            and required <= set(places)
+        )
+
+    feasible = [
+        subset
+        for size in range(len(routes) + 1)
+        for subset in itertools.combinations(range(len(routes)), size)
+        if allowed(subset)
+    ]
+    assert feasible  # the random pool leaves something to pack
+    optimum = min(sum(routes[i].cost for i in subset) for subset in feasible)
+
+    found = best_packing(routes, capacity=capacity, required=required)
+
+    assert found is not None
+    picked, cost = found
+    assert allowed(tuple(picked))
+    assert cost == sum(routes[i].cost for i in picked) == optimum
+
+
+def _clustered_problem(seed: int) -> RoutingProblem:
+    """Three shifts, 60 hotspots in four clusters, room for about half of them."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(0, 2000, size=(4, 2))
+    xy = np.vstack(
+        [[1000, 1000], centres[rng.integers(0, 4, size=60)] + rng.normal(0, 150, (60, 2))]
+    )
+    matrix = np.rint(np.hypot(*(xy[:, None, :] - xy[None, :, :]).transpose(2, 0, 1)))
+    return RoutingProblem(
+        (matrix.astype(np.int64),),
+        tuple(Shift(name, 0, 0, 0, 3000) for name in "abc"),
+        tuple(Hotspot(f"h{i}", i, float(rng.integers(1, 10)), 20) for i in range(1, 61)),
+    )
+
+
+def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> None:
+    """At a fixed effort, both searches of this problem pack a better plan from their pools
+    and go on from it: their results replay feasibly, each hotspot at most once."""
+    problem = _clustered_problem(7)
+    limit = SearchLimit(math.inf, max_iterations=4000)
+    results = [search_routes(problem, limit=limit, seed=seed) for seed in range(2)]
+
+    assert all(result.packings for result in results)
+    for result in results:
+        assert result.feasible
+        refs = [s.ref for route in result.routes for s in route]
+        assert len(refs) == len(set(refs))
+        for v, stops in enumerate(result.routes):
+            route = PooledRoute((v,), tuple(stops), prize=0, distance=0)
+            assert _replayed(problem, route)[1]
