@@ -7,7 +7,8 @@ shift windows with separate start and end depots, one routing profile per travel
 mandatory visits as required clients that the shifts not allowed to serve them cannot
 reach; hotspots no shift can reach are left out. PyVRP does not know the minimum gap
 between repeat visits: ``portfolio`` repairs that before OR-Tools reads and checks the
-routes against the full model.
+routes against the full model. The search keeps the routes of its good plans and goes on
+from better plans packed from them (``route_pool``).
 """
 
 from __future__ import annotations
@@ -75,7 +76,12 @@ class SearchLimit:
 
 
 class _Converged:
-    """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``)."""
+    """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``).
+
+    It also has the search's route pool packed (``repack``, given half the time left) once
+    the search has gone ``PACK_AFTER_ITERATIONS`` iterations without a better plan and
+    without a packing.
+    """
 
     _POST_EVERY = 16
 
