@@ -135,6 +135,10 @@ def build_routing_model(
             routing.SetArcCostEvaluatorOfVehicle(routing.RegisterTransitMatrix(cost.tolist()), v)
         else:
             routing.SetArcCostEvaluatorOfVehicle(cost_callbacks[shift.profile], v)
+        if shift.start_location != shift.end_location:
+            # A shift with no stops still goes from its start to its end, and the plan's
+            # travel counts that leg: OR-Tools counts an empty route as free unless told.
+            routing.SetVehicleUsedWhenEmpty(True, v)
     routing.AddDimensionWithVehicleTransits(
         [time_callbacks[shift.profile] for shift in shifts],
         horizon_s,  # waiting allowed

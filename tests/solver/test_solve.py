@@ -158,6 +158,24 @@ def test_separate_start_and_end(line_matrix: np.ndarray, quick: SolveParams) -> 
     assert solution.routes[0].stops[-1].arrival_s == 500
 
 
+def test_an_empty_shift_still_travels_from_its_start_to_its_end(
+    line_matrix: np.ndarray, quick: SolveParams
+) -> None:
+    """Shift "a" starts and ends at 0, shift "b" goes from 5 to 0 whatever it does, and the
+    hotspot at 1 lies on b's way: b takes it (travel 500 in all), not a (200 for a's round
+    trip, and b's 500 all the same: 700)."""
+    problem = RoutingProblem(
+        (line_matrix,),
+        (Shift("a", 0, 0, 0, 1000), Shift("b", 5, 0, 0, 1000)),
+        (Hotspot("h", 1, 1.0, 0),),
+    )
+    solution = solve(problem, params=quick)
+    assert_feasible(problem, solution)
+    hotspots = [[s.ref for s in r.stops if s.kind == "hotspot"] for r in solution.routes]
+    assert hotspots == [[], [0]]
+    assert solution.travel_s == 500
+
+
 def test_each_shift_uses_its_own_profile(line_matrix: np.ndarray, quick: SolveParams) -> None:
     """A walker (times 10x) cannot reach the hotspot in time; the driver can."""
     walk = line_matrix * 10
