@@ -6,7 +6,7 @@ plan's first route and another's second may together beat both. Given routes (ea
 feasible where it was met), ``best_packing`` chooses the set of them that costs least
 (travel less prizes): each place at most once, each required place exactly once, no more
 routes of a kind than vehicles of that kind. Used during each PyVRP search
-(``pyvrp_search.RoutePool``) and on all searches' routes at the end
+(``route_pool.RoutePool``) and on all searches' routes at the end
 (``portfolio.pack_results``).
 """
 

@@ -122,9 +122,15 @@ class RoutePool:
         if len(self._routes) > 2 * POOL_MAX_ROUTES:
             self._prune()
 
+    @staticmethod
+    def _fingerprint(route: Any) -> tuple[int, int, int, int]:
+        """(vehicle type, prizes, distance, clients): how a route already met is known."""
+        distance = int(route.distance())
+        return route.vehicle_type(), int(route.prizes()), distance, route.num_clients()
+
     def _add(self, route: Any, plan_prizes: int) -> None:
-        vehicle_type, distance = route.vehicle_type(), int(route.distance())
-        fingerprint = (vehicle_type, int(route.prizes()), distance, route.num_clients())
+        fingerprint = self._fingerprint(route)
+        vehicle_type, distance = fingerprint[0], fingerprint[2]
         key = self._known.get(fingerprint)
         if key is not None:
             entry = self._routes.get(key)
@@ -168,10 +174,8 @@ class RoutePool:
             PackableRoute(key[0], key[1], self._routes[key][2] - self._routes[key][1])
             for key in keys
         ]
-        in_best = {
-            (route.vehicle_type(), frozenset(a.idx for a in route.schedule() if a.is_client()))
-            for route in best.routes()
-        }
+        # The best plan's routes are pooled: known by their fingerprints, not read again.
+        in_best = {self._known.get(self._fingerprint(route)) for route in best.routes()}
         capacity = {t: len(members) for t, members in enumerate(self._shifts)}
         found = best_packing(
             routes,
