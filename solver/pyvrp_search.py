@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Literal, Protocol
 import numpy as np
 
 from . import route_pool
-from .coverage import hotspots_in_reach, weight_units
+from .coverage import weight_units
+from .reach import hotspots_in_reach
 from .route_pool import PACK_AFTER_ITERATIONS, PooledRoute, RoutePool
 
 if TYPE_CHECKING:

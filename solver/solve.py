@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .conflicts import clashing_visits
-from .coverage import hotspots_in_reach, reachable_alone, travel_bound_s
+from .coverage import travel_bound_s
 from .errors import InfeasibleError, ShiftError, SolverError
 from .feasibility import check_solution
 from .model import RoutingModel, build_routing_model
@@ -25,6 +25,7 @@ from .portfolio import (
 )
 from .problem import RoutingProblem
 from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop
+from .reach import QuickestTravel, hotspots_in_reach, reachable_alone
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
@@ -98,14 +99,16 @@ def check_sequences(problem: RoutingProblem) -> None:
             raise InfeasibleError(shift.sequence[-1], "sequence", msg)
 
 
-def check_visits_servable(problem: RoutingProblem) -> None:
-    """Fail early, naming the visit, when a mandatory visit cannot be kept on its own.
+def check_visits_servable(problem: RoutingProblem, quickest: QuickestTravel | None = None) -> None:
+    """Fail early, naming the visit, when a mandatory visit cannot be kept on its own (by
+    the quickest ways through the matrix, ``reach``).
 
     Raises
     ------
     InfeasibleError
         For the first visit that no eligible shift could serve even with nothing else to do.
     """
+    quickest = quickest or QuickestTravel(problem)
     for i, visit in enumerate(problem.visits):
         eligible = problem.eligible_shifts(visit)
         if not eligible:
@@ -122,7 +125,7 @@ def check_visits_servable(problem: RoutingProblem) -> None:
             )
             raise InfeasibleError(i, "window_outside_shifts", msg)
         if not any(
-            reachable_alone(problem, s, visit.location, visit.service_s, (window,))
+            reachable_alone(quickest, s, visit.location, visit.service_s, (window,))
             for s in eligible
         ):
             msg = (
@@ -399,7 +402,7 @@ def _unserved(problem: RoutingProblem, routes: list[Route]) -> list[int]:
 
 
 def _keep_every_visit(
-    problem: RoutingProblem, params: SolveParams, routes: list[Route]
+    problem: RoutingProblem, params: SolveParams, routes: list[Route], quickest: QuickestTravel
 ) -> tuple[RoutingModel, pywrapcp.Assignment]:
     """A plan keeping every mandatory visit, after a search that dropped some, and the
     model (a new one: see ``_as_result``) whose assignment it is.
@@ -418,7 +421,7 @@ def _keep_every_visit(
         impossible: more time may find one.
     """
     for i in _unserved(problem, routes):
-        clashes = clashing_visits(problem, i)
+        clashes = clashing_visits(problem, i, quickest)
         if clashes:
             others = ", ".join(
                 f"{problem.visits[j].id!r} (only {problem.shifts[s].id!r} may serve it)"
@@ -490,7 +493,8 @@ def solve(
     params = params or SolveParams()
     check_shifts(problem)
     check_sequences(problem)
-    check_visits_servable(problem)
+    quickest = QuickestTravel(problem)
+    check_visits_servable(problem, quickest)
     started = clock.perf_counter()
     model = _model(problem, params)
     hinted = None
@@ -503,10 +507,10 @@ def solve(
         raise SolverError(msg)
     routes = _read_routes(model, problem, assignment)
     if _unserved(problem, routes):
-        model, assignment = _keep_every_visit(problem, params, routes)
+        model, assignment = _keep_every_visit(problem, params, routes, quickest)
         routes = _read_routes(model, problem, assignment)
     visited = {stop.ref for route in routes for stop in route.stops if stop.kind == "hotspot"}
-    in_reach = hotspots_in_reach(problem)
+    in_reach = hotspots_in_reach(problem, quickest)
     left_out = tuple(
         LeftOut(h, "not_enough_time" if in_reach[h] else "unreachable_in_window")
         for h in range(len(problem.hotspots))

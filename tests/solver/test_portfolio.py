@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, SolveParams, TimeWindow, Visit, solve
-from solver.coverage import hotspots_in_reach
 from solver.model import build_routing_model
 from solver.portfolio import gapped_routes, initial_assignment
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
+from solver.reach import hotspots_in_reach
 from solver.solve import _as_result, _search_parameters, _value
 
 from .replay import assert_feasible
