@@ -7,6 +7,7 @@ into the travel-time matrices. A travel time larger than any shift means "unreac
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -161,6 +162,14 @@ class RoutingProblem:
         if self.familiar and len(self.familiar) != len(self.shifts):
             msg = "familiar must be empty or hold one set of hotspots per shift."
             raise ValueError(msg)
+
+    def __reduce__(self) -> tuple[type[RoutingProblem], tuple[Any, ...]]:
+        # Built again where it is unpickled (a search worker): who may serve a sequenced
+        # visit is looked up by the visit object, and the copies there are new objects.
+        return (
+            RoutingProblem,
+            (self.travel_s, self.shifts, self.hotspots, self.visits, self.familiar),
+        )
 
     def _check_sequences(self) -> None:
         seen: set[int] = set()

@@ -45,7 +45,8 @@ class QuickestTravel:
         missing = sorted({p for p in places if (profile, backward, p) not in self._rows})
         if not missing:
             return
-        rows = dijkstra(self._graph(profile, backward=backward), indices=missing)
+        # Sums of whole seconds: rounding takes off the 1e-9 stand-ins for legs of 0 s.
+        rows = np.rint(dijkstra(self._graph(profile, backward=backward), indices=missing))
         for place, row in zip(missing, rows, strict=True):
             self._rows[profile, backward, place] = row
 

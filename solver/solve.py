@@ -65,32 +65,34 @@ def check_shifts(problem: RoutingProblem) -> None:
             )
 
 
-def check_sequences(problem: RoutingProblem) -> None:
+def check_sequences(problem: RoutingProblem, quickest: QuickestTravel | None = None) -> None:
     """Fail early, naming the visit and why, when a shift's fixed sequence cannot be kept
-    even with nothing else on the route.
+    even with nothing else on the route (each leg by its quickest way, ``reach``).
 
     Raises
     ------
     InfeasibleError
         ``sequence``: the first visit of a sequence that cannot start within its window.
     """
+    quickest = quickest or QuickestTravel(problem)
     for v, shift in enumerate(problem.shifts):
-        clock_s, here, before = shift.start_s, shift.start_location, None
+        clock_s, here, before = float(shift.start_s), shift.start_location, None
         for i in shift.sequence:
             visit = problem.visits[i]
-            arrival = clock_s + problem.travel(v, here, visit.location)
+            arrival = clock_s + quickest.travel(v, here, visit.location)
             if arrival > visit.window.end_s:
                 late_min = (arrival - visit.window.end_s) / 60
                 after = "the shift's start" if before is None else repr(before)
                 msg = (
-                    f"fixed visit {visit.id!r} cannot be kept: going there straight from "
-                    f"{after} arrives {late_min:.0f} min after its latest start, even with "
+                    f"fixed visit {visit.id!r} cannot be kept: even by the quickest way from "
+                    f"{after} it is reached {late_min:.0f} min after its latest start, with "
                     "nothing else on the route"
                 )
                 raise InfeasibleError(i, "sequence", msg)
             clock_s = max(arrival, visit.window.start_s) + visit.service_s
             here, before = visit.location, visit.id
-        if shift.sequence and clock_s + problem.travel(v, here, shift.end_location) > shift.end_s:
+        back_s = quickest.travel(v, here, shift.end_location)
+        if shift.sequence and clock_s + back_s > shift.end_s:
             last = problem.visits[shift.sequence[-1]]
             msg = (
                 f"fixed visit {last.id!r} cannot be kept: after it the shift {shift.id!r} "
@@ -109,6 +111,8 @@ def check_visits_servable(problem: RoutingProblem, quickest: QuickestTravel | No
         For the first visit that no eligible shift could serve even with nothing else to do.
     """
     quickest = quickest or QuickestTravel(problem)
+    if problem.visits:
+        quickest.prepare_shifts()
     for i, visit in enumerate(problem.visits):
         eligible = problem.eligible_shifts(visit)
         if not eligible:
@@ -492,8 +496,8 @@ def solve(
     """
     params = params or SolveParams()
     check_shifts(problem)
-    check_sequences(problem)
     quickest = QuickestTravel(problem)
+    check_sequences(problem, quickest)
     check_visits_servable(problem, quickest)
     started = clock.perf_counter()
     model = _model(problem, params)

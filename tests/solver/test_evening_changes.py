@@ -3,6 +3,8 @@ variation from last night's routes, workload balance, and a warm start from a pl
 
 from __future__ import annotations
 
+import pickle
+
 import numpy as np
 import numpy.typing as npt
 import pytest
@@ -35,6 +37,17 @@ def test_a_fixed_sequence_is_kept_in_its_order(line_matrix: npt.NDArray[np.int64
     served = [ref for kind, ref in _order(solution, 0) if kind == "visit"]
     assert served == [0, 1]
     assert solution.covered_weight == pytest.approx(1.0)
+
+
+def test_a_sequenced_visit_stays_with_its_shift_in_a_search_worker() -> None:
+    """A problem goes to each search worker pickled: there, as here, only the shift that
+    sequences a visit may serve it (the copy's visits are new objects)."""
+    matrix = np.zeros((2, 2), dtype=np.int64)
+    visits = (Visit("v", 1, 0, TimeWindow(0, 10)), Visit("w", 1, 0, TimeWindow(0, 10)))
+    shifts = (Shift("a", 0, 0, 0, 9, sequence=(0,)), Shift("b", 0, 0, 0, 9))
+    problem = RoutingProblem((matrix,), shifts, (), visits)
+    copy = pickle.loads(pickle.dumps(problem))
+    assert [copy.eligible_shifts(v) for v in copy.visits] == [[0], [0, 1]]
 
 
 def test_a_sequence_that_cannot_be_kept_is_refused() -> None:

@@ -109,6 +109,21 @@ def test_a_visit_reached_only_by_way_of_another_place_is_kept() -> None:
     assert_feasible(problem, solution)
 
 
+def test_a_fixed_sequence_kept_by_way_of_another_place() -> None:
+    """The same, with the visit in the shift's fixed sequence: not refused as a sequence
+    that cannot be kept."""
+    problem = RoutingProblem(
+        (_shortcut_matrix(),),
+        (Shift("g", 0, 0, 0, 600, sequence=(0,)),),
+        (Hotspot("h1", 3, 1.0, 0), Hotspot("h2", 3, 1.0, 0)),
+        (Visit("v", 1, 60, TimeWindow(0, 300)),),
+    )
+    solution = solve(problem, params=at_effort())
+    kinds = [stop.kind for stop in solution.routes[0].stops]
+    assert kinds == ["start", "hotspot", "visit", "hotspot", "end"]
+    assert_feasible(problem, solution)
+
+
 def test_two_visits_joined_by_a_shortcut_are_no_clash() -> None:
     """Two visits pinned to one shift, 1,000 s apart by their direct leg but 100 s by way
     of another place: nothing proves they clash, and the plan keeps both."""
