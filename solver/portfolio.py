@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop, search_routes
 from .recombine import PackableRoute, best_packing
+from .route_mail import RouteMail
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator, Sequence
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
 
     from .model import RoutingModel
     from .problem import RoutingProblem
-    from .route_pool import PooledRoute
+    from .route_pool import PooledRoute, SharedRoute
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +65,8 @@ class SharedBoard:
     """A ``Board`` in shared memory, for searches in several processes.
 
     Pass it to a process when starting it (like any ``multiprocessing`` synchronised
-    object). A seat whose search failed is ``leave``-d and no longer counted.
+    object). A seat whose search failed is ``leave``-d and no longer counted. Routes the
+    searches hand each other go through mailboxes in shared memory (``RouteMail``).
     """
 
     _ACTIVE, _STALLED, _GONE = 0, 1, 2
@@ -72,6 +74,15 @@ class SharedBoard:
     def __init__(self, context: Any, seats: int) -> None:
         self._costs = context.Array("d", [math.inf] * seats)
         self._states = context.Array("b", [self._ACTIVE] * seats)
+        self._mail = RouteMail(context, seats)
+
+    def share(self, seat: int, routes: list[SharedRoute]) -> None:
+        """Hand routes of the search in ``seat`` to every other search."""
+        self._mail.send(seat, routes)
+
+    def shared(self, seat: int) -> list[SharedRoute]:
+        """The routes handed to the search in ``seat`` since it last asked."""
+        return self._mail.receive(seat)
 
     def post(self, seat: int, best_cost: float, *, stalled: bool) -> None:
         """Post the search's best cost so far and whether it has stalled."""
@@ -160,7 +171,8 @@ def search_beside(
     (forked from the fork server, ``forkserver_context``) that stops at the same
     wall-clock deadline as ``local`` should. ``local`` is given seat 0 of
     a ``Board`` the workers share (seats 1, 2, ...): a PyVRP search there ends with them
-    once all have converged on the same plan (``SearchLimit``), else at the deadline. The
+    once all have converged on the same plan (``SearchLimit``), else at the deadline; the
+    PyVRP searches hand each other routes through it (``route_pool``). The
     answer waits for every worker, so the time goes to whichever search still improves.
     A worker that fails only costs its own result.
 

@@ -24,7 +24,7 @@ import numpy as np
 from . import route_pool
 from .coverage import weight_units
 from .reach import hotspots_in_reach
-from .route_pool import PACK_AFTER_ITERATIONS, PooledRoute, RoutePool
+from .route_pool import PACK_AFTER_ITERATIONS, PooledRoute, RoutePool, SharedRoute
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -48,6 +48,15 @@ class Board(Protocol):
         """Whether every search but the one in seat ``besides`` has stalled or left."""
         ...
 
+    def share(self, seat: int, routes: list[SharedRoute]) -> None:
+        """Hand routes of the search in ``seat`` to every other search."""
+        ...
+
+    def shared(self, seat: int) -> list[SharedRoute]:
+        """The routes other searches have handed the search in ``seat`` since it last
+        asked."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class SearchLimit:
@@ -67,7 +76,10 @@ class SearchLimit:
     A search alone ends once it has stalled. Searches of one problem side by side (with
     different seeds, sharing a ``Board``) end together once every one of them has stalled
     on the same best cost: independent searches agreeing is what says that the search has
-    converged; while they disagree, at least one of them can still improve.
+    converged; while they disagree, at least one of them can still improve. Searches that
+    hand each other routes (``route_pool``) are no longer independent once one has gone
+    on from a plan with the other's routes: that one never counts as stalled, and both
+    search until the deadline.
     """
 
     deadline: float
@@ -92,11 +104,13 @@ class _Converged:
         board: Board | None,
         seat: int,
         repack: Callable[[float], object] | None = None,
+        borrowed: Callable[[], bool] = lambda: False,
     ) -> None:
         self._limit = limit
         self._board = board
         self._seat = seat
         self._repack = repack
+        self._borrowed = borrowed
         self.iterations = 0
         self.converged = False
         self._best = float("inf")
@@ -120,7 +134,9 @@ class _Converged:
             left_s = limit.deadline - time.time()
             self._repack(left_s / 2 if limit.max_iterations is None else math.inf)
         if limit.stall_iterations is not None:
-            stalled = self.iterations - self._found_at >= max(
+            # A search that went on from a plan with another's routes never counts as
+            # stalled: agreeing with that search would prove nothing (``SearchLimit``).
+            stalled = not self._borrowed() and self.iterations - self._found_at >= max(
                 limit.stall_iterations, limit.stall_ratio * self._found_at
             )
             changed = improved or stalled != self._stalled
@@ -375,8 +391,10 @@ def search_routes(
         # PyVRP warns when its penalties hit their bound; the result is still checked below
         # and again by OR-Tools, so the warning carries no news for the caller.
         warnings.simplefilter("ignore", pyvrp.exceptions.PenaltyBoundWarning)
-        pool = RoutePool(data, clients, shifts_of_type)
-        criterion = _Converged(limit, board, seat, repack=pool.repack)
+        pool = RoutePool(data, clients, shifts_of_type, board=board, seat=seat)
+        criterion = _Converged(
+            limit, board, seat, repack=pool.repack, borrowed=lambda: pool.borrowed
+        )
         result = route_pool.solve_going_on(data, criterion, seed, pool)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]

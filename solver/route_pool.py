@@ -3,22 +3,29 @@
 A search meets many good plans on its way, each good in a different part of the map.
 ``RoutePool`` (PyVRP search callbacks) keeps their routes; when the search has stalled a
 while it packs them into the best plan they make (``recombine.best_packing``), and if that
-beats the search's best, PyVRP goes on from it (``GoingOn``, ``solve_going_on``). At the
+beats the search's best, PyVRP goes on from it (``GoingOn``, ``solve_going_on``). Searches
+side by side on a ``Board`` hand each other their new routes before each packing, so that
+a search packs the others' routes with its own: one that has fallen behind usually goes on
+from a plan as good as theirs, one ahead may find its routes completed by theirs. At the
 end the pool goes back with the search's result, for the routes of all searches to be
 packed once more (``portfolio.pack_results``).
 """
 
 from __future__ import annotations
 
+import logging
+import math
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from .recombine import PackableRoute, best_packing
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from pyvrp.stop import StoppingCriterion
 
-    from .pyvrp_search import SearchStop
+    from .pyvrp_search import Board, SearchStop
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +42,10 @@ class PooledRoute:
     prize: int
     distance: int
 
+
+SharedRoute = tuple[int, tuple[tuple[int, int], ...], int, int, int]
+"""A pooled route as searches hand it to each other: (vehicle type, stops as (client,
+start), prizes, distance, prizes of the best plan it was part of)."""
 
 POOL_SHARE = 0.02
 """A route enters the pool when it is part of a feasible plan whose prizes are within this
@@ -72,7 +83,18 @@ class RoutePool:
         data: Any,
         clients: list[tuple[SearchStop, int, int, int]],
         shifts_of_type: list[list[int]],
+        *,
+        board: Board | None = None,
+        seat: int = 0,
     ) -> None:
+        self._board = board
+        self._seat = seat
+        self._unshared: set[tuple[int, frozenset[int]]] = set()  # pooled, not yet handed on
+        self._received: set[tuple[int, frozenset[int]]] = set()  # handed here by others
+        self.borrowed = False
+        """Whether the search went on from a plan with another search's routes: its best is
+        then not its own, and agreeing with the other search proves nothing
+        (``pyvrp_search.SearchLimit``)."""
         self._data = data
         self._clients = clients
         self._shifts = [tuple(members) for members in shifts_of_type]
@@ -84,6 +106,7 @@ class RoutePool:
         self._routes: dict[tuple[int, frozenset[int]], list[Any]] = {}
         self._known: dict[tuple[int, int, int, int], tuple[int, frozenset[int]]] = {}
         self._added_since_pack = 0
+        self._packed_borrows = False
         self.packings = 0
         self.packed: Any = None
         """A packed plan better than the search's best (a ``pyvrp.Solution``), to go on from."""
@@ -137,20 +160,20 @@ class RoutePool:
             if entry is not None:
                 entry[3] = max(entry[3], plan_prizes)
                 return
-        stops = tuple(
-            (activity.idx, int(activity.start_time))
-            for activity in route.schedule()
-            if activity.is_client()
-        )
+        stops = _starts(route)
         key = (vehicle_type, frozenset(c for c, _ in stops))
         self._known[fingerprint] = key
         entry = self._routes.get(key)
         if entry is None:
             self._routes[key] = [stops, fingerprint[1], distance, plan_prizes]
             self._added_since_pack += 1
+            if self._board is not None:
+                self._unshared.add(key)
         else:
             if distance < entry[2]:
                 entry[0], entry[2] = stops, distance
+                if self._board is not None:
+                    self._unshared.add(key)
             entry[3] = max(entry[3], plan_prizes)
 
     def _prune(self) -> None:
@@ -162,10 +185,17 @@ class RoutePool:
     def repack(self, time_limit_s: float) -> bool:
         """Pack the pool; ``True`` (and ``packed`` set) if that beats the best plan.
 
-        Nothing is packed while no route has come in since the last packing.
+        Nothing is packed while no route has come in since the last packing. On a
+        ``Board`` the routes pooled since the last packing are first handed to the other
+        searches, and theirs pooled here (``_exchange``).
         """
         best = self._best_plan
-        if best is None or not self._added_since_pack:
+        if self._board is not None:
+            try:
+                self._exchange()
+            except Exception:  # handing routes on helps a search; it must never end one
+                log.exception("routes could not be exchanged with the other searches")
+        if not self._added_since_pack or (best is None and not self._received):
             return False
         self._added_since_pack = 0
         self._prune()
@@ -175,7 +205,11 @@ class RoutePool:
             for key in keys
         ]
         # The best plan's routes are pooled: known by their fingerprints, not read again.
-        in_best = {self._known.get(self._fingerprint(route)) for route in best.routes()}
+        in_best = (
+            {self._known.get(self._fingerprint(route)) for route in best.routes()}
+            if best is not None
+            else set()
+        )
         capacity = {t: len(members) for t, members in enumerate(self._shifts)}
         found = best_packing(
             routes,
@@ -185,10 +219,12 @@ class RoutePool:
             time_limit_s=time_limit_s,
             deterministic_s=PACK_IN_SEARCH_DETERMINISTIC_S,
         )
-        if found is None or found[1] >= int(best.distance()) - int(best.prizes()):
+        to_beat = math.inf if best is None else int(best.distance()) - int(best.prizes())
+        if found is None or found[1] >= to_beat:
             return False
         import pyvrp
 
+        self._packed_borrows = any(keys[i] in self._received for i in found[0])
         self.packed = pyvrp.Solution(
             self._data,
             [
@@ -198,10 +234,54 @@ class RoutePool:
         )
         return True
 
+    def _exchange(self) -> None:
+        """Hand the routes pooled since the last exchange to the other searches, and pool
+        those they handed here: the ones of plans good enough for this pool, each checked
+        here as a route of this search's own problem (a feasible route of a vehicle type
+        there is, its prizes and distance recomputed)."""
+        import pyvrp
+
+        board = self._board
+        assert board is not None
+        mine = [
+            (key[0], tuple(entry[0]), entry[1], entry[2], entry[3])
+            for key in self._unshared
+            if (entry := self._routes.get(key)) is not None
+        ]
+        self._unshared.clear()
+        if mine:
+            board.share(self._seat, mine)
+        num_clients = len(self._clients)
+        for vehicle_type, stops, _, _, plan_prizes in board.shared(self._seat):
+            if plan_prizes < self._floor or not 0 <= vehicle_type < len(self._shifts):
+                continue
+            visits = [c for c, _ in stops]
+            if len(set(visits)) != len(visits) or not all(0 <= c < num_clients for c in visits):
+                continue
+            route = pyvrp.Route(self._data, visits, vehicle_type)
+            if not route.is_feasible():
+                continue
+            prize, distance = int(route.prizes()), int(route.distance())
+            key = (vehicle_type, frozenset(visits))
+            entry = self._routes.get(key)
+            if entry is None:
+                self._routes[key] = [_starts(route), prize, distance, plan_prizes]
+                self._added_since_pack += 1
+            elif distance < entry[2]:
+                entry[0], entry[2] = _starts(route), distance
+            else:
+                entry[3] = max(entry[3], plan_prizes)
+                continue
+            entry = self._routes[key]
+            entry[3] = max(entry[3], plan_prizes)
+            self._known[vehicle_type, prize, distance, len(visits)] = key
+            self._received.add(key)
+
     def go_on_from_packed(self) -> Any:
         """The packed plan, now the best the search knows."""
         packed, self.packed = self.packed, None
         self._best_plan = packed
+        self.borrowed = self.borrowed or self._packed_borrows
         self.packings += 1
         return packed
 
@@ -222,6 +302,11 @@ class RoutePool:
                 )
             )
         return tuple(out)
+
+
+def _starts(route: Any) -> tuple[tuple[int, int], ...]:
+    """A PyVRP route's stops as (client, start)."""
+    return tuple((a.idx, int(a.start_time)) for a in route.schedule() if a.is_client())
 
 
 class GoingOn:

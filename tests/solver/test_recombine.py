@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import itertools
 import math
+import multiprocessing
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
-from solver.portfolio import pack_results
+from solver.portfolio import SharedBoard, pack_results
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
 from solver.recombine import PackableRoute, best_packing
-from solver.route_pool import PooledRoute
+from solver.route_pool import PooledRoute, SharedRoute
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+
+SPAWN = multiprocessing.get_context("spawn")
 
 
 def _hotspot(h: int) -> SearchStop:
@@ -247,3 +250,83 @@ def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> No
         for v, stops in enumerate(result.routes):
             route = PooledRoute((v,), tuple(stops), prize=0, distance=0)
             assert _replayed(problem, route)[1]
+
+
+class _Inboxes:
+    """A board for searches run one after another in this process: the routes one search
+    hands on wait in the others' inboxes (``SharedBoard`` does this across processes)."""
+
+    def __init__(self, seats: int) -> None:
+        self.inboxes: list[list[SharedRoute]] = [[] for _ in range(seats)]
+        self.handed = [0] * seats
+
+    def post(self, seat: int, best_cost: float, *, stalled: bool) -> None:
+        """Progress is not followed here."""
+
+    def agreed(self) -> bool:
+        return False
+
+    def settled(self, *, besides: int) -> bool:
+        return False
+
+    def share(self, seat: int, routes: list[SharedRoute]) -> None:
+        self.handed[seat] += len(routes)
+        for other, inbox in enumerate(self.inboxes):
+            if other != seat:
+                inbox.extend(routes)
+
+    def shared(self, seat: int) -> list[SharedRoute]:
+        routes, self.inboxes[seat] = self.inboxes[seat], []
+        return routes
+
+
+def test_a_search_behind_goes_on_from_the_routes_of_the_one_ahead() -> None:
+    """At a fixed effort seed 1 finds a better plan than seed 0 on this problem. With their
+    routes handed between them, seed 0 packs a plan from seed 1's routes and its own that
+    is at least as good as seed 1's, where alone it ends behind; seed 1, which searched
+    first and found nothing in its inbox, ends where it did alone."""
+    problem = _clustered_problem(0)
+    limit = SearchLimit(math.inf, max_iterations=3000)
+    alone = [search_routes(problem, limit=limit, seed=seed) for seed in range(2)]
+    assert alone[1].cost is not None
+    assert alone[0].cost is not None
+    assert alone[1].cost < alone[0].cost
+
+    board = _Inboxes(2)
+    first = search_routes(problem, limit=limit, seed=1, board=board, seat=1)
+    behind = search_routes(problem, limit=limit, seed=0, board=board, seat=0)
+
+    assert board.handed[1] > 0
+    assert first.cost == alone[1].cost
+    assert behind.cost is not None
+    assert behind.cost <= alone[1].cost < alone[0].cost
+    assert behind.feasible
+    refs = [s.ref for route in behind.routes for s in route]
+    assert len(refs) == len(set(refs))
+
+
+def _search_in_seat(
+    problem: RoutingProblem, limit: SearchLimit, seed: int, board: SharedBoard, seat: int
+) -> None:
+    search_routes(problem, limit=limit, seed=seed, board=board, seat=seat)
+
+
+def test_routes_go_between_searches_in_two_processes() -> None:
+    """The same through a ``SharedBoard``: seed 1 searches in a process of its own (the
+    problem pickled there), then seed 0 here takes its routes: each is checked against
+    this search's own problem and packs into a plan at least as good as seed 1's."""
+    problem = _clustered_problem(0)
+    limit = SearchLimit(math.inf, max_iterations=3000)
+    ahead = search_routes(problem, limit=limit, seed=1)
+    board = SharedBoard(SPAWN, 2)
+    worker = SPAWN.Process(target=_search_in_seat, args=(problem, limit, 1, board, 1))
+    worker.start()
+    worker.join(timeout=120)
+    assert worker.exitcode == 0
+
+    behind = search_routes(problem, limit=limit, seed=0, board=board, seat=0)
+
+    assert ahead.cost is not None
+    assert behind.cost is not None
+    assert behind.cost <= ahead.cost
+    assert behind.feasible

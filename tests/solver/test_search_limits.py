@@ -5,6 +5,7 @@ Judged by iteration counts and by what each search sees, never by the clock.
 
 from __future__ import annotations
 
+import functools
 import math
 import multiprocessing
 import multiprocessing.forkserver
@@ -100,6 +101,23 @@ def test_searches_that_disagree_go_on() -> None:
     assert 5_000 <= min(stops.values()) <= max(stops.values()) <= 5_000 + 2 * first._POST_EVERY
     assert first.converged
     assert second.converged
+
+
+def test_a_search_on_borrowed_routes_does_not_agree() -> None:
+    """A search that went on from a plan with the other search's routes never counts as
+    stalled: the two agreeing on a cost would only say that one took the other's plan.
+    Without that, the same two stop together."""
+    for borrowed, stops in ((True, False), (False, True)):
+        board = SharedBoard(SPAWN, 2)
+        limit = SearchLimit(deadline=math.inf, stall_iterations=50, stall_ratio=1)
+        first = _Converged(limit, board, 0, borrowed=functools.partial(bool, borrowed))
+        second = _Converged(limit, board, 1)
+        stopped = False
+        for _ in range(2_000):
+            stopped = stopped or second(10.0)
+            stopped = stopped or first(10.0)
+        assert stopped is stops
+        assert first.converged is stops
 
 
 def test_a_seat_left_no_longer_counts() -> None:
