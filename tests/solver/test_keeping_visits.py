@@ -93,28 +93,15 @@ def _shortcut_matrix() -> np.ndarray:
     return matrix
 
 
-def test_a_visit_reached_only_by_way_of_another_place_is_kept() -> None:
+@pytest.mark.parametrize("sequence", [(), (0,)], ids=["free", "in a fixed sequence"])
+def test_a_visit_reached_only_by_way_of_another_place_is_kept(sequence: tuple[int, ...]) -> None:
     """A visit whose direct legs from and to the shift's base are too long, but which the
     shift reaches and leaves in time by way of two hotspots at place 3, is kept between
-    them: it is not refused as out of reach."""
+    them: it is not refused as out of reach, nor (in the shift's fixed sequence) as a
+    sequence that cannot be kept."""
     problem = RoutingProblem(
         (_shortcut_matrix(),),
-        (Shift("g", 0, 0, 0, 600),),
-        (Hotspot("h1", 3, 1.0, 0), Hotspot("h2", 3, 1.0, 0)),
-        (Visit("v", 1, 60, TimeWindow(0, 300)),),
-    )
-    solution = solve(problem, params=at_effort())
-    kinds = [stop.kind for stop in solution.routes[0].stops]
-    assert kinds == ["start", "hotspot", "visit", "hotspot", "end"]
-    assert_feasible(problem, solution)
-
-
-def test_a_fixed_sequence_kept_by_way_of_another_place() -> None:
-    """The same, with the visit in the shift's fixed sequence: not refused as a sequence
-    that cannot be kept."""
-    problem = RoutingProblem(
-        (_shortcut_matrix(),),
-        (Shift("g", 0, 0, 0, 600, sequence=(0,)),),
+        (Shift("g", 0, 0, 0, 600, sequence=sequence),),
         (Hotspot("h1", 3, 1.0, 0), Hotspot("h2", 3, 1.0, 0)),
         (Visit("v", 1, 60, TimeWindow(0, 300)),),
     )
