@@ -27,16 +27,16 @@ class QuickestTravel:
 
     def __init__(self, problem: RoutingProblem) -> None:
         self.problem = problem
-        self._graphs: dict[tuple[int, bool], np.ndarray] = {}
+        self._graphs: dict[int, np.ndarray] = {}
         self._rows: dict[tuple[int, bool, int], np.ndarray] = {}
 
     def _graph(self, profile: int, *, backward: bool) -> np.ndarray:
-        key = (profile, backward)
-        if key not in self._graphs:
+        """The profile's matrix as a graph (once a profile; backward: its transpose, a view)."""
+        if profile not in self._graphs:
             graph = self.problem.travel_s[profile].astype(np.float64)
             graph[graph == 0] = 1e-9  # a dense graph's 0 means "no edge"; these are legs of 0 s
-            self._graphs[key] = graph.T if backward else graph
-        return self._graphs[key]
+            self._graphs[profile] = graph
+        return self._graphs[profile].T if backward else self._graphs[profile]
 
     def prepare(self, profile: int, places: Iterable[int], *, backward: bool = False) -> None:
         """Compute the rows of ``places`` (from them; ``backward``: to them) in one call."""

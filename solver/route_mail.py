@@ -44,7 +44,8 @@ def decode(slots: np.ndarray) -> list[SharedRoute]:
     out: list[SharedRoute] = []
     at = 0
     while at < len(slots):
-        length, vehicle_type, prize, distance, plan_prizes = (int(v) for v in slots[at : at + 5])
+        head = (int(v) for v in slots[at : at + _HEAD])
+        length, vehicle_type, prize, distance, plan_prizes = head
         pairs = slots[at + _HEAD : at + length].reshape(-1, 2).tolist()
         out.append((vehicle_type, tuple((c, s) for c, s in pairs), prize, distance, plan_prizes))
         at += length

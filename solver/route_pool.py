@@ -163,18 +163,30 @@ class RoutePool:
         stops = _starts(route)
         key = (vehicle_type, frozenset(c for c, _ in stops))
         self._known[fingerprint] = key
+        new_or_shorter = self._keep(key, stops, fingerprint[1], distance, plan_prizes)
+        if new_or_shorter and self._board is not None:
+            self._unshared.add(key)
+
+    def _keep(
+        self,
+        key: tuple[int, frozenset[int]],
+        stops: tuple[tuple[int, int], ...],
+        prize: int,
+        distance: int,
+        plan_prizes: int,
+    ) -> bool:
+        """Pool a route under ``key``, or its order if shorter than the one pooled; whether
+        it was new or shorter."""
         entry = self._routes.get(key)
         if entry is None:
-            self._routes[key] = [stops, fingerprint[1], distance, plan_prizes]
+            self._routes[key] = [stops, prize, distance, plan_prizes]
             self._added_since_pack += 1
-            if self._board is not None:
-                self._unshared.add(key)
-        else:
-            if distance < entry[2]:
-                entry[0], entry[2] = stops, distance
-                if self._board is not None:
-                    self._unshared.add(key)
-            entry[3] = max(entry[3], plan_prizes)
+            return True
+        entry[3] = max(entry[3], plan_prizes)
+        if distance < entry[2]:
+            entry[0], entry[2] = stops, distance
+            return True
+        return False
 
     def _prune(self) -> None:
         kept = sorted(self._routes.items(), key=lambda item: -item[1][3])
@@ -263,19 +275,9 @@ class RoutePool:
                 continue
             prize, distance = int(route.prizes()), int(route.distance())
             key = (vehicle_type, frozenset(visits))
-            entry = self._routes.get(key)
-            if entry is None:
-                self._routes[key] = [_starts(route), prize, distance, plan_prizes]
-                self._added_since_pack += 1
-            elif distance < entry[2]:
-                entry[0], entry[2] = _starts(route), distance
-            else:
-                entry[3] = max(entry[3], plan_prizes)
-                continue
-            entry = self._routes[key]
-            entry[3] = max(entry[3], plan_prizes)
-            self._known[vehicle_type, prize, distance, len(visits)] = key
-            self._received.add(key)
+            if self._keep(key, _starts(route), prize, distance, plan_prizes):
+                self._known[vehicle_type, prize, distance, len(visits)] = key
+                self._received.add(key)
 
     def go_on_from_packed(self) -> Any:
         """The packed plan, now the best the search knows."""
