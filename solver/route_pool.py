@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import logging
 import math
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from array import array
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Literal
 
 from .recombine import PackableRoute, best_packing
 
@@ -42,6 +43,33 @@ class PooledRoute:
     prize: int
     distance: int
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # A pool goes back from a search's process with its result, after the deadline:
+        # its stops as one int64 string per route pickle and load in a quarter of the
+        # time an object per stop takes (500 routes of 30 stops: 15 ms against 70 ms).
+        flat = array("q")
+        for stop in self.stops:
+            flat.extend((_KINDS.index(stop.kind), stop.ref, stop.start_s))
+        return (_pooled_route, (self.shifts, flat.tobytes(), self.prize, self.distance))
+
+
+_KINDS: tuple[Literal["hotspot", "visit"], ...] = ("hotspot", "visit")
+
+
+def _pooled_route(shifts: tuple[int, ...], stops: bytes, prize: int, distance: int) -> PooledRoute:
+    """A ``PooledRoute`` from its pickled form (``PooledRoute.__reduce__``)."""
+    from .pyvrp_search import SearchStop
+
+    flat = array("q")
+    flat.frombytes(stops)
+    at = iter(flat)
+    return PooledRoute(
+        shifts,
+        tuple(SearchStop(_KINDS[k], r, s) for k, r, s in zip(at, at, at, strict=True)),
+        prize,
+        distance,
+    )
+
 
 SharedRoute = tuple[int, tuple[tuple[int, int], ...], int, int, int]
 """A pooled route as searches hand it to each other: (vehicle type, stops as (client,
@@ -63,6 +91,11 @@ best is 50-400 routes."""
 PACK_AFTER_ITERATIONS = 1_000
 """A search packs its pool when it has gone this many iterations without a better plan
 (and none since its last packing), if the pool has new routes."""
+
+EXCHANGE_EVERY_ITERATIONS = 250
+"""How often searches on a ``Board`` hand each other the routes pooled since they last did
+(and before each packing): a search then packs the others' recent routes with its own, also
+those of a search that keeps improving and so never packs."""
 
 PACK_IN_SEARCH_DETERMINISTIC_S = 0.2
 """CP-SAT's deterministic limit for a packing during a search (``recombine``)."""
@@ -106,6 +139,7 @@ class RoutePool:
         self._routes: dict[tuple[int, frozenset[int]], list[Any]] = {}
         self._known: dict[tuple[int, int, int, int], tuple[int, frozenset[int]]] = {}
         self._added_since_pack = 0
+        self._iterations = 0
         self._packed_borrows = False
         self.packings = 0
         self.packed: Any = None
@@ -128,8 +162,12 @@ class RoutePool:
         self._offer(best)
 
     def on_iteration(self, current: Any, candidate: Any, best: Any, cost_evaluator: Any) -> None:
-        """Each candidate plan: pooled if feasible and good enough."""
+        """Each candidate plan: pooled if feasible and good enough; on a ``Board``, routes
+        handed on and received every ``EXCHANGE_EVERY_ITERATIONS``."""
         self._offer(candidate)
+        self._iterations += 1
+        if self._board is not None and self._iterations % EXCHANGE_EVERY_ITERATIONS == 0:
+            self.exchange()
 
     def _offer(self, plan: Any) -> None:
         if not plan.is_feasible():
@@ -203,10 +241,7 @@ class RoutePool:
         """
         best = self._best_plan
         if self._board is not None:
-            try:
-                self._exchange()
-            except Exception:  # handing routes on helps a search; it must never end one
-                log.exception("routes could not be exchanged with the other searches")
+            self.exchange()
         if not self._added_since_pack or (best is None and not self._received):
             return False
         self._added_since_pack = 0
@@ -245,6 +280,14 @@ class RoutePool:
             ],
         )
         return True
+
+    def exchange(self) -> None:
+        """Hand routes to the other searches and pool theirs (``_exchange``); a failure is
+        logged, never raised: handing routes on helps a search, it must never end one."""
+        try:
+            self._exchange()
+        except Exception:
+            log.exception("routes could not be exchanged with the other searches")
 
     def _exchange(self) -> None:
         """Hand the routes pooled since the last exchange to the other searches, and pool
@@ -290,14 +333,18 @@ class RoutePool:
     def routes(self) -> tuple[PooledRoute, ...]:
         """The routes of plans within ``POOL_SHARE`` of the best (``POOL_MAX_ROUTES`` at
         most, those of the best plans)."""
+        from .pyvrp_search import SearchStop
+
         self._prune()
         out = []
+        client_stops = [stop for stop, *_ in self._clients]
         for (vehicle_type, _), (stops, prize, distance, _) in self._routes.items():
             out.append(
                 PooledRoute(
                     shifts=self._shifts[vehicle_type],
                     stops=tuple(
-                        replace(self._clients[c][0], start_s=start_s) for c, start_s in stops
+                        SearchStop(client_stops[c].kind, client_stops[c].ref, start_s)
+                        for c, start_s in stops
                     ),
                     prize=prize,
                     distance=distance,

@@ -26,6 +26,7 @@ from .portfolio import (
 from .problem import RoutingProblem
 from .pyvrp_search import Board, SearchLimit, SearchResult, SearchStop
 from .reach import QuickestTravel, hotspots_in_reach, reachable_alone
+from .recombine import import_cp_sat
 from .solution import LeftOut, Route, Solution, Stop
 
 if TYPE_CHECKING:
@@ -306,13 +307,11 @@ def _search(
     own_objective = exact and params.vary_weight == 0 and params.balance_weight_per_hour == 0
     reserve_s = min(polish_s, params.handback_s) if own_objective else polish_s
     candidates: list[pywrapcp.Assignment | None] = [hinted]
+    portfolio = params.engine == "portfolio" and bool(problem.hotspots or problem.visits)
+    if portfolio and pyvrp_available() and exact:
+        import_cp_sat()  # before the deadline is set: every search here packs its routes
     search_s = budget_s - reserve_s - (clock.perf_counter() - started)
-    if (
-        params.engine == "portfolio"
-        and (problem.hotspots or problem.visits)
-        and pyvrp_available()
-        and search_s > 0.1
-    ):
+    if portfolio and pyvrp_available() and search_s > 0.1:
         limit = SearchLimit(
             deadline=clock.time() + search_s,
             max_iterations=effort,

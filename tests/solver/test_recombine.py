@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import math
 import multiprocessing
+import pickle
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -14,7 +15,12 @@ from solver import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
 from solver.portfolio import SharedBoard, pack_results
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
 from solver.recombine import PackableRoute, best_packing
-from solver.route_pool import PooledRoute, SharedRoute
+from solver.route_pool import (
+    EXCHANGE_EVERY_ITERATIONS,
+    PACK_AFTER_ITERATIONS,
+    PooledRoute,
+    SharedRoute,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -180,6 +186,24 @@ def test_every_pooled_route_is_feasible_and_the_best_plan_is_pooled(seed: int) -
     assert not any(a == b for a, b in itertools.combinations(result.pool, 2))
 
 
+def test_a_search_result_comes_back_from_a_worker_process_as_it_was() -> None:
+    """A worker's result crosses to the parent pickled, its pool in a compact form of its
+    own (``PooledRoute.__reduce__``): the visits, hotspots and start times come back as
+    they were."""
+    problem = _line_problem((Visit("v", 5, 60, TimeWindow(900, 1200)),))
+    result = search_routes(problem, limit=SearchLimit(math.inf, max_iterations=200), seed=0)
+    assert any(stop.kind == "visit" for route in result.pool for stop in route.stops)
+
+    back = pickle.loads(pickle.dumps(result))
+
+    assert back == result
+    for route, route_back in zip(result.pool, back.pool, strict=True):
+        assert [type(s) for s in route_back.stops] == [SearchStop] * len(route.stops)
+        assert [(s.kind, s.ref, s.start_s) for s in route_back.stops] == [
+            (s.kind, s.ref, s.start_s) for s in route.stops
+        ]
+
+
 def test_the_cheapest_packing_serves_each_place_once_within_each_kinds_capacity() -> None:
     """Checked against every subset of a small pool (brute force)."""
     rng = np.random.default_rng(3)
@@ -303,6 +327,24 @@ def test_a_search_behind_goes_on_from_the_routes_of_the_one_ahead() -> None:
     assert behind.feasible
     refs = [s.ref for route in behind.routes for s in route]
     assert len(refs) == len(set(refs))
+
+
+def test_a_search_that_has_not_packed_yet_hands_its_routes_on() -> None:
+    """Routes go to the other searches every ``EXCHANGE_EVERY_ITERATIONS``, not only when a
+    search packs: in fewer iterations than a packing waits for, a search has handed on
+    routes of its pool, and the other has them to pack."""
+    problem = _clustered_problem(0)
+    iterations = 2 * EXCHANGE_EVERY_ITERATIONS
+    assert iterations < PACK_AFTER_ITERATIONS
+    board = _Inboxes(2)
+
+    result = search_routes(
+        problem, limit=SearchLimit(math.inf, max_iterations=iterations), seed=1, board=board, seat=1
+    )
+
+    assert result.packings == 0
+    assert board.handed[1] > 0
+    assert len(board.inboxes[0]) == board.handed[1]
 
 
 def _search_in_seat(
