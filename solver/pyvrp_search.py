@@ -91,9 +91,9 @@ class SearchLimit:
 class _Converged:
     """PyVRP's stopping criterion for a ``SearchLimit`` (and a seat on a ``Board``).
 
-    It also has the search's route pool packed (``repack``, given half the time left) once
-    the search has gone ``PACK_AFTER_ITERATIONS`` iterations without a better plan and
-    without a packing.
+    It also has the search's route pool packed (``repack``, given half the time left; it
+    says whether that beat the search's best) once the search has gone
+    ``PACK_AFTER_ITERATIONS`` iterations without a better plan and without a packing.
     """
 
     _POST_EVERY = 16
@@ -103,7 +103,7 @@ class _Converged:
         limit: SearchLimit,
         board: Board | None,
         seat: int,
-        repack: Callable[[float], object] | None = None,
+        repack: Callable[[float], bool] | None = None,
         borrowed: Callable[[], bool] = lambda: False,
     ) -> None:
         self._limit = limit
@@ -126,18 +126,23 @@ class _Converged:
         if limit.max_iterations is not None and self.iterations >= limit.max_iterations:
             return True
         self.iterations += 1
+        packed_better = False
         if (
             self._repack is not None
             and self.iterations - max(self._found_at, self._packed_at) >= PACK_AFTER_ITERATIONS
         ):
             self._packed_at = self.iterations
             left_s = limit.deadline - time.time()
-            self._repack(left_s / 2 if limit.max_iterations is None else math.inf)
+            packed_better = self._repack(left_s / 2 if limit.max_iterations is None else math.inf)
         if limit.stall_iterations is not None:
             # A search that went on from a plan with another's routes never counts as
-            # stalled: agreeing with that search would prove nothing (``SearchLimit``).
-            stalled = not self._borrowed() and self.iterations - self._found_at >= max(
-                limit.stall_iterations, limit.stall_ratio * self._found_at
+            # stalled: agreeing with that search would prove nothing (``SearchLimit``);
+            # nor does one that has just packed a better plan than its best, to go on from.
+            stalled = (
+                not packed_better
+                and not self._borrowed()
+                and self.iterations - self._found_at
+                >= max(limit.stall_iterations, limit.stall_ratio * self._found_at)
             )
             changed = improved or stalled != self._stalled
             self._stalled = stalled

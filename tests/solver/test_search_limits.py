@@ -28,6 +28,7 @@ from solver.portfolio import (
     start_fork_server,
 )
 from solver.pyvrp_search import SearchLimit, _Converged, search_routes
+from solver.route_pool import PACK_AFTER_ITERATIONS
 
 from .conftest import at_effort
 from .replay import assert_feasible
@@ -224,3 +225,30 @@ def test_a_worker_forked_from_the_fork_server_searches_beside(
     )
     assert own.feasible
     assert [r.feasible for r in results] == [True]
+
+
+def test_a_search_that_has_just_packed_a_better_plan_has_not_stalled() -> None:
+    """A packing falls due on the very iteration a search would count as stalled (here both
+    after ``PACK_AFTER_ITERATIONS`` without a better plan). If it packed a plan better than
+    the search's best, the search goes on from it (its next best cost is the packed plan's);
+    if it did not, the search stops there."""
+    limit = SearchLimit(deadline=math.inf, stall_iterations=PACK_AFTER_ITERATIONS)
+    for packed_better in (True, False):
+        packings: list[float] = []
+
+        def repack(
+            time_limit_s: float, packings: list[float] = packings, better: bool = packed_better
+        ) -> bool:
+            packings.append(time_limit_s)
+            return better
+
+        search = _Converged(limit, None, 0, repack=repack)
+        calls = 0
+        while not packings:
+            stopped = search(10.0)
+            calls += 1
+        assert calls == PACK_AFTER_ITERATIONS
+        assert stopped is not packed_better
+        if packed_better:
+            for _ in range(PACK_AFTER_ITERATIONS - 1):
+                assert not search(9.0)
