@@ -71,18 +71,20 @@ class SharedBoard:
 
     _ACTIVE, _STALLED, _GONE = 0, 1, 2
 
-    def __init__(self, context: Any, seats: int) -> None:
+    def __init__(self, context: Any, seats: int, *, mail: bool = True) -> None:
         self._costs = context.Array("d", [math.inf] * seats)
         self._states = context.Array("b", [self._ACTIVE] * seats)
-        self._mail = RouteMail(context, seats)
+        self._mail = RouteMail(context, seats) if mail else None
 
     def share(self, seat: int, routes: list[SharedRoute]) -> None:
-        """Hand routes of the search in ``seat`` to every other search."""
-        self._mail.send(seat, routes)
+        """Hand routes of the search in ``seat`` to every other search (without ``mail``,
+        where no other search would read them: nothing)."""
+        if self._mail is not None:
+            self._mail.send(seat, routes)
 
     def shared(self, seat: int) -> list[SharedRoute]:
         """The routes handed to the search in ``seat`` since it last asked."""
-        return self._mail.receive(seat)
+        return self._mail.receive(seat) if self._mail is not None else []
 
     def post(self, seat: int, best_cost: float, *, stalled: bool) -> None:
         """Post the search's best cost so far and whether it has stalled."""
@@ -164,6 +166,7 @@ def search_beside(
     limit: SearchLimit,
     seeds: Sequence[int],
     local: Callable[[Board | None], T],
+    local_takes_routes: bool = True,
 ) -> tuple[T, list[SearchResult]]:
     """Run PyVRP for each seed beside ``local``, and return what each found.
 
@@ -172,9 +175,10 @@ def search_beside(
     wall-clock deadline as ``local`` should. ``local`` is given seat 0 of
     a ``Board`` the workers share (seats 1, 2, ...): a PyVRP search there ends with them
     once all have converged on the same plan (``SearchLimit``), else at the deadline; the
-    PyVRP searches hand each other routes through it (``route_pool``). The
-    answer waits for every worker, so the time goes to whichever search still improves.
-    A worker that fails only costs its own result.
+    PyVRP searches hand each other routes through it (``route_pool``), unless there is
+    only one worker and ``local`` is no PyVRP search (``local_takes_routes=False``): then
+    nobody would read them. The answer waits for every worker, so the time goes to
+    whichever search still improves. A worker that fails only costs its own result.
 
     At a fixed effort (``limit.max_iterations``) the seeds are searched one after another
     in this process, so that the result depends on nothing but the problem and the seeds.
@@ -185,7 +189,8 @@ def search_beside(
     if not seeds or limit.deadline - time.time() < _MIN_PARALLEL_S:
         return local(None), []
     context = forkserver_context()
-    board, queue = SharedBoard(context, 1 + len(seeds)), context.Queue()
+    mail = local_takes_routes or len(seeds) > 1
+    board, queue = SharedBoard(context, 1 + len(seeds), mail=mail), context.Queue()
     workers: list[tuple[Any, int]] = []
     for seat, seed in enumerate(seeds, start=1):
         process = context.Process(

@@ -377,6 +377,7 @@ def _search(
                 limit=limit,
                 seeds=[seed] if params.workers > 1 or not by_clock else [],
                 local=local,
+                local_takes_routes=False,
             )
             candidates.append(initial_assignment(model, problem, [*own_found, *results]))
     found_any = [c for c in candidates if c is not None]

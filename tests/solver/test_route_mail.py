@@ -5,6 +5,9 @@ from __future__ import annotations
 import multiprocessing
 from typing import TYPE_CHECKING
 
+import pytest
+
+from solver.portfolio import SharedBoard
 from solver.route_mail import RouteMail, decode, encode
 
 if TYPE_CHECKING:
@@ -33,6 +36,16 @@ def test_a_seat_gets_the_others_routes_once_and_never_its_own() -> None:
     assert mail.receive(1) == []
     assert mail.receive(0) == [_route(3)]
     assert mail.receive(2) == [_route(1), _route(2)]
+
+
+@pytest.mark.parametrize("mail", [True, False])
+def test_a_board_without_mail_hands_nothing_on(mail: bool) -> None:
+    """A board for one PyVRP search beside OR-Tools has no mailboxes (nobody would read
+    them): what the search hands on goes nowhere; with mail it reaches the other seat."""
+    board = SharedBoard(SPAWN, 2, mail=mail)
+    board.share(1, [_route(1)])
+    assert board.shared(0) == ([_route(1)] if mail else [])
+    assert board.shared(1) == []
 
 
 def test_routes_are_whole_across_the_end_of_the_ring() -> None:
