@@ -347,6 +347,29 @@ def test_a_search_that_has_not_packed_yet_hands_its_routes_on() -> None:
     assert len(board.inboxes[0]) == board.handed[1]
 
 
+def test_a_search_pools_the_routes_handed_to_it_before_it_packs() -> None:
+    """What another search handed on is read every ``EXCHANGE_EVERY_ITERATIONS``: in fewer
+    iterations than a packing waits for, a search's pool holds routes of the other's that
+    its own search did not meet, and its inbox has been emptied."""
+    problem = _clustered_problem(0)
+    board = _Inboxes(2)
+    ahead = search_routes(
+        problem, limit=SearchLimit(math.inf, max_iterations=3000), seed=1, board=board, seat=1
+    )
+    assert board.inboxes[0]
+    short = SearchLimit(math.inf, max_iterations=2 * EXCHANGE_EVERY_ITERATIONS)
+    alone = search_routes(problem, limit=short, seed=0)
+
+    behind = search_routes(problem, limit=short, seed=0, board=board, seat=0)
+
+    def keys(pool: tuple[PooledRoute, ...]) -> set[tuple[tuple[int, ...], frozenset[int]]]:
+        return {(r.shifts, frozenset(s.ref for s in r.stops)) for r in pool}
+
+    assert behind.packings == 0
+    assert board.inboxes[0] == []
+    assert (keys(behind.pool) - keys(alone.pool)) & keys(ahead.pool)
+
+
 def _search_in_seat(
     problem: RoutingProblem, limit: SearchLimit, seed: int, board: SharedBoard, seat: int
 ) -> None:
