@@ -314,7 +314,8 @@ class RoutePool:
             if plan_prizes < self._floor or not 0 <= vehicle_type < len(self._shifts):
                 continue
             visits = [c for c, _ in stops]
-            pooled = self._routes.get((vehicle_type, frozenset(visits)))
+            key = (vehicle_type, frozenset(visits))
+            pooled = self._routes.get(key)
             if pooled is not None and pooled[2] <= sent_distance:
                 # Already pooled, no longer: the common case once the searches agree. (The
                 # sender's distance only decides what need not be checked again.)
@@ -326,7 +327,6 @@ class RoutePool:
             if not route.is_feasible():
                 continue
             prize, distance = int(route.prizes()), int(route.distance())
-            key = (vehicle_type, frozenset(visits))
             if self._keep(key, _starts(route), prize, distance, plan_prizes):
                 self._known[vehicle_type, prize, distance, len(visits)] = key
                 self._received.add(key)

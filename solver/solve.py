@@ -77,6 +77,8 @@ def check_sequences(problem: RoutingProblem, quickest: QuickestTravel | None = N
     """
     quickest = quickest or QuickestTravel(problem)
     for v, shift in enumerate(problem.shifts):
+        if not shift.sequence:
+            continue
         clock_s, here, before = float(shift.start_s), shift.start_location, None
         for i in shift.sequence:
             visit = problem.visits[i]
@@ -92,8 +94,7 @@ def check_sequences(problem: RoutingProblem, quickest: QuickestTravel | None = N
                 raise InfeasibleError(i, "sequence", msg)
             clock_s = max(arrival, visit.window.start_s) + visit.service_s
             here, before = visit.location, visit.id
-        back_s = quickest.travel(v, here, shift.end_location)
-        if shift.sequence and clock_s + back_s > shift.end_s:
+        if clock_s + quickest.travel(v, here, shift.end_location) > shift.end_s:
             last = problem.visits[shift.sequence[-1]]
             msg = (
                 f"fixed visit {last.id!r} cannot be kept: after it the shift {shift.id!r} "
@@ -307,11 +308,15 @@ def _search(
     own_objective = exact and params.vary_weight == 0 and params.balance_weight_per_hour == 0
     reserve_s = min(polish_s, params.handback_s) if own_objective else polish_s
     candidates: list[pywrapcp.Assignment | None] = [hinted]
-    portfolio = params.engine == "portfolio" and bool(problem.hotspots or problem.visits)
-    if portfolio and pyvrp_available() and exact:
+    portfolio = (
+        params.engine == "portfolio"
+        and bool(problem.hotspots or problem.visits)
+        and pyvrp_available()
+    )
+    if portfolio and exact:
         import_cp_sat()  # before the deadline is set: every search here packs its routes
     search_s = budget_s - reserve_s - (clock.perf_counter() - started)
-    if portfolio and pyvrp_available() and search_s > 0.1:
+    if portfolio and search_s > 0.1:
         limit = SearchLimit(
             deadline=clock.time() + search_s,
             max_iterations=effort,
