@@ -33,7 +33,7 @@ JS_KEYWORDS = {"t": None}
 """How the page's JavaScript marks its messages: ``t("English text", {values})``."""
 MAP_SCRIPTS = ("js/*.js",)
 """The map's JavaScript (under ``static/``)."""
-PHONE_SCRIPTS = ("js/phone/*.js", "js/i18n.js", "js/format.js")
+PHONE_SCRIPTS = ("js/phone/*.js", "js/i18n.js", "js/format.js", "js/moves.js")
 """The phone page's JavaScript: its own and the map's modules it imports."""
 
 

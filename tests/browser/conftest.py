@@ -220,4 +220,11 @@ def open_map(watched: Watched, server: LiveServer, path: str = "/map") -> Page:
     page.fill("#key-input", server.keys["dispatcher"])
     page.click("#key-form button[type=submit]")
     page.locator("body[data-ready]").wait_for(state="attached")
+    map_stands_still(page)
     return page
+
+
+def map_stands_still(page: Page) -> None:
+    """Wait until the map has ended its last pan or zoom (``#map`` without ``data-moving``):
+    a click on a marker while the map still moves lands where the marker was."""
+    page.locator("#map:not([data-moving])").wait_for(state="attached")

@@ -14,7 +14,7 @@ import pytest
 
 from service.plans.store import PlanRecord
 
-from .conftest import EXAMPLES, open_map, watch
+from .conftest import EXAMPLES, map_stands_still, open_map, watch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, FilePayload, Page, Route
@@ -92,6 +92,7 @@ def test_clicking_a_staff_member_highlights_the_route_and_a_stop_says_why(
     route = max(live_server.plan["routes"], key=lambda r: len(r["stops"]))
     staff = route["staff_id"]
     page.click(f".staff-button[data-staff='{staff}']")
+    map_stands_still(page)  # the map zooms to the route
     assert page.get_attribute(f".staff-button[data-staff='{staff}']", "aria-pressed") == "true"
     assert page.get_attribute("#map", "data-selected") == staff
     active = page.locator("path.eyes-route.is-active")

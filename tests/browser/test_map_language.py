@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from .conftest import watch
+from .conftest import map_stands_still, watch
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
@@ -62,6 +62,7 @@ def _give_key(page: Page, server: LiveServer) -> None:
     page.fill("#key-input", server.keys["dispatcher"])
     page.click("#key-form button[type=submit]")
     page.locator("body[data-ready]").wait_for(state="attached")
+    map_stands_still(page)
 
 
 def _close(watched: Watched) -> None:
@@ -111,6 +112,7 @@ def test_a_danish_browser_reads_the_map_in_danish(
 
         route = max(live_server.plan["routes"], key=lambda r: len(r["stops"]))
         page.click(f".staff-button[data-staff='{route['staff_id']}']")
+        map_stands_still(page)  # the map zooms to the route
         page.locator(f".eyes-stop[data-staff='{route['staff_id']}']").first.click()
         popup = page.locator(".leaflet-popup-content")
         popup.wait_for()

@@ -3,6 +3,7 @@
 // member's last checked-in position and the staff's tips. Leaflet is the global L.
 import { el, hhmm, routeColour, stopKind, tipCategory, weight, weightColour, weightRadius } from "./format.js";
 import { t } from "./i18n.js";
+import { fitTo } from "./moves.js";
 
 const OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
 const STREET_STYLE = {
@@ -259,8 +260,8 @@ export function drawPlan(view, plan, geojson) {
   view.layers.routes.eachLayer((layer) => bounds.extend(layer.getBounds()));
   view.layers.stops.eachLayer((layer) => bounds.extend(layer.getLatLng()));
   view.layers.leftOut.eachLayer((layer) => bounds.extend(layer.getLatLng()));
-  if (bounds.isValid()) view.map.fitBounds(bounds, { padding: [24, 24] });
-  else if (view.streetsBounds) view.map.fitBounds(view.streetsBounds);
+  if (bounds.isValid()) fitTo(view.map, view.container, bounds, { padding: [24, 24] });
+  else if (view.streetsBounds) fitTo(view.map, view.container, view.streetsBounds);
   view.container.dataset.plan = plan.id;
 }
 
@@ -282,7 +283,7 @@ export function select(view, staffId) {
     for (const marker of entry.markers) marker.setZIndexOffset(active ? SELECTED_Z_OFFSET : 0);
     if (active && entry.line) {
       entry.line.bringToFront();
-      view.map.fitBounds(entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
+      fitTo(view.map, view.container, entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
     }
   }
   view.container.dataset.selected = view.selected || "";

@@ -10,6 +10,7 @@ import {
 import { setAreas, setShownPlan, setupPlanner } from "./planner.js";
 import { el } from "./format.js";
 import { t } from "./i18n.js";
+import { fitTo } from "./moves.js";
 
 const meta = (name) => (document.querySelector(`meta[name="${name}"]`) || {}).content || "";
 const state = { area: null, streetsKey: null, plan: null, forecast: false, progressTimer: null };
@@ -193,7 +194,7 @@ async function boot() {
     if (planId) await showPlan(view, planId);
     else {
       await showStreets(view, state.area);
-      if (view.streetsBounds) view.map.fitBounds(view.streetsBounds);
+      if (view.streetsBounds) fitTo(view.map, view.container, view.streetsBounds);
       setStatus(t("No plan yet: plan one from files below."));
     }
     await Promise.all([showAlerts(view), showForecast(view)]);

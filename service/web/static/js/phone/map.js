@@ -4,6 +4,7 @@
 // Leaflet is the global L (vendored).
 import { el } from "../format.js";
 import { t } from "../i18n.js";
+import { fitTo } from "../moves.js";
 
 const OSM = '© <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors';
 
@@ -66,7 +67,7 @@ export function drawRoute(view, field, stops, next) {
     if (shape) shape.bindPopup(el("p", { text: `${alert.area_name}: ${alert.message}` })).addTo(layers.alerts);
   }
   if (view.fittedVersion !== field.version && bounds.isValid()) {
-    view.map.fitBounds(bounds, { padding: [20, 20], maxZoom: 16 });
+    fitTo(view.map, view.container, bounds, { padding: [20, 20], maxZoom: 16 });
     view.fittedVersion = field.version;
   }
   view.container.dataset.stops = String(stops.length);
