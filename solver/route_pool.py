@@ -98,6 +98,14 @@ EXCHANGE_EVERY_ITERATIONS = 250
 (and before each packing): a search then packs the others' recent routes with its own, also
 those of a search that keeps improving and so never packs."""
 
+HISTORY_LENGTH = 1_000
+"""How far back PyVRP's late-acceptance rule looks: a candidate plan is accepted when it
+beats the current plan or the one this many accepted steps ago. PyVRP's default, 300, kept
+both searches near their first good plan on a fifth of TOP set 4's misses (p4.2.j: 931
+where another part of the map gives 965); a longer memory lets a search go further
+downhill before it must climb back, into parts of the map the shorter one never reaches.
+(``bench/RESULTS.md``, "A longer late-acceptance history".)"""
+
 PACK_IN_SEARCH_DETERMINISTIC_S = 0.2
 """CP-SAT's deterministic limit for a packing during a search (``recombine``)."""
 
@@ -383,13 +391,22 @@ class GoingOn:
         return self._local_search(solution, cost_evaluator, exhaustive=exhaustive)
 
 
-def solve_going_on(data: Any, stop: StoppingCriterion, seed: int, pool: RoutePool) -> Any:
-    """``pyvrp.solve`` with PyVRP's default parameters, step by step as it does it, but
-    with the search going on from packed plans (``GoingOn``) and ``pool`` as callbacks."""
+def solve_going_on(
+    data: Any,
+    stop: StoppingCriterion,
+    seed: int,
+    pool: RoutePool,
+    *,
+    history_length: int = HISTORY_LENGTH,
+) -> Any:
+    """``pyvrp.solve`` with PyVRP's default parameters but the late-acceptance history
+    (``history_length``), step by step as it does it, with the search going on from packed
+    plans (``GoingOn``) and ``pool`` as callbacks."""
     import pyvrp
     from pyvrp import search
 
-    params = pyvrp.SolveParams(ils=pyvrp.IteratedLocalSearchParams(callbacks=pool))  # type: ignore[arg-type]
+    ils_params = pyvrp.IteratedLocalSearchParams(callbacks=pool, history_length=history_length)  # type: ignore[arg-type]
+    params = pyvrp.SolveParams(ils=ils_params)
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     neighbours = search.compute_neighbours(data, params.neighbourhood)
     local_search = search.LocalSearch(

@@ -17,6 +17,7 @@ from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_ro
 from solver.recombine import PackableRoute, best_packing
 from solver.route_pool import (
     EXCHANGE_EVERY_ITERATIONS,
+    HISTORY_LENGTH,
     PACK_AFTER_ITERATIONS,
     PooledRoute,
     SharedRoute,
@@ -262,7 +263,7 @@ def _clustered_problem(seed: int) -> RoutingProblem:
 def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> None:
     """At a fixed effort, both searches of this problem pack a better plan from their pools
     and go on from it: their results replay feasibly, each hotspot at most once."""
-    problem = _clustered_problem(7)
+    problem = _clustered_problem(2)
     limit = SearchLimit(math.inf, max_iterations=4000)
     results = [search_routes(problem, limit=limit, seed=seed) for seed in range(2)]
 
@@ -274,6 +275,26 @@ def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> No
         for v, stops in enumerate(result.routes):
             route = PooledRoute((v,), tuple(stops), prize=0, distance=0)
             assert _replayed(problem, route)[1]
+
+
+def test_the_search_accepts_late_by_the_longer_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyVRP's iterated local search runs with the solver's late-acceptance history
+    (``route_pool.HISTORY_LENGTH``), longer than PyVRP's own default."""
+    import pyvrp
+
+    lengths: list[int] = []
+
+    class Recording(pyvrp.IteratedLocalSearch):
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+            lengths.append(self.params.history_length)
+
+    monkeypatch.setattr(pyvrp, "IteratedLocalSearch", Recording)
+    limit = SearchLimit(deadline=math.inf, max_iterations=50)
+    result = search_routes(_line_problem(), limit=limit, seed=0)
+    assert lengths == [HISTORY_LENGTH]
+    assert pyvrp.IteratedLocalSearchParams().history_length < HISTORY_LENGTH
+    assert result.feasible
 
 
 class _Inboxes:
