@@ -391,21 +391,14 @@ class GoingOn:
         return self._local_search(solution, cost_evaluator, exhaustive=exhaustive)
 
 
-def solve_going_on(
-    data: Any,
-    stop: StoppingCriterion,
-    seed: int,
-    pool: RoutePool,
-    *,
-    history_length: int = HISTORY_LENGTH,
-) -> Any:
+def solve_going_on(data: Any, stop: StoppingCriterion, seed: int, pool: RoutePool) -> Any:
     """``pyvrp.solve`` with PyVRP's default parameters but the late-acceptance history
-    (``history_length``), step by step as it does it, with the search going on from packed
+    (``HISTORY_LENGTH``), step by step as it does it, with the search going on from packed
     plans (``GoingOn``) and ``pool`` as callbacks."""
     import pyvrp
     from pyvrp import search
 
-    ils_params = pyvrp.IteratedLocalSearchParams(callbacks=pool, history_length=history_length)  # type: ignore[arg-type]
+    ils_params = pyvrp.IteratedLocalSearchParams(callbacks=pool, history_length=HISTORY_LENGTH)  # type: ignore[arg-type]
     params = pyvrp.SolveParams(ils=ils_params)
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     neighbours = search.compute_neighbours(data, params.neighbourhood)

@@ -260,8 +260,8 @@ export function drawPlan(view, plan, geojson) {
   view.layers.routes.eachLayer((layer) => bounds.extend(layer.getBounds()));
   view.layers.stops.eachLayer((layer) => bounds.extend(layer.getLatLng()));
   view.layers.leftOut.eachLayer((layer) => bounds.extend(layer.getLatLng()));
-  if (bounds.isValid()) fitTo(view.map, view.container, bounds, { padding: [24, 24] });
-  else if (view.streetsBounds) fitTo(view.map, view.container, view.streetsBounds);
+  if (bounds.isValid()) fitTo(view.map, bounds, { padding: [24, 24] });
+  else if (view.streetsBounds) fitTo(view.map, view.streetsBounds);
   view.container.dataset.plan = plan.id;
 }
 
@@ -283,7 +283,7 @@ export function select(view, staffId) {
     for (const marker of entry.markers) marker.setZIndexOffset(active ? SELECTED_Z_OFFSET : 0);
     if (active && entry.line) {
       entry.line.bringToFront();
-      fitTo(view.map, view.container, entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
+      fitTo(view.map, entry.line.getBounds(), { padding: [32, 32], maxZoom: 16 });
     }
   }
   view.container.dataset.selected = view.selected || "";

@@ -194,7 +194,7 @@ async function boot() {
     if (planId) await showPlan(view, planId);
     else {
       await showStreets(view, state.area);
-      if (view.streetsBounds) fitTo(view.map, view.container, view.streetsBounds);
+      if (view.streetsBounds) fitTo(view.map, view.streetsBounds);
       setStatus(t("No plan yet: plan one from files below."));
     }
     await Promise.all([showAlerts(view), showForecast(view)]);

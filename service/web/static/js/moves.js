@@ -4,7 +4,8 @@
 // animated move, a jump and a move to where the map already is). A click meant for a
 // marker waits for it: one that lands mid-animation hits the ground the marker left.
 
-export function fitTo(map, container, bounds, options) {
+export function fitTo(map, bounds, options) {
+  const container = map.getContainer();
   map.stop(); // a pan still running ends here, so its "moveend" is not taken for ours
   container.dataset.moving = "";
   map.once("moveend", () => delete container.dataset.moving);

@@ -67,7 +67,7 @@ export function drawRoute(view, field, stops, next) {
     if (shape) shape.bindPopup(el("p", { text: `${alert.area_name}: ${alert.message}` })).addTo(layers.alerts);
   }
   if (view.fittedVersion !== field.version && bounds.isValid()) {
-    fitTo(view.map, view.container, bounds, { padding: [20, 20], maxZoom: 16 });
+    fitTo(view.map, bounds, { padding: [20, 20], maxZoom: 16 });
     view.fittedVersion = field.version;
   }
   view.container.dataset.stops = String(stops.length);
