@@ -76,7 +76,7 @@ def solving_with(params: Any) -> Iterator[None]:
 
     original_solve: Callable[..., Any] = route_pool.solve_going_on
 
-    def solve(data: Any, stop: Any, seed: int, pool: Any, *, seat: int = 0) -> Any:
+    def solve(data: Any, stop: Any, seed: int, pool: Any) -> Any:
         return pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, params=params)
 
     route_pool.solve_going_on = solve

@@ -185,12 +185,7 @@ def search_beside(
     """
     if limit.max_iterations is not None:
         own = local(None)
-        # Each in the seat it would have by the clock: its late-acceptance history is the
-        # seat's (``route_pool.history_length``).
-        return own, [
-            search_routes(problem, limit=limit, seed=seed, seat=seat)
-            for seat, seed in enumerate(seeds, start=1)
-        ]
+        return own, [search_routes(problem, limit=limit, seed=seed) for seed in seeds]
     if not seeds or limit.deadline - time.time() < _MIN_PARALLEL_S:
         return local(None), []
     context = forkserver_context()

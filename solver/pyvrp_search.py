@@ -400,7 +400,7 @@ def search_routes(
         criterion = _Converged(
             limit, board, seat, repack=pool.repack, borrowed=lambda: pool.borrowed
         )
-        result = route_pool.solve_going_on(data, criterion, seed, pool, seat=seat)
+        result = route_pool.solve_going_on(data, criterion, seed, pool)
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     free = [list(members) for members in shifts_of_type]

@@ -98,20 +98,13 @@ EXCHANGE_EVERY_ITERATIONS = 250
 (and before each packing): a search then packs the others' recent routes with its own, also
 those of a search that keeps improving and so never packs."""
 
-HISTORY_LENGTHS = (500, 1_500)
-"""How far back PyVRP's late-acceptance rule looks, one length per seat in turn (the search
-in seat ``s`` uses ``HISTORY_LENGTHS[s % 2]``): a candidate plan is accepted when it beats
-the current plan or the one of that many iterations ago. No one length suits every problem:
-PyVRP's 300 kept both searches near their first good plan on p4.2.j (931 where another part
-of the map gives 962), while 1,000 kept every seed of p4.2.f on 678 where 300 finds 684-687.
-Side by side, a shorter and a longer memory search different parts of the map, and their
-routes are packed together (``bench/RESULTS.md``, "Two late-acceptance histories")."""
-
-
-def history_length(seat: int) -> int:
-    """The late-acceptance history of the search in ``seat`` (``HISTORY_LENGTHS``)."""
-    return HISTORY_LENGTHS[seat % len(HISTORY_LENGTHS)]
-
+HISTORY_LENGTH = 1_000
+"""How far back PyVRP's late-acceptance rule looks: a candidate plan is accepted when it
+beats the current plan or the one this many accepted steps ago. PyVRP's default, 300, kept
+both searches near their first good plan on a fifth of TOP set 4's misses (p4.2.j: 931
+where another part of the map gives 965); a longer memory lets a search go further
+downhill before it must climb back, into parts of the map the shorter one never reaches.
+(``bench/RESULTS.md``, "A longer late-acceptance history".)"""
 
 PACK_IN_SEARCH_DETERMINISTIC_S = 0.2
 """CP-SAT's deterministic limit for a packing during a search (``recombine``)."""
@@ -398,19 +391,14 @@ class GoingOn:
         return self._local_search(solution, cost_evaluator, exhaustive=exhaustive)
 
 
-def solve_going_on(
-    data: Any, stop: StoppingCriterion, seed: int, pool: RoutePool, *, seat: int = 0
-) -> Any:
-    """``pyvrp.solve`` with PyVRP's default parameters but the late-acceptance history (the
-    seat's, ``history_length``), step by step as it does it, with the search going on from
-    packed plans (``GoingOn``) and ``pool`` as callbacks."""
+def solve_going_on(data: Any, stop: StoppingCriterion, seed: int, pool: RoutePool) -> Any:
+    """``pyvrp.solve`` with PyVRP's default parameters but the late-acceptance history
+    (``HISTORY_LENGTH``), step by step as it does it, with the search going on from packed
+    plans (``GoingOn``) and ``pool`` as callbacks."""
     import pyvrp
     from pyvrp import search
 
-    ils_params = pyvrp.IteratedLocalSearchParams(
-        callbacks=pool,  # type: ignore[arg-type]
-        history_length=history_length(seat),
-    )
+    ils_params = pyvrp.IteratedLocalSearchParams(callbacks=pool, history_length=HISTORY_LENGTH)  # type: ignore[arg-type]
     params = pyvrp.SolveParams(ils=ils_params)
     rng = pyvrp.RandomNumberGenerator(seed=seed)
     neighbours = search.compute_neighbours(data, params.neighbourhood)

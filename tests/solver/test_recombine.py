@@ -12,16 +12,15 @@ import numpy as np
 import pytest
 
 from solver import Hotspot, RoutingProblem, Shift, TimeWindow, Visit
-from solver.portfolio import SharedBoard, pack_results, search_beside, search_until
+from solver.portfolio import SharedBoard, pack_results
 from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_routes
 from solver.recombine import PackableRoute, best_packing
 from solver.route_pool import (
     EXCHANGE_EVERY_ITERATIONS,
-    HISTORY_LENGTHS,
+    HISTORY_LENGTH,
     PACK_AFTER_ITERATIONS,
     PooledRoute,
     SharedRoute,
-    history_length,
 )
 
 if TYPE_CHECKING:
@@ -264,9 +263,9 @@ def _clustered_problem(seed: int) -> RoutingProblem:
 def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> None:
     """At a fixed effort, both searches of this problem pack a better plan from their pools
     and go on from it: their results replay feasibly, each hotspot at most once."""
-    problem = _clustered_problem(0)
+    problem = _clustered_problem(2)
     limit = SearchLimit(math.inf, max_iterations=4000)
-    results = [search_routes(problem, limit=limit, seed=seat, seat=seat) for seat in range(2)]
+    results = [search_routes(problem, limit=limit, seed=seed) for seed in range(2)]
 
     assert all(result.packings for result in results)
     for result in results:
@@ -278,13 +277,9 @@ def test_a_search_goes_on_from_a_packed_plan_and_its_plan_stays_feasible() -> No
             assert _replayed(problem, route)[1]
 
 
-def test_searches_side_by_side_accept_late_by_histories_of_their_own(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    """The two searches of a plan run PyVRP's iterated local search with their seats'
-    late-acceptance histories (``route_pool.HISTORY_LENGTHS``): a shorter and a longer one,
-    neither PyVRP's own default. At a fixed effort the searches take the seats they would
-    have by the clock."""
+def test_the_search_accepts_late_by_the_longer_history(monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyVRP's iterated local search runs with the solver's late-acceptance history
+    (``route_pool.HISTORY_LENGTH``), longer than PyVRP's own default."""
     import pyvrp
 
     lengths: list[int] = []
@@ -295,19 +290,11 @@ def test_searches_side_by_side_accept_late_by_histories_of_their_own(
             lengths.append(self.params.history_length)
 
     monkeypatch.setattr(pyvrp, "IteratedLocalSearch", Recording)
-    problem = _line_problem()
     limit = SearchLimit(deadline=math.inf, max_iterations=50)
-    own, results = search_beside(
-        problem,
-        limit=limit,
-        seeds=[1],
-        local=lambda board: search_until(problem, limit, 0, board),
-    )
-    assert lengths == [history_length(0), history_length(1)] == list(HISTORY_LENGTHS)
-    assert lengths[0] < lengths[1]
-    assert pyvrp.IteratedLocalSearchParams().history_length not in lengths
-    assert own.feasible
-    assert all(result.feasible for result in results)
+    result = search_routes(_line_problem(), limit=limit, seed=0)
+    assert lengths == [HISTORY_LENGTH]
+    assert pyvrp.IteratedLocalSearchParams().history_length < HISTORY_LENGTH
+    assert result.feasible
 
 
 class _Inboxes:
@@ -344,8 +331,8 @@ def test_a_search_behind_goes_on_from_the_routes_of_the_one_ahead() -> None:
     is at least as good as seed 1's, where alone it ends behind; seed 1, which searched
     first and found nothing in its inbox, ends where it did alone."""
     problem = _clustered_problem(0)
-    limit = SearchLimit(math.inf, max_iterations=1500)
-    alone = [search_routes(problem, limit=limit, seed=seat, seat=seat) for seat in range(2)]
+    limit = SearchLimit(math.inf, max_iterations=3000)
+    alone = [search_routes(problem, limit=limit, seed=seed) for seed in range(2)]
     assert alone[1].cost is not None
     assert alone[0].cost is not None
     assert alone[1].cost < alone[0].cost
@@ -416,7 +403,7 @@ def test_routes_go_between_searches_in_two_processes() -> None:
     this search's own problem and packs into a plan at least as good as seed 1's."""
     problem = _clustered_problem(0)
     limit = SearchLimit(math.inf, max_iterations=3000)
-    ahead = search_routes(problem, limit=limit, seed=1, seat=1)
+    ahead = search_routes(problem, limit=limit, seed=1)
     board = SharedBoard(SPAWN, 2)
     worker = SPAWN.Process(target=_search_in_seat, args=(problem, limit, 1, board, 1))
     worker.start()
