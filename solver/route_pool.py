@@ -100,11 +100,13 @@ those of a search that keeps improving and so never packs."""
 
 HISTORY_LENGTH = 1_000
 """How far back PyVRP's late-acceptance rule looks: a candidate plan is accepted when it
-beats the current plan or the one this many accepted steps ago. PyVRP's default, 300, kept
-both searches near their first good plan on a fifth of TOP set 4's misses (p4.2.j: 931
-where another part of the map gives 965); a longer memory lets a search go further
-downhill before it must climb back, into parts of the map the shorter one never reaches.
-(``bench/RESULTS.md``, "A longer late-acceptance history".)"""
+beats the current plan or the one the search held this many iterations ago (PyVRP's ring
+buffer moves on every iteration). PyVRP's default, 300, kept both searches near their first
+good plan on a fifth of TOP set 4's misses (p4.2.j: 931 where another part of the map gives
+965); a longer memory lets a search go further downhill before it must climb back, into
+parts of the map the shorter one never reaches. One length per seat (500 and 1,500) did
+worse over three seed pairs (``bench/RESULTS.md``, "A longer late-acceptance history" and
+"Two late-acceptance histories")."""
 
 PACK_IN_SEARCH_DETERMINISTIC_S = 0.2
 """CP-SAT's deterministic limit for a packing during a search (``recombine``)."""
