@@ -76,8 +76,9 @@ def solving_with(params: Any) -> Iterator[None]:
 
     original_solve: Callable[..., Any] = route_pool.solve_going_on
 
-    def solve(data: Any, stop: Any, seed: int, pool: Any) -> Any:
-        return pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, params=params)
+    def solve(data: Any, stop: Any, seed: int, pool: Any, **_: Any) -> tuple[Any, int]:
+        result = pyvrp.solve(data, stop=stop, seed=seed, collect_stats=False, params=params)
+        return result, 0
 
     route_pool.solve_going_on = solve
     try:

@@ -8,7 +8,8 @@ mandatory visits as required clients that the shifts not allowed to serve them c
 reach; hotspots no shift can reach are left out. PyVRP does not know the minimum gap
 between repeat visits: ``portfolio`` repairs that before OR-Tools reads and checks the
 routes against the full model. The search keeps the routes of its good plans and goes on
-from better plans packed from them (``route_pool``).
+from better plans packed from them, and kicks its plan harder once it has gone a while
+without a better one (``route_pool``).
 """
 
 from __future__ import annotations
@@ -118,6 +119,11 @@ class _Converged:
         self._packed_at = 0
         self._stalled = False
 
+    @property
+    def since_best(self) -> int:
+        """Iterations since the search's best plan was found."""
+        return self.iterations - self._found_at
+
     def __call__(self, best_cost: float) -> bool:
         limit = self._limit
         improved = best_cost < self._best
@@ -171,7 +177,9 @@ class SearchResult:
 
     ``cost`` is PyVRP's cost of the routes (travel less prizes; ``None`` where unknown);
     ``pool`` the routes of the search's good plans, for ``portfolio.pack_results``;
-    ``packings`` how often the search went on from a plan packed from its pool.
+    ``packings`` how often the search went on from a plan packed from its pool;
+    ``harder_kicks`` how many of its candidates came from a harder perturbation
+    (``route_pool.KICK_HARDER_AFTER_ITERATIONS``).
     """
 
     routes: list[list[SearchStop]]
@@ -181,6 +189,7 @@ class SearchResult:
     cost: int | None = None
     pool: tuple[PooledRoute, ...] = ()
     packings: int = 0
+    harder_kicks: int = 0
 
 
 def _widest(windows: tuple[TimeWindow, ...], horizon_s: int) -> tuple[int, int]:
@@ -400,7 +409,9 @@ def search_routes(
         criterion = _Converged(
             limit, board, seat, repack=pool.repack, borrowed=lambda: pool.borrowed
         )
-        result = route_pool.solve_going_on(data, criterion, seed, pool)
+        result, harder_kicks = route_pool.solve_going_on(
+            data, criterion, seed, pool, since_best=lambda: criterion.since_best
+        )
     best = result.best
     routes: list[list[SearchStop]] = [[] for _ in problem.shifts]
     free = [list(members) for members in shifts_of_type]
@@ -418,4 +429,5 @@ def search_routes(
         cost=int(best.distance()) - int(best.prizes()),
         pool=pool.routes(),
         packings=pool.packings,
+        harder_kicks=harder_kicks,
     )

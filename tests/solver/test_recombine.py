@@ -17,7 +17,9 @@ from solver.pyvrp_search import SearchLimit, SearchResult, SearchStop, search_ro
 from solver.recombine import PackableRoute, best_packing
 from solver.route_pool import (
     EXCHANGE_EVERY_ITERATIONS,
+    HARDER_PERTURBATIONS,
     HISTORY_LENGTH,
+    KICK_HARDER_AFTER_ITERATIONS,
     PACK_AFTER_ITERATIONS,
     PooledRoute,
     SharedRoute,
@@ -295,6 +297,41 @@ def test_the_search_accepts_late_by_the_longer_history(monkeypatch: pytest.Monke
     assert lengths == [HISTORY_LENGTH]
     assert pyvrp.IteratedLocalSearchParams().history_length < HISTORY_LENGTH
     assert result.feasible
+
+
+def test_a_search_stalled_for_a_whole_history_kicks_harder(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A search with no better plan for ``KICK_HARDER_AFTER_ITERATIONS`` iterations takes
+    its next candidates from a perturbation of up to ``HARDER_PERTURBATIONS`` moves (more
+    than PyVRP's own), and its plan stays the best and feasible; before that, none."""
+    import pyvrp.search
+
+    made = pyvrp.search.PerturbationManager
+    most_moves: list[int] = []
+
+    def recording(params: pyvrp.search.PerturbationParams) -> object:
+        most_moves.append(params.max_perturbations)
+        return made(params)
+
+    monkeypatch.setattr(pyvrp.search, "PerturbationManager", recording)
+    problem = _line_problem()  # its best plan (every hotspot) is found at once
+    extra = 200
+    limit = SearchLimit(deadline=math.inf, max_iterations=KICK_HARDER_AFTER_ITERATIONS + extra)
+    stalled = search_routes(problem, limit=limit, seed=0)
+    early = SearchLimit(deadline=math.inf, max_iterations=KICK_HARDER_AFTER_ITERATIONS - 1)
+    not_yet = search_routes(problem, limit=early, seed=0)
+
+    assert sorted(set(most_moves)) == [
+        pyvrp.search.PerturbationParams().max_perturbations,
+        HARDER_PERTURBATIONS,
+    ]
+    assert pyvrp.search.PerturbationParams().max_perturbations < HARDER_PERTURBATIONS
+    assert extra - 50 <= stalled.harder_kicks <= extra + 1
+    assert not_yet.harder_kicks == 0
+    for result in (stalled, not_yet):
+        assert result.feasible
+        assert sorted(s.ref for route in result.routes for s in route) == [0, 1, 2, 3]
 
 
 class _Inboxes:
