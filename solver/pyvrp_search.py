@@ -147,7 +147,7 @@ class _Converged:
             stalled = (
                 not packed_better
                 and not self._borrowed()
-                and self.iterations - self._found_at
+                and self.since_best
                 >= max(limit.stall_iterations, limit.stall_ratio * self._found_at)
             )
             changed = improved or stalled != self._stalled

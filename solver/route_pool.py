@@ -405,8 +405,8 @@ class GoingOn:
         local_search: Any,
         pool: RoutePool,
         *,
-        harder: Any = None,
-        stalled: Callable[[], bool] = lambda: False,
+        harder: Any,
+        stalled: Callable[[], bool],
     ) -> None:
         self._local_search = local_search
         self._pool = pool
@@ -417,7 +417,7 @@ class GoingOn:
     def __call__(self, solution: Any, cost_evaluator: Any, exhaustive: bool = False) -> Any:
         if not exhaustive and self._pool.packed is not None:
             return self._pool.go_on_from_packed()
-        if not exhaustive and self._harder is not None and self._stalled():
+        if not exhaustive and self._stalled():
             self.harder_kicks += 1
             return self._harder(solution, cost_evaluator, exhaustive=False)
         return self._local_search(solution, cost_evaluator, exhaustive=exhaustive)
@@ -429,7 +429,7 @@ def solve_going_on(
     seed: int,
     pool: RoutePool,
     *,
-    since_best: Callable[[], int] = lambda: 0,
+    since_best: Callable[[], int],
 ) -> tuple[Any, int]:
     """``pyvrp.solve`` with PyVRP's default parameters but the late-acceptance history
     (``HISTORY_LENGTH``), step by step as it does it, with the search going on from packed
